@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes: 0 everything held, 1 a contract or threshold failure, 2 a usage,
+// configuration or environment error (nothing could be judged).
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	versionText = "dev"
+)
+
+// errFailed marks a run that worked and found failures (exit 1). Commands
+// wrap it: fmt.Errorf("%w: 3 cases failed", errFailed).
+var errFailed = errors.New("failed")
+
+// failureSentinels are library errors that mean "judged, and it failed".
+var failureSentinels = []error{errFailed}
+
+// run is main without the process: it parses args, runs one command and
+// returns the exit code. Diagnostics go to stderr, results to stdout.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	root := newRootCmd(logger)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "orybench: "+oneLine(err.Error()))
+	for _, s := range failureSentinels {
+		if errors.Is(err, s) {
+			return exitFailed
+		}
+	}
+	return exitUsage
+}
+
+func newRootCmd(logger *slog.Logger) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "orybench",
+		Short: "Check an Ory Kratos FrontendApi against its contract and measure its load capacity",
+		Long: `orybench checks the public Ory Kratos / Ory Network FrontendApi.
+
+  conform   drives every operation through every documented status as a
+            native app, a browser and a single page app, and validates each
+            body against the OpenAPI contract
+  load      runs open-model load (vegeta) on the hot paths with honest,
+            intended-time HDR latency and SLO thresholds
+  local     runs a real Kratos v1.3.1 on loopback to check against
+
+Exit codes: 0 all held, 1 a contract or threshold failure, 2 bad input or
+an unusable target.`,
+		Version:       versionText,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(
+		newLocalCmd(logger),
+	)
+	return root
+}
+
+// oneLine keeps the first line of a message: the CLI reports one clear line.
+func oneLine(s string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return first
+}

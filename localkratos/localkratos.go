@@ -1,0 +1,310 @@
+// Package localkratos runs real Ory Kratos servers on loopback from
+// configurations that orybench owns: the default target of the conformance
+// suites, the load runner and `orybench local up`.
+//
+// A started Instance is a child process that cannot outlive orybench: it is
+// stopped by Stop, and killed by the kernel if orybench dies first.
+package localkratos
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/orybench/orybench/mailbox"
+)
+
+//go:embed config
+var configFS embed.FS
+
+var configTemplate = template.Must(template.ParseFS(configFS, "config/kratos.yml.tmpl"))
+
+// Options says how to start an instance. The zero value starts the default
+// profile on free ports with bin/kratos or kratos from $PATH.
+type Options struct {
+	// Bin is the kratos binary; "" looks for bin/kratos, then $PATH.
+	Bin string
+	// Profile names the configuration profile; "" is "default".
+	Profile string
+	// PublicPort and AdminPort are the ports to listen on; 0 picks free ones.
+	PublicPort, AdminPort int
+	// Dir holds the rendered configuration, the log and any database file;
+	// "" uses a new temporary directory that Stop removes.
+	Dir string
+	// OIDCIssuer, when set, adds a generic OIDC provider "fake" with this
+	// issuer URL.
+	OIDCIssuer string
+	// ReadyTimeout bounds the wait for /health/ready (default 30s).
+	ReadyTimeout time.Duration
+}
+
+// Instance is one running Kratos.
+type Instance struct {
+	Profile   Profile
+	PublicURL string
+	AdminURL  string
+	// Mail is the courier sink the instance delivers recovery and
+	// verification mails to.
+	Mail *mailbox.Sink
+	// Dir is the instance's directory; LogPath is Kratos's log in it.
+	Dir     string
+	LogPath string
+	// DBPath is the SQLite file of a FileDB profile.
+	DBPath string
+
+	proc    *process
+	tempDir bool
+}
+
+// FindBinary resolves the kratos binary: bin if given (an error if it does
+// not exist), else bin/kratos, else kratos on $PATH.
+func FindBinary(bin string) (string, error) {
+	if bin != "" {
+		if _, err := os.Stat(bin); err != nil {
+			return "", fmt.Errorf("kratos binary %s: %w", bin, err)
+		}
+		return bin, nil
+	}
+	if _, err := os.Stat("bin/kratos"); err == nil {
+		return filepath.Abs("bin/kratos")
+	}
+	if p, err := exec.LookPath("kratos"); err == nil {
+		return p, nil
+	}
+	return "", errors.New("no kratos binary: run `make kratos` to build bin/kratos, or pass --kratos-bin")
+}
+
+// Start renders the profile's configuration, starts Kratos and waits until
+// both its APIs are ready. On error nothing is left running.
+func Start(ctx context.Context, opts Options) (inst *Instance, err error) {
+	if opts.Profile == "" {
+		opts.Profile = "default"
+	}
+	profile, err := LookupProfile(opts.Profile)
+	if err != nil {
+		return nil, err
+	}
+	bin, err := FindBinary(opts.Bin)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ReadyTimeout == 0 {
+		opts.ReadyTimeout = 30 * time.Second
+	}
+	inst = &Instance{Profile: profile, Dir: opts.Dir}
+	defer func() {
+		if err != nil {
+			_ = inst.Stop()
+			inst = nil
+		}
+	}()
+	if inst.Dir == "" {
+		if inst.Dir, err = os.MkdirTemp("", "orybench-kratos-"+profile.Name+"-"); err != nil {
+			return inst, err
+		}
+		inst.tempDir = true
+	} else if err = os.MkdirAll(inst.Dir, 0o755); err != nil {
+		return inst, err
+	}
+	if inst.Mail, err = mailbox.StartSink(); err != nil {
+		return inst, err
+	}
+	publicPort, adminPort := opts.PublicPort, opts.AdminPort
+	if publicPort == 0 || adminPort == 0 {
+		ports, err := freePorts(2)
+		if err != nil {
+			return inst, err
+		}
+		if publicPort == 0 {
+			publicPort = ports[0]
+		}
+		if adminPort == 0 {
+			adminPort = ports[1]
+		}
+	}
+	inst.PublicURL = "http://127.0.0.1:" + strconv.Itoa(publicPort)
+	inst.AdminURL = "http://127.0.0.1:" + strconv.Itoa(adminPort)
+
+	cfgPath, err := inst.writeConfig(profile, publicPort, adminPort, opts.OIDCIssuer)
+	if err != nil {
+		return inst, err
+	}
+	inst.LogPath = filepath.Join(inst.Dir, "kratos.log")
+	logFile, err := os.Create(inst.LogPath)
+	if err != nil {
+		return inst, err
+	}
+	defer logFile.Close()
+
+	if profile.FileDB {
+		if err := runOnce(ctx, bin, logFile, "migrate", "sql", "-e", "--yes", "-c", cfgPath); err != nil {
+			return inst, fmt.Errorf("kratos migrate: %w (log: %s)", err, inst.LogPath)
+		}
+	}
+	inst.proc, err = startProcess(bin, logFile, "serve", "--dev", "--watch-courier", "--sqa-opt-out", "-c", cfgPath)
+	if err != nil {
+		return inst, fmt.Errorf("start kratos: %w", err)
+	}
+	readyCtx, cancel := context.WithTimeout(ctx, opts.ReadyTimeout)
+	defer cancel()
+	if err := inst.waitReady(readyCtx); err != nil {
+		return inst, fmt.Errorf("kratos (%s profile) not ready: %w; last log lines:\n%s", profile.Name, err, tail(inst.LogPath, 5))
+	}
+	return inst, nil
+}
+
+// Stop ends Kratos and the courier sink and removes a temporary directory.
+func (i *Instance) Stop() error {
+	var errs []error
+	if i.proc != nil {
+		errs = append(errs, i.proc.stop(5*time.Second))
+		i.proc = nil
+	}
+	if i.Mail != nil {
+		errs = append(errs, i.Mail.Close())
+		i.Mail = nil
+	}
+	if i.tempDir && i.Dir != "" {
+		errs = append(errs, os.RemoveAll(i.Dir))
+		i.Dir = ""
+	}
+	return errors.Join(errs...)
+}
+
+// Exited is closed when the Kratos process has ended.
+func (i *Instance) Exited() <-chan struct{} { return i.proc.done }
+
+// Pid is the Kratos process id.
+func (i *Instance) Pid() int { return i.proc.cmd.Process.Pid }
+
+type configData struct {
+	Profile                     Profile
+	DSN                         string
+	PublicURL, AdminURL, UIURL  string
+	PublicPort, AdminPort       int
+	Dir, CourierURL, OIDCIssuer string
+	CookieSecret, CipherSecret  string
+	LogLevel                    string
+}
+
+func (i *Instance) writeConfig(p Profile, publicPort, adminPort int, oidcIssuer string) (string, error) {
+	dir, err := filepath.Abs(i.Dir)
+	if err != nil {
+		return "", err
+	}
+	for _, name := range []string{"default.schema.json", "mapper.jsonnet"} {
+		data, err := configFS.ReadFile("config/" + name)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	d := configData{
+		Profile:    p,
+		DSN:        "memory",
+		PublicURL:  i.PublicURL,
+		AdminURL:   i.AdminURL,
+		PublicPort: publicPort,
+		AdminPort:  adminPort,
+		// No UI runs there: orybench only checks that redirects point at it.
+		UIURL:        UIURL,
+		Dir:          dir,
+		CourierURL:   i.Mail.URL(),
+		OIDCIssuer:   oidcIssuer,
+		CookieSecret: randomSecret(),
+		CipherSecret: randomSecret()[:32],
+		LogLevel:     "info",
+	}
+	if p.FileDB {
+		i.DBPath = filepath.Join(dir, "kratos.sqlite")
+		d.DSN = "sqlite://" + i.DBPath + "?_fk=true&mode=rwc"
+	}
+	var buf bytes.Buffer
+	if err := configTemplate.Execute(&buf, d); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "kratos.yml")
+	return path, os.WriteFile(path, buf.Bytes(), 0o600)
+}
+
+// UIURL is the (absent) self-service UI the local profiles redirect to.
+const UIURL = "http://127.0.0.1:4455"
+
+func (i *Instance) waitReady(ctx context.Context) error {
+	hc := &http.Client{Timeout: time.Second}
+	ready := func(base string) bool {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/health/ready", nil)
+		res, err := hc.Do(req)
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}
+	t := time.NewTicker(25 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if ready(i.AdminURL) && ready(i.PublicURL) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-i.proc.done:
+			return fmt.Errorf("kratos exited: %v", i.proc.err)
+		case <-t.C:
+		}
+	}
+}
+
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func tail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,88 @@
+package localkratos
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Profile is one way orybench configures its local Kratos. Every profile
+// enables password, code, TOTP, lookup secrets and OIDC, recovery and
+// verification by code, and a session after registration; profiles differ in
+// lifespans, feature flags and storage.
+type Profile struct {
+	Name        string
+	Description string
+
+	// FlowLifespan, when set, is the lifespan of every self-service flow.
+	FlowLifespan time.Duration
+	// PrivilegedSessionMaxAge is how long after login a session may change
+	// settings without signing in again.
+	PrivilegedSessionMaxAge time.Duration
+	// CodeLifespan, when set, is the lifespan of one-time codes.
+	CodeLifespan time.Duration
+	// ContinueWithTransitions turns on feature_flags.use_continue_with_transitions.
+	ContinueWithTransitions bool
+	// FileDB stores data in a SQLite file in the instance's directory
+	// instead of in memory, so that it can be locked from outside to inject
+	// database faults.
+	FileDB bool
+}
+
+var profiles = map[string]Profile{
+	"default": {
+		Name:                    "default",
+		Description:             "normal lifespans (flows 1h, privileged sessions 15m), in-memory SQLite",
+		PrivilegedSessionMaxAge: 15 * time.Minute,
+	},
+	"short": {
+		Name:                    "short",
+		Description:             "flows, one-time codes and privileged sessions expire after 1s, to reach 410 and 403 answers quickly",
+		FlowLifespan:            time.Second,
+		PrivilegedSessionMaxAge: time.Second,
+		CodeLifespan:            time.Second,
+	},
+	"short-cwt": {
+		Name:                    "short-cwt",
+		Description:             "short, plus feature_flags.use_continue_with_transitions (the only way to a recovery 410)",
+		FlowLifespan:            time.Second,
+		PrivilegedSessionMaxAge: time.Second,
+		CodeLifespan:            time.Second,
+		ContinueWithTransitions: true,
+	},
+	"fault": {
+		Name:                    "fault",
+		Description:             "default, on a SQLite file that can be locked from outside to reach the 500 answers",
+		PrivilegedSessionMaxAge: 15 * time.Minute,
+		FileDB:                  true,
+	},
+}
+
+// Profiles lists every profile, sorted by name.
+func Profiles() []Profile {
+	out := make([]Profile, 0, len(profiles))
+	for _, p := range profiles {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ProfileNames lists the profile names, sorted.
+func ProfileNames() []string {
+	var names []string
+	for _, p := range Profiles() {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// LookupProfile returns the named profile.
+func LookupProfile(name string) (Profile, error) {
+	p, ok := profiles[name]
+	if !ok {
+		return Profile{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
+	}
+	return p, nil
+}
