@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/orybench/orybench/redact"
 )
 
 // Mode is the kind of caller a Client acts as.
@@ -104,7 +106,7 @@ func (r *Response) Location() string { return r.Header.Get("Location") }
 // Decode unmarshals the body as JSON into v.
 func (r *Response) Decode(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return fmt.Errorf("decode %s %s (status %d): %w", r.Method, redactURL(r.URL), r.Status, err)
+		return fmt.Errorf("decode %s %s (status %d): %w", r.Method, redact.URL(r.URL), r.Status, err)
 	}
 	return nil
 }
@@ -288,15 +290,20 @@ func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 	start := time.Now()
 	res, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", r.method, redactURL(u.String()), err)
+		// *url.Error repeats the URL, secrets and all: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("%s %s: %w", r.method, redact.URL(u.String()), err)
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, MaxBodyBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: read body: %w", r.method, redactURL(u.String()), err)
+		return nil, fmt.Errorf("%s %s: read body: %w", r.method, redact.URL(u.String()), err)
 	}
 	if len(data) > MaxBodyBytes {
-		return nil, fmt.Errorf("%s %s: %w", r.method, redactURL(u.String()), ErrBodyTooLarge)
+		return nil, fmt.Errorf("%s %s: %w", r.method, redact.URL(u.String()), ErrBodyTooLarge)
 	}
 	resp := &Response{
 		Method:   r.method,
@@ -359,20 +366,15 @@ func CSRFTokenOf(flow []byte) string {
 	return ""
 }
 
-// redactURL drops query values that can carry secrets (tokens, codes) so that
-// an error message never does.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.RawQuery == "" {
-		return raw
-	}
-	q := u.Query()
-	for k := range q {
-		switch k {
-		case "token", "code", "init_code", "return_to_code", "session_token":
-			q.Set(k, "REDACTED")
-		}
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
+// SetCSRFToken replaces the CSRF token the client submits with flows.
+func (c *Client) SetCSRFToken(token string) {
+	c.mu.Lock()
+	c.csrfToken = token
+	c.mu.Unlock()
+}
+
+// ShareCookies makes c use other's cookie jar, as two tabs (or a server-side
+// UI forwarding the browser's cookies) share one browser's cookies.
+func (c *Client) ShareCookies(other *Client) {
+	c.http.Jar = other.http.Jar
 }

@@ -1,0 +1,152 @@
+// Package redact removes secrets — session tokens, cookie values, CSRF
+// tokens, passwords, one-time codes and API keys — from what orybench logs or
+// writes into a report. Everything a person may read passes through it.
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Placeholder replaces every secret.
+const Placeholder = "[REDACTED]"
+
+// secretKeys are JSON members, query parameters and form fields that hold a
+// secret in Kratos's API.
+var secretKeys = map[string]bool{
+	"session_token":               true,
+	"csrf_token":                  true,
+	"password":                    true,
+	"code":                        true,
+	"recovery_code":               true,
+	"verification_code":           true,
+	"login_code":                  true,
+	"token":                       true,
+	"logout_token":                true,
+	"init_code":                   true,
+	"return_to_code":              true,
+	"session_token_exchange_code": true,
+	"totp_code":                   true,
+	"lookup_secret":               true,
+	"totp_secret_key":             true,
+	"api_key":                     true,
+}
+
+// IsSecretKey tells whether a member, parameter or field name holds a
+// secret: a listed name, or any name that speaks of a token, password or
+// secret (ory_session_token, new_password, totp_secret_key ...).
+func IsSecretKey(k string) bool {
+	k = strings.ToLower(k)
+	return secretKeys[k] || strings.Contains(k, "token") || strings.Contains(k, "password") || strings.Contains(k, "secret")
+}
+
+// JSON returns body with every secret value replaced. The values of UI nodes
+// named like a secret (the csrf_token hidden input, a TOTP secret) and URLs
+// carrying secret parameters (logout_url) are replaced too. A body that is
+// not JSON is scrubbed by Text.
+func JSON(body []byte) []byte {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return []byte(Text(string(body)))
+	}
+	out, err := json.Marshal(walk(v))
+	if err != nil {
+		return []byte(Text(string(body)))
+	}
+	return out
+}
+
+func walk(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		secretNode := false
+		if name, ok := t["name"].(string); ok && IsSecretKey(name) {
+			secretNode = true
+		}
+		for k, val := range t {
+			switch {
+			case IsSecretKey(k):
+				if val != nil {
+					t[k] = Placeholder
+				}
+			case secretNode && k == "value" && val != nil:
+				t[k] = Placeholder
+			default:
+				t[k] = walk(val)
+			}
+		}
+		return t
+	case []any:
+		for i := range t {
+			t[i] = walk(t[i])
+		}
+		return t
+	case string:
+		if strings.Contains(t, "://") && strings.Contains(t, "?") {
+			return URL(t)
+		}
+		return t
+	}
+	return v
+}
+
+// URL replaces the values of secret query parameters.
+func URL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.RawQuery == "" {
+		return raw
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		if IsSecretKey(k) {
+			q.Set(k, Placeholder)
+			changed = true
+		}
+	}
+	if !changed {
+		return raw
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Header returns a copy of h with credentials and cookie values replaced.
+func Header(h http.Header) http.Header {
+	out := h.Clone()
+	for k, vs := range out {
+		switch http.CanonicalHeaderKey(k) {
+		case "Authorization", "X-Session-Token", "Cookie", "X-Csrf-Token":
+			for i := range vs {
+				vs[i] = Placeholder
+			}
+		case "Set-Cookie":
+			for i, v := range vs {
+				vs[i] = cookieValue.ReplaceAllString(v, "${1}="+Placeholder)
+			}
+		}
+	}
+	return out
+}
+
+var (
+	cookieValue = regexp.MustCompile(`^([^=;]+)=[^;]*`)
+	// textSecrets finds key=value and "key":"value" pairs in free text.
+	textSecrets = regexp.MustCompile(`(?i)("?(?:[a-z_]*token|[a-z_]*password|[a-z_]*secret[a-z_]*|code|recovery_code|verification_code|token|logout_token|init_code|return_to_code|session_token_exchange_code|api_key)"?\s*[:=]\s*"?)([^"&\s,;}]+)`)
+	bearer      = regexp.MustCompile(`(?i)(bearer\s+)\S+`)
+	oryTokens   = regexp.MustCompile(`\bory_(?:st|ht|ac|apikey|pat|rt|at|lc|ac)_[A-Za-z0-9]+`)
+)
+
+// Text scrubs free text: key=value and "key":"value" pairs of secret keys,
+// bearer credentials and Ory-style tokens (ory_st_…, ory_apikey_…).
+func Text(s string) string {
+	s = textSecrets.ReplaceAllString(s, "${1}"+Placeholder)
+	s = bearer.ReplaceAllString(s, "${1}"+Placeholder)
+	return oryTokens.ReplaceAllString(s, Placeholder)
+}

@@ -1,0 +1,54 @@
+package redact
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestJSONRemovesEverySecret(t *testing.T) {
+	body := `{"session_token":"ory_st_abc","session":{"id":"s1"},
+	"ui":{"nodes":[{"attributes":{"name":"csrf_token","value":"csrf-value-1"}},
+	               {"attributes":{"name":"traits.email","value":"a@b.c"}},
+	               {"attributes":{"name":"totp_secret_key","value":"JBSWY3DP"}}]},
+	"logout_url":"http://127.0.0.1:4433/self-service/logout?token=logout-secret",
+	"continue_with":[{"action":"set_ory_session_token","ory_session_token":"ory_st_abc"}]}`
+	got := string(JSON([]byte(body)))
+	for _, secret := range []string{"ory_st_abc", "csrf-value-1", "JBSWY3DP", "logout-secret"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("%q survived: %s", secret, got)
+		}
+	}
+	for _, kept := range []string{"s1", "a@b.c", "traits.email"} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("%q was lost: %s", kept, got)
+		}
+	}
+}
+
+func TestTextAndHeaders(t *testing.T) {
+	for _, in := range []string{
+		`password=hunter2&identifier=x`,
+		`{"password": "hunter2"}`,
+		`Authorization: Bearer hunter2`,
+		`token ory_apikey_hunter2`,
+	} {
+		if got := Text(in); strings.Contains(got, "hunter2") {
+			t.Errorf("Text(%q) = %q", in, got)
+		}
+	}
+	h := http.Header{}
+	h.Set("X-Session-Token", "hunter2")
+	h.Add("Set-Cookie", "ory_kratos_session=hunter2; Path=/; HttpOnly")
+	h.Set("Content-Type", "application/json")
+	got := Header(h)
+	if strings.Contains(got.Get("X-Session-Token")+got.Get("Set-Cookie"), "hunter2") {
+		t.Errorf("Header kept a secret: %v", got)
+	}
+	if got.Get("Set-Cookie") != "ory_kratos_session="+Placeholder+"; Path=/; HttpOnly" {
+		t.Errorf("Set-Cookie = %q", got.Get("Set-Cookie"))
+	}
+	if got.Get("Content-Type") != "application/json" || h.Get("X-Session-Token") != "hunter2" {
+		t.Error("Header changed what it should not")
+	}
+}

@@ -1,0 +1,178 @@
+// Package reports holds orybench's result documents — what conformance and
+// load runs write — and renders them for people: a coverage matrix on a
+// terminal, Markdown for CI summaries, HTML.
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Case outcomes.
+const (
+	Passed          = "passed"
+	Failed          = "failed"
+	Skipped         = "skipped"
+	ExpectedFailure = "expected-failure"
+)
+
+// Conformance is conformance.json: every case of a run and what they cover.
+type Conformance struct {
+	Target        TargetInfo `json:"target"`
+	KratosVersion string     `json:"kratos_version"`
+	Orybench      string     `json:"orybench_version"`
+	StartedAt     string     `json:"started_at"`
+	DurationS     float64    `json:"duration_s"`
+	Command       string     `json:"command,omitempty"`
+	Cases         []Case     `json:"cases"`
+	Pairs         []Pair     `json:"pairs"`
+	Coverage      Coverage   `json:"coverage"`
+}
+
+// TargetInfo says what was checked. It never carries credentials.
+type TargetInfo struct {
+	URL          string   `json:"url"`
+	AdminURL     string   `json:"admin_url,omitempty"`
+	Local        bool     `json:"local"`
+	Profiles     []string `json:"profiles,omitempty"`
+	Capabilities []string `json:"capabilities"`
+}
+
+// Case is one spec.
+type Case struct {
+	Operation  string  `json:"operation"`
+	Method     string  `json:"method"`
+	Path       string  `json:"path"`
+	Status     int     `json:"status"`
+	Client     string  `json:"client"`
+	Name       string  `json:"name"`
+	Outcome    string  `json:"outcome"`
+	Reason     string  `json:"reason,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// Pair is the verdict on one documented (operation, status) pair.
+type Pair struct {
+	Operation string `json:"operation"`
+	Status    int    `json:"status"`
+	// Outcome is passed, deviating, failed, skipped or untriggerable.
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Pair outcomes beyond the case outcomes.
+const (
+	Deviating     = "deviating"
+	Untriggerable = "untriggerable"
+)
+
+// Coverage counts the documented pairs by verdict.
+type Coverage struct {
+	DocumentedPairs    int `json:"documented_pairs"`
+	PassedPairs        int `json:"passed_pairs"`
+	DeviatingPairs     int `json:"deviating_pairs"`
+	FailedPairs        int `json:"failed_pairs"`
+	SkippedPairs       int `json:"skipped_pairs"`
+	UntriggerablePairs int `json:"untriggerable_pairs"`
+}
+
+// JudgePairs decides each documented pair from its cases: failed if any case
+// failed; deviating if the only non-passing cases are expected failures;
+// passed if a case passed; untriggerable or skipped otherwise (a pair with no
+// case at all is skipped, and says so).
+func JudgePairs(documented []Pair, cases []Case) ([]Pair, Coverage) {
+	byPair := map[[2]any][]Case{}
+	for _, c := range cases {
+		k := [2]any{c.Operation, c.Status}
+		byPair[k] = append(byPair[k], c)
+	}
+	out := make([]Pair, 0, len(documented))
+	cov := Coverage{DocumentedPairs: len(documented)}
+	for _, d := range documented {
+		p := Pair{Operation: d.Operation, Status: d.Status}
+		var passed, failed, expected, skipped []Case
+		for _, c := range byPair[[2]any{d.Operation, d.Status}] {
+			switch c.Outcome {
+			case Passed:
+				passed = append(passed, c)
+			case Failed:
+				failed = append(failed, c)
+			case ExpectedFailure:
+				expected = append(expected, c)
+			default:
+				skipped = append(skipped, c)
+			}
+		}
+		switch {
+		case len(failed) > 0:
+			p.Outcome, p.Reason = Failed, failed[0].Name+": "+failed[0].Reason
+			cov.FailedPairs++
+		case len(expected) > 0:
+			p.Outcome, p.Reason = Deviating, expected[0].Reason
+			cov.DeviatingPairs++
+		case len(passed) > 0:
+			p.Outcome = Passed
+			cov.PassedPairs++
+		case d.Outcome == Untriggerable:
+			p.Outcome, p.Reason = Untriggerable, d.Reason
+			cov.UntriggerablePairs++
+		case len(skipped) > 0:
+			p.Outcome, p.Reason = Skipped, skipped[0].Reason
+			cov.SkippedPairs++
+		default:
+			p.Outcome, p.Reason = Skipped, "no case reaches this status yet"
+			cov.SkippedPairs++
+		}
+		out = append(out, p)
+	}
+	return out, cov
+}
+
+// Failed reports whether any case failed.
+func (c *Conformance) Failed() bool { return c.Coverage.FailedPairs > 0 || c.failedCases() > 0 }
+
+func (c *Conformance) failedCases() int {
+	n := 0
+	for _, k := range c.Cases {
+		if k.Outcome == Failed {
+			n++
+		}
+	}
+	return n
+}
+
+// Write writes conformance.json into dir.
+func (c *Conformance) Write(dir string) (string, error) {
+	sort.SliceStable(c.Cases, func(i, j int) bool {
+		a, b := c.Cases[i], c.Cases[j]
+		if a.Operation != b.Operation {
+			return a.Operation < b.Operation
+		}
+		return a.Status < b.Status
+	})
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "conformance.json")
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return path, nil
+}
+
+// ReadConformance reads a conformance.json.
+func ReadConformance(path string) (*Conformance, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var c Conformance
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &c, nil
+}
