@@ -112,7 +112,8 @@ func Start(ctx context.Context, opts Options) (inst *Instance, err error) {
 		}
 	}()
 	if inst.Dir == "" {
-		if inst.Dir, err = os.MkdirTemp("", "orybench-kratos-"+profile.Name+"-"); err != nil {
+		sweepStaleDirs()
+		if inst.Dir, err = os.MkdirTemp("", tempPrefix+profile.Name+"-"); err != nil {
 			return inst, err
 		}
 		inst.tempDir = true
@@ -157,6 +158,9 @@ func Start(ctx context.Context, opts Options) (inst *Instance, err error) {
 	inst.proc, err = startProcess(bin, logFile, "serve", "--dev", "--watch-courier", "--sqa-opt-out", "-c", cfgPath)
 	if err != nil {
 		return inst, fmt.Errorf("start kratos: %w", err)
+	}
+	if inst.tempDir {
+		_ = os.WriteFile(filepath.Join(inst.Dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644)
 	}
 	readyCtx, cancel := context.WithTimeout(ctx, opts.ReadyTimeout)
 	defer cancel()
@@ -307,4 +311,26 @@ func tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+const tempPrefix = "orybench-kratos-"
+
+// sweepStaleDirs removes the temporary directories of instances whose
+// orybench was killed before it could clean up (kill -9 stops Kratos, via
+// Pdeathsig, but leaves its directory).
+func sweepStaleDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, "owner.pid"))
+		if err != nil {
+			continue // starting, or not ours
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); os.IsNotExist(err) {
+			_ = os.RemoveAll(d)
+		}
+	}
 }

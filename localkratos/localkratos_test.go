@@ -62,4 +62,3 @@ func TestUnknownProfileAndMissingBinary(t *testing.T) {
 		t.Error("an unknown profile started")
 	}
 }
-

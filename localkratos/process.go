@@ -54,6 +54,7 @@ func startProcess(bin string, out io.Writer, args ...string) (*process, error) {
 func (p *process) stop(grace time.Duration) error {
 	select {
 	case <-p.done:
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		return nil
 	default:
 	}
@@ -64,6 +65,8 @@ func (p *process) stop(grace time.Duration) error {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
+	// Kratos's helpers (its jsonnet workers) share its process group.
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	return nil
 }
 
