@@ -56,6 +56,7 @@ schemas:
 
 schemas-check: schemas
 	@git diff --exit-code -- schemas/ || { echo "schemas/ is out of date: run make schemas and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- schemas/)" || { git status --porcelain -- schemas/; echo "schemas/ is out of date: run make schemas and commit"; exit 1; }
 
 bench: build kratos
 	bash bench/run.sh
