@@ -289,6 +289,15 @@ func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 
 	start := time.Now()
 	res, err := c.http.Do(req)
+	for attempt := 1; err == nil && attempt < 3 && retriesTransient(req.Context()) && transientConflict(res); attempt++ {
+		res.Body.Close()
+		time.Sleep(time.Duration(attempt) * 25 * time.Millisecond)
+		if r.body != nil {
+			req.Body = io.NopCloser(bytes.NewReader(r.body.Data))
+		}
+		start = time.Now()
+		res, err = c.http.Do(req)
+	}
 	if err != nil {
 		// *url.Error repeats the URL, secrets and all: keep only its cause.
 		var ue *url.Error
@@ -377,4 +386,35 @@ func (c *Client) SetCSRFToken(token string) {
 // UI forwarding the browser's cookies) share one browser's cookies.
 func (c *Client) ShareCookies(other *Client) {
 	c.http.Jar = other.http.Jar
+}
+
+type retryKey struct{}
+
+// RetryTransient marks ctx so that calls made with it are sent again, up to
+// three times in all, when Kratos answers with a transient database conflict:
+// SQLite's shared-cache "database table is locked" (a 500) or "Unable to
+// serialize access due to a concurrent update" (a 400), which Kratos on
+// in-memory SQLite answers when two writes meet. It is for set-up steps;
+// the call under test must never use it.
+func RetryTransient(ctx context.Context) context.Context {
+	return context.WithValue(ctx, retryKey{}, true)
+}
+
+func retriesTransient(ctx context.Context) bool {
+	v, _ := ctx.Value(retryKey{}).(bool)
+	return v
+}
+
+// transientConflict peeks at an error answer for the two conflict messages.
+// The body is read fully and replaced, so the caller still sees all of it.
+func transientConflict(res *http.Response) bool {
+	if res.StatusCode != http.StatusInternalServerError && res.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	data, _ := io.ReadAll(io.LimitReader(res.Body, MaxBodyBytes+1))
+	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(data))
+	return bytes.Contains(data, []byte("database table is locked")) ||
+		bytes.Contains(data, []byte("database is locked")) ||
+		bytes.Contains(data, []byte("Unable to serialize access due to a concurrent update"))
 }

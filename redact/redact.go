@@ -65,9 +65,13 @@ func JSON(body []byte) []byte {
 func walk(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
+		// A UI node that holds a secret: the csrf_token input, the TOTP
+		// secret shown as text and as a QR code image.
 		secretNode := false
-		if name, ok := t["name"].(string); ok && IsSecretKey(name) {
-			secretNode = true
+		for _, k := range []string{"name", "id"} {
+			if id, ok := t[k].(string); ok && (IsSecretKey(id) || id == "totp_qr") {
+				secretNode = true
+			}
 		}
 		for k, val := range t {
 			switch {
@@ -75,7 +79,7 @@ func walk(v any) any {
 				if val != nil {
 					t[k] = Placeholder
 				}
-			case secretNode && k == "value" && val != nil:
+			case secretNode && (k == "value" || k == "text" || k == "src") && val != nil:
 				t[k] = Placeholder
 			default:
 				t[k] = walk(val)

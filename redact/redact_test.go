@@ -10,11 +10,13 @@ func TestJSONRemovesEverySecret(t *testing.T) {
 	body := `{"session_token":"ory_st_abc","session":{"id":"s1"},
 	"ui":{"nodes":[{"attributes":{"name":"csrf_token","value":"csrf-value-1"}},
 	               {"attributes":{"name":"traits.email","value":"a@b.c"}},
-	               {"attributes":{"name":"totp_secret_key","value":"JBSWY3DP"}}]},
+	               {"attributes":{"name":"totp_secret_key","value":"JBSWY3DP"}},
+	               {"type":"text","attributes":{"id":"totp_secret_key","node_type":"text","text":{"id":1050006,"text":"KRSXG5CTMVRXEZLU","context":{"secret":"KRSXG5CTMVRXEZLU"}}}},
+	               {"type":"img","attributes":{"id":"totp_qr","src":"data:image/png;base64,iVBORw0QRSECRET"}}]},
 	"logout_url":"http://127.0.0.1:4433/self-service/logout?token=logout-secret",
 	"continue_with":[{"action":"set_ory_session_token","ory_session_token":"ory_st_abc"}]}`
 	got := string(JSON([]byte(body)))
-	for _, secret := range []string{"ory_st_abc", "csrf-value-1", "JBSWY3DP", "logout-secret"} {
+	for _, secret := range []string{"ory_st_abc", "csrf-value-1", "JBSWY3DP", "KRSXG5CTMVRXEZLU", "QRSECRET", "logout-secret"} {
 		if strings.Contains(got, secret) {
 			t.Errorf("%q survived: %s", secret, got)
 		}

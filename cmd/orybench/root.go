@@ -71,7 +71,10 @@ an unusable target.`,
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(
+		newCleanupCmd(),
+		newConformCmd(logger),
 		newLocalCmd(logger),
+		newSchemasCmd(),
 	)
 	return root
 }

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/kratosclient"
+)
+
+func newCleanupCmd() *cobra.Command {
+	var (
+		t         targetFlags
+		olderThan time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "cleanup",
+		Short: "Delete test identities that crashed orybench runs left on a target",
+		Long: `Delete the identities orybench created (addresses orybench-<run>-<n>@` + hygiene.Domain + `)
+that are older than --older-than. No other identity is touched. Needs the
+admin API: --admin-url for self-hosted Kratos, or ORY_SDK_URL with
+ORY_API_KEY for Ory Network.`,
+		Example: `  orybench cleanup --target http://127.0.0.1:4433 --admin-url http://127.0.0.1:4434 --older-than 1h
+  ORY_SDK_URL=... ORY_API_KEY=... orybench cleanup --older-than 24h`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := t.resolve(); err != nil {
+				return err
+			}
+			if t.adminURL == "" {
+				return fmt.Errorf("cleanup needs the admin API: pass --admin-url, or ORY_SDK_URL with ORY_API_KEY")
+			}
+			if olderThan < 0 {
+				return fmt.Errorf("--older-than must not be negative")
+			}
+			admin, err := kratosclient.NewAdmin(t.adminURL, t.apiKey)
+			if err != nil {
+				return err
+			}
+			res, err := hygiene.Cleanup(cmd.Context(), admin, olderThan, time.Now())
+			fmt.Fprintf(cmd.OutOrStdout(), "scanned %d identities: deleted %d orybench test identities older than %s, kept %d younger ones\n",
+				res.Scanned, res.Deleted, olderThan, res.Kept)
+			return err
+		},
+	}
+	t.register(cmd.Flags())
+	cmd.Flags().DurationVar(&olderThan, "older-than", time.Hour, "delete only test identities created at least this long ago")
+	return cmd
+}

@@ -1,0 +1,82 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+)
+
+// options is set once, before the spec tree runs, by Run or by the go test
+// entry point. Specs never read it while the tree is built.
+var options Options
+
+// The suite's setup and teardown: one environment for the whole run, built
+// from options. DeferCleanup runs last, after every spec's own cleanup.
+var _ = BeforeSuite(func(ctx SpecContext) {
+	e, err := newEnv(ctx, options)
+	if err != nil {
+		Fail(err.Error())
+	}
+	theEnv = e
+	DeferCleanup(func(ctx SpecContext) {
+		if err := theEnv.close(ctx); err != nil {
+			fmt.Fprintf(GinkgoWriter, "cleanup: %v\n", err)
+		}
+	}, NodeTimeout(time.Minute))
+}, NodeTimeout(2*time.Minute))
+
+// lastReport is the suite's report, kept by ReportAfterSuite for Run.
+var lastReport types.Report
+
+var _ = ReportAfterSuite("orybench conformance report", func(r Report) {
+	lastReport = r
+})
+
+// RunConfig is how Run drives Ginkgo.
+type RunConfig struct {
+	// LabelFilter selects specs, e.g. "op:toSession && !requires:totp".
+	LabelFilter string
+	// Timeout bounds the whole run.
+	Timeout time.Duration
+	// Verbose prints every spec as it runs.
+	Verbose bool
+	// NoColor turns off ANSI colours.
+	NoColor bool
+	// JUnitReport, when set, is where Ginkgo writes a JUnit file.
+	JUnitReport string
+	// JSONReport, when set, is where Ginkgo writes its JSON report.
+	JSONReport string
+}
+
+type failer struct{ failed bool }
+
+func (f *failer) Fail() { f.failed = true }
+
+// Run runs the conformance specs against opts' target from a plain binary and
+// returns Ginkgo's report of them. It can be called once per process (a
+// Ginkgo limit).
+func Run(_ context.Context, opts Options, cfg RunConfig) (types.Report, error) {
+	options = opts
+	suiteCfg, reporterCfg := GinkgoConfiguration()
+	suiteCfg.LabelFilter = cfg.LabelFilter
+	if cfg.Timeout > 0 {
+		suiteCfg.Timeout = cfg.Timeout
+	}
+	suiteCfg.GracePeriod = 5 * time.Second
+	reporterCfg.Verbose = cfg.Verbose
+	reporterCfg.NoColor = cfg.NoColor
+	reporterCfg.SilenceSkips = !cfg.Verbose
+	reporterCfg.JUnitReport = cfg.JUnitReport
+	reporterCfg.JSONReport = cfg.JSONReport
+	if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
+		return types.Report{}, fmt.Errorf("--label-filter: %w", err)
+	}
+	RegisterFailHandler(Fail)
+	t := &failer{}
+	RunSpecs(t, "orybench FrontendApi conformance", suiteCfg, reporterCfg)
+	return lastReport, nil
+}
