@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/orybench/orybench/hygiene"
 	"github.com/orybench/orybench/kratosclient"
@@ -191,18 +190,36 @@ func (e *env) remember(t *target, identityID string) {
 func (e *env) close(ctx context.Context) error {
 	var errs []error
 	e.mu.Lock()
-	created := e.created
+	created, emails := e.created, e.sequence
 	e.created = nil
 	e.mu.Unlock()
-	for _, c := range created {
-		if c.target.admin == nil || c.target.local != nil {
+	for _, t := range e.targets {
+		if t == nil || t.admin == nil || t.local != nil {
 			continue // a local instance takes its data with it
 		}
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := c.target.admin.DeleteIdentity(ctx, c.id); err != nil {
-			errs = append(errs, err)
+		// Every identity of the run, whether a fixture or the answer under
+		// test created it: by id where known, else by the run's addresses.
+		ids := map[string]bool{}
+		for _, c := range created {
+			if c.target == t {
+				ids[c.id] = true
+			}
 		}
-		cancel()
+		for n := 1; n <= emails; n++ {
+			found, err := t.admin.ListIdentities(ctx, hygiene.Email(e.runID, n))
+			if err != nil {
+				errs = append(errs, err)
+				break
+			}
+			for _, id := range found {
+				ids[id.ID] = true
+			}
+		}
+		for id := range ids {
+			if err := t.admin.DeleteIdentity(ctx, id); err != nil {
+				errs = append(errs, err)
+			}
+		}
 	}
 	for _, t := range e.targets {
 		if t != nil && t.local != nil {
