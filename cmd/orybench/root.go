@@ -73,6 +73,7 @@ an unusable target.`,
 	root.AddCommand(
 		newCleanupCmd(),
 		newConformCmd(logger),
+		newLoadCmd(logger),
 		newLocalCmd(logger),
 		newSchemasCmd(),
 	)

@@ -1,0 +1,313 @@
+// Command bench runs orybench, the vegeta CLI and wrk side by side against
+// the same loopback servers — a trivial Go server and, when a Kratos binary
+// is there, a local Kratos (toSession with a real session token) — and prints
+// one table: tool, requested rate, achieved rate, p50, p99 and the CPU
+// seconds the load tool used (its own rusage, user+system).
+//
+// orybench and vegeta are open-model (a fixed requested rate); wrk is
+// closed-model (as many requests as its connections can carry), so its
+// "requested" column is empty and its latency is not comparable with the
+// others under overload: it never queues.
+//
+//	go run ./bench -orybench bin/orybench -vegeta bin/vegeta
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/localkratos"
+)
+
+type row struct {
+	server, tool       string
+	requested          string
+	achieved, p50, p99 float64 // per s, ms, ms
+	requests           float64
+	cpu                time.Duration
+	note               string
+}
+
+func main() {
+	var (
+		orybench   = flag.String("orybench", "bin/orybench", "orybench binary")
+		vegeta     = flag.String("vegeta", "bin/vegeta", "vegeta binary")
+		wrk        = flag.String("wrk", "wrk", "wrk binary (skipped if missing)")
+		kratosBin  = flag.String("kratos", "bin/kratos", "kratos binary for the Kratos rows (skipped if missing)")
+		rates      = flag.String("rates", "2000,5000,10000,15000,20000", "requested rates for the trivial server")
+		kratosRate = flag.String("kratos-rates", "500,1000,2000", "requested rates for Kratos")
+		dur        = flag.Duration("duration", 5*time.Second, "duration of each run")
+		wrkConns   = flag.Int("wrk-connections", 50, "wrk connections")
+	)
+	flag.Parse()
+	ctx := context.Background()
+	tmp, err := os.MkdirTemp("", "orybench-bench-")
+	check(err)
+	defer os.RemoveAll(tmp)
+
+	var rows []row
+	addr, stop := trivialServer()
+	url := "http://" + addr + "/"
+	for i, r := range splitRates(*rates) {
+		ory := func() row { return runOrybench(*orybench, tmp, "trivial", []string{"--url", url}, r, *dur) }
+		veg := func() row { return runVegeta(*vegeta, tmp, "trivial", "GET "+url+"\n", r, *dur) }
+		var o, v row
+		if i%2 == 0 { // alternate who goes first, so neither always meets a warmer machine
+			o, v = ory(), veg()
+		} else {
+			v, o = veg(), ory()
+		}
+		rows = append(rows, o, v)
+	}
+	if _, err := exec.LookPath(*wrk); err == nil {
+		rows = append(rows, runWrk(*wrk, "trivial", url, nil, *wrkConns, *dur))
+	} else {
+		fmt.Fprintln(os.Stderr, "bench: wrk not found, skipping it (apt-get install wrk)")
+	}
+	stop()
+
+	if _, err := os.Stat(*kratosBin); err == nil {
+		rows = append(rows, kratosRows(ctx, *kratosBin, *orybench, *vegeta, *wrk, tmp, splitRates(*kratosRate), *dur, *wrkConns)...)
+	} else {
+		fmt.Fprintf(os.Stderr, "bench: %s not found, skipping Kratos (make kratos)\n", *kratosBin)
+	}
+	printTable(rows)
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func splitRates(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		check(err)
+		out = append(out, n)
+	}
+	return out
+}
+
+// trivialServer answers every request with 200 "ok" on a loopback port.
+func trivialServer() (string, func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok"))
+	})}
+	go srv.Serve(ln)
+	return ln.Addr().String(), func() { srv.Close() }
+}
+
+// run runs a load tool and returns its CPU time (user+system, from rusage).
+func run(name string, stdin string, args ...string) (time.Duration, []byte, error) {
+	cmd := exec.Command(name, args...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	out, err := cmd.Output()
+	if cmd.ProcessState == nil {
+		return 0, out, err
+	}
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 {
+		err = nil // orybench: a threshold breached, still measured
+	}
+	return cpu, out, err
+}
+
+func runOrybench(bin, tmp, server string, target []string, rate int, d time.Duration) row {
+	out := filepath.Join(tmp, fmt.Sprintf("orybench-%s-%d", server, rate))
+	args := append([]string{"load", "--rate", strconv.Itoa(rate), "--duration", d.String(),
+		"--out", out, "--progress=false", "--threshold", "rate>=0.99*requested"}, target...)
+	cpu, stdout, err := run(bin, "", args...)
+	r := row{server: server, tool: "orybench", requested: strconv.Itoa(rate), cpu: cpu}
+	if err != nil {
+		r.note = fmt.Sprintf("failed: %v %s", err, lastLine(stdout))
+		return r
+	}
+	var s loadtest.Summary
+	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err == nil {
+		err = json.Unmarshal(data, &s)
+	}
+	if err != nil {
+		r.note = err.Error()
+		return r
+	}
+	r.achieved, r.p50, r.p99, r.requests = s.Rate.Achieved, s.Latency.P50, s.Latency.P99, float64(s.Requests)
+	r.note = fmt.Sprintf("uncorrected p50 %.3f p99 %.3f; errors %d", s.LatencyUncorrected.P50, s.LatencyUncorrected.P99, s.Errors.Total)
+	return r
+}
+
+func runVegeta(bin, tmp, server, targets string, rate int, d time.Duration) row {
+	res := filepath.Join(tmp, fmt.Sprintf("vegeta-%s-%d.bin", server, rate))
+	cpu, _, err := run(bin, targets, "attack", "-rate", strconv.Itoa(rate), "-duration", d.String(), "-output", res)
+	r := row{server: server, tool: "vegeta", requested: strconv.Itoa(rate), cpu: cpu}
+	if err != nil {
+		r.note = "failed: " + err.Error()
+		return r
+	}
+	_, rep, err := run(bin, "", "report", "-type", "json", res)
+	var m struct {
+		Latencies struct {
+			P50 float64 `json:"50th"`
+			P99 float64 `json:"99th"`
+		} `json:"latencies"`
+		Requests float64  `json:"requests"`
+		Duration float64  `json:"duration"`
+		Rate     float64  `json:"rate"`
+		Success  float64  `json:"success"`
+		Errors   []string `json:"errors"`
+	}
+	if err == nil {
+		err = json.Unmarshal(rep, &m)
+	}
+	if err != nil {
+		r.note = "report: " + err.Error()
+		return r
+	}
+	// vegeta's rate is over the time between the first and the last send;
+	// over the requested duration it is requests / duration, as orybench's.
+	r.achieved, r.p50, r.p99, r.requests = m.Requests/d.Seconds(), m.Latencies.P50/1e6, m.Latencies.P99/1e6, m.Requests
+	r.note = fmt.Sprintf("latency from pickup (uncorrected); success %.4f", m.Success)
+	return r
+}
+
+var (
+	wrkRate = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkReqs = regexp.MustCompile(`(\d+) requests in`)
+	wrkPct  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)`)
+)
+
+func runWrk(bin, server, url string, header []string, conns int, d time.Duration) row {
+	args := []string{"-t", "2", "-c", strconv.Itoa(conns), "-d", fmt.Sprintf("%ds", int(d.Seconds())), "--latency"}
+	for _, h := range header {
+		args = append(args, "-H", h)
+	}
+	cpu, out, err := run(bin, "", append(args, url)...)
+	r := row{server: server, tool: "wrk", requested: fmt.Sprintf("closed, %d conns", conns), cpu: cpu,
+		note: "closed model: sends only as answers return, never queues (no coordinated-omission correction)"}
+	if err != nil {
+		r.note = "failed: " + err.Error()
+		return r
+	}
+	if m := wrkRate.FindSubmatch(out); m != nil {
+		r.achieved, _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	if m := wrkReqs.FindSubmatch(out); m != nil {
+		r.requests, _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	for _, m := range wrkPct.FindAllSubmatch(out, -1) {
+		v, _ := strconv.ParseFloat(string(m[2]), 64)
+		switch string(m[3]) {
+		case "us":
+			v /= 1e3
+		case "s":
+			v *= 1e3
+		}
+		if string(m[1]) == "50" {
+			r.p50 = v
+		} else {
+			r.p99 = v
+		}
+	}
+	return r
+}
+
+// kratosRows starts a local Kratos and loads toSession with a real session
+// token: orybench with its whoami scenario (its own pool of one token),
+// vegeta and wrk with a token made here and revoked afterwards.
+func kratosRows(ctx context.Context, kratosBin, orybench, vegeta, wrk, tmp string, rates []int, d time.Duration, conns int) []row {
+	inst, err := localkratos.Start(ctx, localkratos.Options{Bin: kratosBin})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: starting Kratos:", err)
+		return nil
+	}
+	defer inst.Stop()
+	fx := &loadtest.HTTPFixtures{PublicURL: inst.PublicURL}
+	users, err := fx.Users(ctx, 1)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: making a Kratos session:", err)
+		return nil
+	}
+	defer fx.DeleteUsers(context.Background(), users)
+	whoami := strings.TrimRight(inst.PublicURL, "/") + "/sessions/whoami"
+	header := "X-Session-Token: " + users[0].SessionToken
+	// Warm Kratos up (caches, database pages) so that no tool pays for a
+	// cold start; not measured.
+	run(vegeta, "GET "+whoami+"\n"+header+"\n", "attack", "-rate", strconv.Itoa(rates[0]), "-duration", "3s", "-output", os.DevNull)
+
+	var rows []row
+	for _, rate := range rates {
+		rows = append(rows, runOrybench(orybench, tmp, "kratos", []string{"--scenario", scenarioFile(tmp),
+			"--target", inst.PublicURL, "--warmup", "0s"}, rate, d))
+		rows = append(rows, runVegeta(vegeta, tmp, "kratos", "GET "+whoami+"\n"+header+"\n", rate, d))
+	}
+	if _, err := exec.LookPath(wrk); err == nil {
+		rows = append(rows, runWrk(wrk, "kratos", whoami, []string{header}, conns, d))
+	}
+	return rows
+}
+
+// scenarioFile writes a whoami scenario with a pool of one session token.
+func scenarioFile(tmp string) string {
+	path := filepath.Join(tmp, "whoami-1.yaml")
+	check(os.WriteFile(path, []byte(`name: whoami-1
+rate: 100
+sessions: 1
+steps:
+  - name: whoami
+    operation: toSession
+`), 0o600))
+	return path
+}
+
+func lastLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
+
+func printTable(rows []row) {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "server\ttool\trequested/s\tachieved/s\tp50 ms\tp99 ms\tCPU s\tCPU µs/req\t")
+	for _, r := range rows {
+		perReq := 0.0
+		if r.requests > 0 {
+			perReq = float64(r.cpu.Microseconds()) / r.requests
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.2f\t%.1f\t\n",
+			r.server, r.tool, r.requested, r.achieved, r.p50, r.p99, r.cpu.Seconds(), perReq)
+	}
+	tw.Flush()
+	fmt.Println()
+	fmt.Println("Latency: orybench's is measured from each request's intended send time (coordinated")
+	fmt.Println("omission corrected); vegeta's from when a worker picked the request up; wrk's per")
+	fmt.Println("request of a closed loop. CPU is the load tool's own (user+system).")
+	for _, r := range rows {
+		if r.note != "" {
+			fmt.Printf("  %s %s %s: %s\n", r.server, r.tool, r.requested, r.note)
+		}
+	}
+}

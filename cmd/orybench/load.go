@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/localkratos"
+	"github.com/orybench/orybench/scenarios"
+)
+
+func newLoadCmd(logger *slog.Logger) *cobra.Command {
+	var (
+		scenario, rawURL, method   string
+		t                          targetFlags
+		kratosBin, profile         string
+		outDir                     string
+		rate                       float64
+		duration, warmup           time.Duration
+		thresholds                 []string
+		abortOnFail, yes, progress bool
+		maxHits, maxWorkers        uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "load",
+		Short: "Load the Kratos public API at a fixed rate and judge latency and errors",
+		Long: `Load the Kratos public API with vegeta at the rate a scenario asks for,
+measuring latency from each request's intended send time (corrected for
+coordinated omission) and from its actual send, in HdrHistograms, judging
+statuses against what each step expects (429 apart), and deciding pass or
+fail by thresholds.
+
+Built-in scenarios: ` + strings.Join(scenarios.Names(), ", ") + ` (see scenarios/README.md);
+--scenario also takes a YAML file. --url URL loads one URL, like vegeta attack.
+
+Files in --out: summary.json, results.bin (vegeta's encoding: vegeta report,
+vegeta plot), timeseries.jsonl (1s buckets) and .hgrm percentile files.
+
+Load goes to loopback only (127.0.0.0/8, ::1, localhost); other hosts get at
+most ` + fmt.Sprint(loadtest.RemoteRateCap) + ` requests/s unless --yes. Every run is bounded by its
+duration (at most ` + loadtest.MaxDuration.String() + `) and --max-hits; Ctrl-C stops it and still writes
+everything measured within 2s.
+
+Exit codes: 0 thresholds held, 1 a threshold breached, 2 bad input, an
+unusable target or an interrupted run.`,
+		Example: `  orybench load --scenario whoami --rate 500 --duration 30s
+  orybench load --scenario flow-creation --threshold 'p99<100ms'
+  orybench load --scenario my-scenario.yaml --admin-url http://127.0.0.1:4434
+  orybench load --url http://127.0.0.1:8080/ --rate 2000 --duration 10s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sc, err := loadScenario(scenario, rawURL, method)
+			if err != nil {
+				return err
+			}
+			flags := cmd.Flags()
+			if err := t.resolve(); err != nil {
+				return err
+			}
+			opts := []loadtest.Option{loadtest.WithAllowRemote(yes), loadtest.WithAbortOnFail(abortOnFail)}
+			if t.target == "" && rawURL == "" && sc.Target == "" {
+				// No target: load orybench's own local Kratos.
+				inst, err := localkratos.Start(cmd.Context(), localkratos.Options{Bin: kratosBin, Profile: profile})
+				if err != nil {
+					return err
+				}
+				defer inst.Stop()
+				logger.Info("local kratos", "profile", profile, "public", inst.PublicURL, "admin", inst.AdminURL)
+				t.target, t.adminURL = inst.PublicURL, inst.AdminURL
+			}
+			if t.target != "" {
+				opts = append(opts, loadtest.WithTarget(t.target))
+			}
+			if t.adminURL != "" {
+				opts = append(opts, loadtest.WithAdmin(t.adminURL, t.apiKey))
+			}
+			if flags.Changed("rate") {
+				opts = append(opts, loadtest.WithRate(rate))
+			}
+			if flags.Changed("duration") {
+				opts = append(opts, loadtest.WithDuration(duration))
+			}
+			if flags.Changed("warmup") {
+				opts = append(opts, loadtest.WithWarmup(warmup))
+			}
+			if flags.Changed("max-hits") {
+				opts = append(opts, loadtest.WithMaxHits(maxHits))
+			}
+			if flags.Changed("max-workers") {
+				opts = append(opts, loadtest.WithMaxWorkers(maxWorkers))
+			}
+			for _, expr := range thresholds {
+				t, err := loadtest.ParseThreshold(expr)
+				if err != nil {
+					return err
+				}
+				opts = append(opts, loadtest.WithThresholds(t))
+			}
+			if outDir == "" {
+				outDir = filepath.Join("out", "load", sc.Name+"-"+time.Now().Format("20060102-150405"))
+			}
+			opts = append(opts, loadtest.WithOutDir(outDir))
+			if progress && isTerminal(cmd.ErrOrStderr()) {
+				opts = append(opts, loadtest.WithProgress(cmd.ErrOrStderr()))
+			}
+			logger.Info("load", "scenario", sc.Name, "out", outDir)
+			sum, err := loadtest.Run(cmd.Context(), sc, opts...)
+			if sum != nil {
+				printSummary(cmd.OutOrStdout(), sum, outDir)
+			}
+			switch {
+			case err == nil:
+				return nil
+			case errors.Is(err, context.Canceled), errors.Is(err, loadtest.ErrTargetDown):
+				return err // not judged: exit 2
+			case errors.Is(err, loadtest.ErrThresholdsFailed):
+				return fmt.Errorf("%w: %w", errFailed, err)
+			default:
+				return err
+			}
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&scenario, "scenario", "whoami", "built-in scenario name or YAML file")
+	f.StringVar(&rawURL, "url", "", "load this one URL (the raw scenario), like vegeta attack")
+	f.StringVar(&method, "method", "GET", "method for --url")
+	f.Float64Var(&rate, "rate", 0, "constant requests per second (default: the scenario's profile)")
+	f.DurationVar(&duration, "duration", 0, "measured duration (default: the scenario's)")
+	f.DurationVar(&warmup, "warmup", 0, "unmeasured warm-up before the clock starts (default: the scenario's)")
+	t.register(f)
+	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
+	f.StringVar(&profile, "profile", "default", "local Kratos profile when no --target is given")
+	f.StringVar(&outDir, "out", "", "output directory (default out/load/SCENARIO-TIME)")
+	f.StringArrayVar(&thresholds, "threshold", nil, "threshold like 'p99<50ms', 'error_rate<0.1%', 'rate>=0.99*requested', 'STEP:p99<20ms' (repeatable)")
+	f.BoolVar(&abortOnFail, "abort-on-fail", false, "stop as soon as a threshold is breached")
+	f.BoolVar(&yes, "yes", false, "allow load above "+fmt.Sprint(loadtest.RemoteRateCap)+"/s on hosts that are not loopback")
+	f.Uint64Var(&maxHits, "max-hits", loadtest.DefaultMaxHits, "cap on the requests of the measured run")
+	f.Uint64Var(&maxWorkers, "max-workers", 0, "cap on vegeta workers (default: the scenario's)")
+	f.BoolVar(&progress, "progress", true, "show a live progress line when stderr is a terminal")
+	return cmd
+}
+
+// loadScenario resolves --url, a built-in name, or a YAML file.
+func loadScenario(name, rawURL, method string) (*loadtest.Scenario, error) {
+	if rawURL != "" {
+		sc := loadtest.RawScenario(strings.ToUpper(method), rawURL, 100, loadtest.DefaultDuration)
+		return sc, sc.Validate()
+	}
+	if data, file, ok := scenarios.Lookup(name); ok {
+		return loadtest.ParseScenario(file, data)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: scenario %q is neither built in (%s) nor a readable file: %w",
+			loadtest.ErrUsage, name, strings.Join(scenarios.Names(), ", "), err)
+	}
+	return loadtest.ParseScenario(name, data)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func printSummary(w io.Writer, s *loadtest.Summary, dir string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "scenario\t%s → %s, %.1fs, %d requests", s.Scenario, s.Target, s.DurationS, s.Requests)
+	if s.Stopped != "" {
+		fmt.Fprintf(tw, " (stopped: %s)", s.Stopped)
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintf(tw, "rate\trequested %.1f/s, achieved %.1f/s, unsent %d\n", s.Rate.Requested, s.Rate.Achieved, s.Unsent)
+	lat := func(l loadtest.Latency) string {
+		return fmt.Sprintf("p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms", l.P50, l.P90, l.P99, l.P999, l.Max)
+	}
+	fmt.Fprintf(tw, "latency\t%s (from intended send)\n", lat(s.Latency))
+	fmt.Fprintf(tw, "uncorrected\t%s (from actual send)\n", lat(s.LatencyUncorrected))
+	fmt.Fprintf(tw, "statuses\t%s, rate limited %d\n", counts(s.StatusCodes), s.RateLimited)
+	fmt.Fprintf(tw, "errors\t%d %s\n", s.Errors.Total, counts(s.Errors.ByKind))
+	for _, st := range s.Steps {
+		fmt.Fprintf(tw, "step %s\t%d requests, p50 %.3f p99 %.3f ms, %s, errors %d\n",
+			st.Name, st.Requests, st.Latency.P50, st.Latency.P99, counts(st.StatusCodes), st.Errors.Total)
+	}
+	for _, t := range s.Thresholds {
+		verdict := "ok"
+		if !t.OK {
+			verdict = "BREACHED"
+		}
+		fmt.Fprintf(tw, "threshold\t%-8s %s (actual %g)\n", verdict, t.Expr, t.Actual)
+	}
+	if s.CleanupError != "" {
+		fmt.Fprintf(tw, "cleanup\t%s\n", s.CleanupError)
+	}
+	fmt.Fprintf(tw, "files\t%s\n", dir)
+	if s.Passed {
+		fmt.Fprintln(tw, "result\tpassed")
+	} else {
+		fmt.Fprintln(tw, "result\tFAILED")
+	}
+	tw.Flush()
+}
+
+func counts(m map[string]uint64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s:%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
+}

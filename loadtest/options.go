@@ -1,0 +1,100 @@
+package loadtest
+
+import (
+	"io"
+	"time"
+)
+
+// An Option changes how Run runs a scenario.
+type Option func(*config)
+
+type config struct {
+	target      string
+	adminURL    string
+	apiKey      string
+	rate        *RateSpec
+	duration    time.Duration
+	warmup      *time.Duration
+	maxWorkers  uint64
+	outDir      string
+	thresholds  []Threshold
+	abortOnFail bool
+	progress    io.Writer
+	fixtures    Fixtures
+	allowRemote bool
+	maxHits     uint64
+	stopGrace   time.Duration
+	downAfter   time.Duration
+}
+
+func defaultConfig() config {
+	return config{
+		maxHits:   DefaultMaxHits,
+		stopGrace: time.Second,
+		downAfter: time.Second,
+	}
+}
+
+// WithTarget sets the base URL of the Kratos public API; it overrides the
+// scenario's target. Default: the scenario's, else http://127.0.0.1:4433.
+func WithTarget(baseURL string) Option { return func(c *config) { c.target = baseURL } }
+
+// WithAdmin makes fixtures use the Kratos admin API at adminURL (with an
+// optional API key sent as a Bearer token) to create and delete identities.
+func WithAdmin(adminURL, apiKey string) Option {
+	return func(c *config) { c.adminURL, c.apiKey = adminURL, apiKey }
+}
+
+// WithRate replaces the scenario's rate profile with a constant rate.
+func WithRate(hitsPerSecond float64) Option {
+	return func(c *config) { r := Constant(hitsPerSecond); c.rate = &r }
+}
+
+// WithDuration replaces the scenario's duration.
+func WithDuration(d time.Duration) Option { return func(c *config) { c.duration = d } }
+
+// WithWarmup replaces the scenario's warm-up (0: none).
+func WithWarmup(d time.Duration) Option { return func(c *config) { c.warmup = &d } }
+
+// WithMaxWorkers replaces the scenario's cap on vegeta workers.
+func WithMaxWorkers(n uint64) Option { return func(c *config) { c.maxWorkers = n } }
+
+// WithOutDir makes Run write its files into dir (created if missing):
+// summary.json, results.bin (vegeta's gob encoding: `vegeta report` and
+// `vegeta plot` read it), timeseries.jsonl, and HdrHistogram percentile
+// files overall.hgrm, overall.uncorrected.hgrm, step-NAME.hgrm and
+// step-NAME.uncorrected.hgrm. Default: no files.
+func WithOutDir(dir string) Option { return func(c *config) { c.outDir = dir } }
+
+// WithThresholds adds thresholds to the scenario's.
+func WithThresholds(t ...Threshold) Option {
+	return func(c *config) { c.thresholds = append(c.thresholds, t...) }
+}
+
+// WithAbortOnFail stops the run as soon as a threshold other than rate is
+// breached, judged every second on what was measured so far.
+func WithAbortOnFail(on bool) Option { return func(c *config) { c.abortOnFail = on } }
+
+// WithProgress makes Run write a live progress line to w every second
+// (carriage return, no newline until the end). Default: quiet.
+func WithProgress(w io.Writer) Option { return func(c *config) { c.progress = w } }
+
+// WithFixtures sets how users and login flows are made; default
+// HTTPFixtures on the target (and the admin URL, if given).
+func WithFixtures(f Fixtures) Option { return func(c *config) { c.fixtures = f } }
+
+// WithAllowRemote lets Run send load to hosts that are not loopback at any
+// rate. Without it, such hosts get at most RemoteRateCap hits per second.
+func WithAllowRemote(on bool) Option { return func(c *config) { c.allowRemote = on } }
+
+// WithMaxHits caps the hits of the measured attack; default DefaultMaxHits.
+func WithMaxHits(n uint64) Option { return func(c *config) { c.maxHits = n } }
+
+// WithStopGrace sets how long requests in flight may still finish when a run
+// is stopped early before their connections are closed; default 1s.
+func WithStopGrace(d time.Duration) Option { return func(c *config) { c.stopGrace = d } }
+
+// WithTargetDownAfter sets how long connections must have been refused or
+// reset, with no answer at all, before the target counts as down and the run
+// stops; default 1s.
+func WithTargetDownAfter(d time.Duration) Option { return func(c *config) { c.downAfter = d } }

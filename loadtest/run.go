@@ -1,0 +1,352 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// lateSendGrace is how long after the end of a run hits that were due
+// before it may still be sent, when every worker was busy.
+const lateSendGrace = time.Second
+
+// DefaultTarget is the Kratos public API a run loads when neither the
+// scenario nor WithTarget names one.
+const DefaultTarget = "http://127.0.0.1:4433"
+
+// plan is a scenario resolved against the options: everything a run needs
+// to know before it starts, all checked.
+type plan struct {
+	sc         Scenario // with defaults
+	target     string
+	profile    Profile
+	warmupRate float64
+	maxHits    uint64
+	guard      bool // dial loopback only
+	thresholds []Threshold
+	users      int // pool size, 0 when no step needs one
+	flows      int // login flows to make ahead
+}
+
+func usageErr(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrUsage, fmt.Sprintf(format, a...))
+}
+
+func newPlan(in *Scenario, cfg config) (*plan, error) {
+	if in == nil {
+		return nil, usageErr("no scenario")
+	}
+	sc := *in
+	if cfg.rate != nil {
+		sc.Rate = *cfg.rate
+	}
+	if cfg.duration != 0 {
+		sc.Duration = cfg.duration
+	}
+	if cfg.warmup != nil {
+		sc.Warmup = *cfg.warmup
+	}
+	if cfg.maxWorkers != 0 {
+		sc.MaxWorkers = cfg.maxWorkers
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	sc = sc.withDefaults()
+	p := &plan{sc: sc, maxHits: cfg.maxHits}
+	if p.maxHits == 0 || p.maxHits > 1e9 {
+		return nil, usageErr("max hits must be within [1, 1e9]")
+	}
+	p.target = cfg.target
+	if p.target == "" {
+		p.target = sc.Target
+	}
+	if p.target == "" {
+		p.target = DefaultTarget
+	}
+	p.target = strings.TrimRight(p.target, "/")
+	p.profile = sc.Rate.Profile(sc.Duration)
+	p.warmupRate = math.Max(p.profile.Rate(0), 1)
+
+	// Safety: loopback only, unless allowed, or at a trickle.
+	peak := p.profile.Peak(sc.Duration)
+	if sc.Warmup > 0 {
+		peak = math.Max(peak, p.warmupRate)
+	}
+	urls := []string{p.target}
+	if cfg.adminURL != "" {
+		urls = append(urls, cfg.adminURL)
+	}
+	for _, st := range sc.Steps {
+		if st.Operation == "" && strings.Contains(st.URL, "://") {
+			urls = append(urls, st.URL)
+		}
+	}
+	allLoopback := true
+	for _, raw := range urls {
+		u, err := checkURL(raw)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		if IsLoopback(u.Hostname()) {
+			continue
+		}
+		allLoopback = false
+		if !cfg.allowRemote && peak > RemoteRateCap {
+			return nil, usageErr("refusing to send up to %g hits/s to %s: it is not loopback (127.0.0.0/8, ::1, localhost); "+
+				"allow remote targets explicitly, or stay at %d hits/s or less", peak, u.Host, RemoteRateCap)
+		}
+	}
+	p.guard = allLoopback && !cfg.allowRemote
+
+	// Thresholds: the scenario's, each step's, then the options'.
+	p.thresholds = append(p.thresholds, sc.Thresholds...)
+	for _, st := range sc.Steps {
+		for _, t := range st.Thresholds {
+			t.Step = st.Name
+			p.thresholds = append(p.thresholds, t)
+		}
+	}
+	for _, t := range cfg.thresholds {
+		if t.Step != "" && !hasStep(sc.Steps, t.Step) {
+			return nil, usageErr("threshold %q names no step of scenario %s", t.Expr, sc.Name)
+		}
+		p.thresholds = append(p.thresholds, t)
+	}
+	for _, t := range p.thresholds {
+		if t.metric == 0 {
+			return nil, usageErr("threshold %q was not made by ParseThreshold", t.Expr)
+		}
+	}
+
+	// Fixtures: a pool of users, and one login flow per login hit.
+	hits := p.expectedHits(sc.Duration) + uint64(math.Ceil(p.warmupRate*sc.Warmup.Seconds()))
+	totalWeight := 0
+	for _, st := range sc.Steps {
+		totalWeight += st.Weight
+	}
+	for _, st := range sc.Steps {
+		switch operations[st.Operation].need {
+		case needSessions:
+			p.users = sc.Sessions
+		case needLoginFlows:
+			p.users = sc.Sessions
+			p.flows += int(math.Ceil(float64(hits)*float64(st.Weight)/float64(totalWeight))) + totalWeight
+		}
+	}
+	if p.flows > MaxLoginFlows {
+		return nil, usageErr("%d login flows would have to be made ahead (one per login hit), more than %d: lower the rate or the duration",
+			p.flows, MaxLoginFlows)
+	}
+	return p, nil
+}
+
+// expectedHits returns the hits due within the first d, capped by maxHits.
+func (p *plan) expectedHits(d time.Duration) uint64 {
+	h := math.Ceil(p.profile.Hits(d) - 1e-6)
+	if h < 0 {
+		h = 0
+	}
+	return min(uint64(h), p.maxHits)
+}
+
+// Run runs a scenario: it makes the fixtures, warms up, sends load on the
+// scenario's rate profile for its duration (or until ctx is done, the target
+// goes down, or, with WithAbortOnFail, a threshold is breached), writes its
+// files, removes the fixtures and judges the thresholds.
+//
+// The Summary is returned whenever anything was measured, also with an
+// error: wrapping ErrThresholdsFailed when a threshold was breached,
+// ErrTargetDown, or ctx's error when interrupted. Errors before the clock
+// starts match ErrUsage when the scenario or an option is wrong.
+func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p, err := newPlan(sc, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out, err := newOutput(cfg.outDir)
+	if err != nil {
+		return nil, err
+	}
+	defer out.close()
+
+	fixtures := cfg.fixtures
+	if fixtures == nil {
+		fixtures = &HTTPFixtures{PublicURL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey,
+			Client: newClient(30*time.Second, 0, p.guard, newConnTracker())}
+	}
+	var fx fixtureData
+	cleanup := func() error { return nil }
+	if p.users > 0 {
+		fctx, cancel := context.WithTimeout(ctx, 2*time.Minute+time.Duration(p.users+p.flows)*10*time.Millisecond)
+		defer cancel()
+		if fx.users, err = fixtures.Users(fctx, p.users); err != nil {
+			return nil, fmt.Errorf("making %d users: %w", p.users, err)
+		}
+		cleanup = func() error {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			return fixtures.DeleteUsers(cctx, fx.users)
+		}
+		if p.flows > 0 {
+			if fx.flows, err = fixtures.LoginFlows(fctx, p.flows); err != nil {
+				cleanupErr := cleanup()
+				return nil, errors.Join(fmt.Errorf("making %d login flows: %w", p.flows, err), cleanupErr)
+			}
+		}
+	}
+
+	r, err := newRunner(p, cfg, fx, out)
+	if err != nil {
+		return nil, errors.Join(err, cleanup())
+	}
+	if p.sc.Warmup > 0 && ctx.Err() == nil {
+		r.attack(ctx, false)
+	}
+	if ctx.Err() == nil {
+		r.attack(ctx, true)
+	} else if r.stopped == "" {
+		r.stopped = "interrupted"
+	}
+	sum := r.summary()
+	werr := r.writeFiles(sum)
+	if err := cleanup(); err != nil {
+		sum.CleanupError = err.Error()
+		if out.dir != "" {
+			werr = errors.Join(werr, writeJSON(out.path("summary.json"), sum))
+		}
+	}
+
+	var errs []error
+	switch r.stopped {
+	case "interrupted":
+		errs = append(errs, fmt.Errorf("interrupted: %w", context.Cause(ctx)))
+	case "target down":
+		errs = append(errs, fmt.Errorf("%w: connections refused or reset for %s with no answer", ErrTargetDown, cfg.downAfter))
+	}
+	if !sum.Passed {
+		var failed []string
+		for _, t := range sum.Thresholds {
+			if !t.OK {
+				failed = append(failed, t.Expr)
+			}
+		}
+		errs = append(errs, fmt.Errorf("%w: %s", ErrThresholdsFailed, strings.Join(failed, ", ")))
+	}
+	if werr != nil {
+		errs = append(errs, fmt.Errorf("writing results: %w", werr))
+	}
+	return sum, errors.Join(errs...)
+}
+
+// attack runs one vegeta attack: the warm-up (measure false) or the measured
+// one. It returns once every result is in, at most stopGrace plus a moment
+// after a stop.
+func (r *runner) attack(ctx context.Context, measure bool) {
+	stop := make(chan struct{})
+	d, profile := r.plan.sc.Duration, r.plan.profile
+	maxHits := r.plan.maxHits
+	if !measure {
+		d, profile, maxHits = r.plan.sc.Warmup, ConstantRate(r.plan.warmupRate), math.MaxUint64
+	}
+	pc := &pacer{profile: profile, duration: d, maxHits: maxHits, stop: stop}
+	atk := vegeta.NewAttacker(
+		vegeta.Client(r.client),
+		vegeta.Workers(r.plan.sc.Workers),
+		vegeta.MaxWorkers(r.plan.sc.MaxWorkers),
+		vegeta.MaxBody(0), // bodies may hold session tokens: never kept
+	)
+	name := "orybench"
+	if !measure {
+		name = "warmup"
+	}
+	// The pacer stops at the end of d; vegeta's own limit only bounds how
+	// long hits that were due before the end may still be sent late.
+	results := atk.Attack(r.tgt.Targeter(), pc, d+lateSendGrace, name)
+	if measure {
+		r.pacer = pc
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var (
+		stopping bool
+		graceC   <-chan time.Time
+	)
+	halt := func(reason string) {
+		if stopping {
+			return
+		}
+		stopping = true
+		if measure || reason == "interrupted" {
+			r.stopped, r.stopAt = reason, time.Now()
+		}
+		close(stop)
+		atk.Stop()
+		graceC = time.After(r.cfg.stopGrace)
+	}
+	done := ctx.Done()
+	for {
+		select {
+		case res, ok := <-results:
+			if !ok {
+				if measure {
+					r.endAt = time.Now()
+				}
+				return
+			}
+			if !measure {
+				r.warmupRequests++
+				continue
+			}
+			if r.record(res) && !stopping {
+				halt("target down")
+			}
+		case now := <-tick.C:
+			if !measure {
+				continue
+			}
+			r.flushSeries(now)
+			r.showProgress(now, false)
+			if r.cfg.abortOnFail && !stopping && r.breached() {
+				halt("threshold breached")
+			}
+		case <-done:
+			done = nil
+			halt("interrupted")
+		case <-graceC:
+			graceC = nil
+			r.aborted = true
+			r.tracker.abort()
+		}
+	}
+}
+
+// newRunner builds the targets and the HTTP client.
+func newRunner(p *plan, cfg config, fx fixtureData, out *output) (*runner, error) {
+	tgt, err := newTargeter(p.target, p.sc.Steps, fx)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{
+		plan: p, cfg: cfg, out: out, tgt: tgt,
+		tracker:   newConnTracker(),
+		stepIndex: map[string]int{},
+		overall:   newStats(true),
+		bucket:    newStats(false),
+	}
+	r.client = newClient(p.sc.Timeout, p.sc.MaxConnections, p.guard, r.tracker)
+	for i, st := range p.sc.Steps {
+		r.stepIndex[st.Name] = i
+		r.steps = append(r.steps, newStats(true))
+	}
+	return r, nil
+}

@@ -1,0 +1,251 @@
+package loadtest
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// runner measures one run. Only the goroutine that runs attack touches it.
+type runner struct {
+	plan    *plan
+	cfg     config
+	out     *output
+	tgt     *targeter
+	client  *http.Client
+	tracker *connTracker
+	pacer   *pacer // of the measured attack
+
+	stepIndex map[string]int
+	overall   *stats
+	steps     []*stats
+	bucket    *stats // the current second of the time series
+	bucketN   int64  // its index: seconds since the start
+
+	warmupRequests uint64
+	canceled       uint64
+	aborted        bool // connections were closed by a stop
+	lastAnswer     time.Time
+	stopped        string
+	stopAt, endAt  time.Time
+	lastRate       float64 // answers in the last whole second, for progress
+}
+
+func (r *runner) began() time.Time {
+	if r.pacer != nil {
+		if b := r.pacer.Began(); !b.IsZero() {
+			return b
+		}
+	}
+	return time.Time{}
+}
+
+// record measures one result and reports whether the target looks down.
+func (r *runner) record(res *vegeta.Result) (down bool) {
+	name, clean := stepOf(res.URL)
+	i := r.stepIndex[name]
+	if r.aborted && res.Code == 0 {
+		r.canceled++ // ended by us, not by the target
+		return false
+	}
+	began := r.began()
+	end := res.Timestamp.Add(res.Latency)
+	intended := began.Add(r.plan.profile.Due(res.Seq))
+	corrected := end.Sub(intended)
+	if corrected < res.Latency {
+		corrected = res.Latency // sent a little ahead of its time
+	}
+	st := &r.plan.sc.Steps[i]
+	j := judge(res, &st.Expect)
+	r.overall.add(res, j, corrected)
+	r.steps[i].add(res, j, corrected)
+
+	if b := int64(end.Sub(began) / time.Second); b > r.bucketN {
+		r.closeBuckets(b)
+	}
+	r.bucket.add(res, j, corrected)
+
+	if res.Code != 0 {
+		r.lastAnswer = end
+	} else if j.kind == KindRefused || j.kind == KindReset {
+		since := r.lastAnswer
+		if since.IsZero() {
+			since = began
+		}
+		down = end.Sub(since) >= r.cfg.downAfter
+	}
+
+	if r.out.enc != nil {
+		// vegeta's own encoding, judged our way: timestamp = intended send
+		// time, latency = corrected, error only for what the step does not
+		// expect. No body, no headers: they may hold tokens.
+		res.Attack, res.URL = st.Name, clean
+		res.Timestamp, res.Latency = intended, corrected
+		res.Body, res.Headers = nil, nil
+		switch {
+		case j.kind == KindStatus && res.Error == "":
+			res.Error = "unexpected status " + strconv.Itoa(int(res.Code))
+		case j.kind == KindNone && !j.rateLimited:
+			res.Error = ""
+		}
+		r.out.encode(res)
+	}
+	return down
+}
+
+// flushSeries closes the seconds of the time series that have passed.
+func (r *runner) flushSeries(now time.Time) {
+	if b := r.began(); !b.IsZero() {
+		if n := int64(now.Sub(b) / time.Second); n > r.bucketN {
+			r.closeBuckets(n)
+		}
+	}
+}
+
+// SeriesPoint is one second of the time series (timeseries.jsonl), by the
+// time answers arrived. Latencies are corrected, in milliseconds.
+type SeriesPoint struct {
+	T           int64             `json:"t"`
+	Requests    uint64            `json:"requests"`
+	Errors      uint64            `json:"errors"`
+	RateLimited uint64            `json:"rate_limited"`
+	P50         float64           `json:"p50_ms"`
+	P99         float64           `json:"p99_ms"`
+	Max         float64           `json:"max_ms"`
+	StatusCodes map[string]uint64 `json:"status_codes"`
+}
+
+// closeBuckets writes the seconds before second n, empty ones included.
+func (r *runner) closeBuckets(n int64) {
+	for ; r.bucketN < n; r.bucketN++ {
+		b := r.bucket
+		pt := SeriesPoint{T: r.bucketN, Requests: b.requests, Errors: b.errors, RateLimited: b.rateLimited,
+			StatusCodes: b.statusCodes()}
+		if b.corrected.TotalCount() > 0 {
+			pt.P50 = ms(b.corrected.ValueAtPercentile(50))
+			pt.P99 = ms(b.corrected.ValueAtPercentile(99))
+			pt.Max = ms(b.corrected.Max())
+		}
+		r.out.series(pt)
+		r.lastRate = float64(b.requests)
+		b.reset()
+	}
+}
+
+// showProgress writes the live line: elapsed, rate of the last second,
+// latency so far, errors.
+func (r *runner) showProgress(now time.Time, final bool) {
+	w := r.cfg.progress
+	if w == nil {
+		return
+	}
+	el := time.Duration(0)
+	if b := r.began(); !b.IsZero() {
+		el = now.Sub(b).Truncate(time.Second)
+	}
+	h := r.overall.corrected
+	line := fmt.Sprintf("\r%5s/%s  %8.1f req/s  p50 %8.3fms  p99 %8.3fms  errors %d  429 %d ",
+		el, r.plan.sc.Duration, r.lastRate, ms(h.ValueAtPercentile(50)), ms(h.ValueAtPercentile(99)),
+		r.overall.errors, r.overall.rateLimited)
+	if final {
+		line += "\n"
+	}
+	fmt.Fprint(w, line)
+}
+
+// breached judges the thresholds that can be judged mid-run.
+func (r *runner) breached() bool {
+	for _, t := range r.plan.thresholds {
+		if !t.midRun() {
+			continue
+		}
+		if _, ok := t.eval(r.measuresOf(t.Step, 0, 0)); !ok && r.overall.requests > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *runner) measuresOf(step string, achieved, requested float64) measures {
+	if step == "" {
+		return r.overall.measures(achieved, requested)
+	}
+	return r.steps[r.stepIndex[step]].measures(achieved, requested)
+}
+
+// elapsed is the measured duration: the scenario's, or until the stop.
+func (r *runner) elapsed() time.Duration {
+	b := r.began()
+	switch {
+	case b.IsZero():
+		return 0
+	case !r.stopAt.IsZero():
+		return r.stopAt.Sub(b)
+	default:
+		return min(r.plan.sc.Duration, r.endAt.Sub(b))
+	}
+}
+
+func (r *runner) summary() *Summary {
+	el := r.elapsed()
+	secs := el.Seconds()
+	expected := r.plan.expectedHits(el)
+	sent := r.overall.requests + r.canceled
+	s := &Summary{
+		Scenario:           r.plan.sc.Name,
+		Target:             r.plan.target,
+		DurationS:          round3(secs),
+		Requests:           r.overall.requests,
+		Latency:            latencyOf(r.overall.corrected),
+		LatencyUncorrected: latencyOf(r.overall.uncorrected),
+		StatusCodes:        r.overall.statusCodes(),
+		RateLimited:        r.overall.rateLimited,
+		Errors:             ErrorSummary{Total: r.overall.errors, ByKind: r.overall.errorKinds()},
+		Canceled:           r.canceled,
+		Stopped:            r.stopped,
+		WarmupRequests:     r.warmupRequests,
+		Passed:             true,
+	}
+	if expected > sent {
+		s.Unsent = expected - sent
+	}
+	if secs > 0 {
+		s.Rate = RateSummary{Requested: round3(float64(expected) / secs), Achieved: round3(float64(sent) / secs)}
+	}
+	totalWeight := 0
+	for _, st := range r.plan.sc.Steps {
+		totalWeight += st.Weight
+	}
+	stepRate := map[string]RateSummary{}
+	for i, st := range r.plan.sc.Steps {
+		ss := r.steps[i]
+		s.Steps = append(s.Steps, StepSummary{
+			Name: st.Name, Requests: ss.requests,
+			Latency: latencyOf(ss.corrected), LatencyUncorrected: latencyOf(ss.uncorrected),
+			StatusCodes: ss.statusCodes(), RateLimited: ss.rateLimited,
+			Errors: ErrorSummary{Total: ss.errors, ByKind: ss.errorKinds()},
+		})
+		share := float64(st.Weight) / float64(totalWeight)
+		if secs > 0 {
+			stepRate[st.Name] = RateSummary{Requested: s.Rate.Requested * share, Achieved: float64(ss.requests) / secs}
+		}
+	}
+	s.Thresholds = []ThresholdResult{}
+	for _, t := range r.plan.thresholds {
+		rate := s.Rate
+		if t.Step != "" {
+			rate = stepRate[t.Step]
+		}
+		actual, ok := t.eval(r.measuresOf(t.Step, rate.Achieved, rate.Requested))
+		if math.IsNaN(actual) || math.IsInf(actual, 0) {
+			actual = 0
+		}
+		s.Thresholds = append(s.Thresholds, ThresholdResult{Expr: t.Expr, Step: t.Step, Actual: round3(actual), OK: ok})
+		s.Passed = s.Passed && ok
+	}
+	return s
+}
