@@ -31,11 +31,14 @@ $(BIN)/kratos: kratos/go.mod kratos/go.sum
 		-o $(BIN)/kratos github.com/ory/kratos
 	@touch $@
 
-## run: the main job against the embedded Kratos; prints the report's path.
+## run: the main job against the embedded Kratos: the conformance suites, then
+## short whoami and flow-creation load runs; prints where the results are.
 run: build kratos
-	@mkdir -p $(OUT)
-	$(BIN)/orybench conform --out $(OUT)/$(RUN_ID)
-	@echo "report: $(OUT)/$(RUN_ID)/conformance.json"
+	@mkdir -p $(OUT)/$(RUN_ID)
+	$(BIN)/orybench conform --out $(OUT)/$(RUN_ID)/conformance
+	$(BIN)/orybench load --scenario whoami --rate 200 --duration 10s --out $(OUT)/$(RUN_ID)/load-whoami
+	$(BIN)/orybench load --scenario flow-creation --rate 100 --duration 10s --out $(OUT)/$(RUN_ID)/load-flow-creation
+	@echo "results: $(OUT)/$(RUN_ID)"
 
 ## test: everything CI checks.
 test: vet schemas-check unit conformance
