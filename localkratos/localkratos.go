@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -297,23 +298,54 @@ func (i *Instance) waitReady(ctx context.Context) error {
 	}
 }
 
+// freePorts finds n free loopback ports below the kernel's ephemeral range
+// (ip_local_port_range), so that no outgoing connection — a load test opens
+// thousands — can take one between this probe and Kratos's bind.
 func freePorts(n int) ([]int, error) {
-	var ports []int
-	var lns []net.Listener
+	lo, hi := 20000, ephemeralLow()
+	if hi-lo < 1000 {
+		lo, hi = 1024, 65535 // an unusual range: take any port the kernel gives
+	}
+	var (
+		ports []int
+		lns   []net.Listener
+	)
 	defer func() {
 		for _, ln := range lns {
 			ln.Close()
 		}
 	}()
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 200 {
+			return nil, fmt.Errorf("find a free port in %d-%d: none after %d tries", lo, hi, tries)
+		}
+		port := lo + mrand.IntN(hi-lo)
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
+			continue
 		}
 		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, port)
 	}
 	return ports, nil
+}
+
+// ephemeralLow is the first port the kernel hands out to outgoing
+// connections (32768 when it cannot be read).
+func ephemeralLow() int {
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) == 0 {
+		return 32768
+	}
+	low, err := strconv.Atoi(fields[0])
+	if err != nil {
+		return 32768
+	}
+	return low
 }
 
 func randomSecret() string {
