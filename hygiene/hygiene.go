@@ -1,7 +1,9 @@
 // Package hygiene names the test identities orybench creates and removes the
 // ones a crashed run left behind. Every identity orybench creates has an
-// address orybench-<run id>-<n>@orybench.test, so it can be recognised on
-// any target without touching anyone else's data.
+// address orybench-<run id>-<n>@orybench.test, or on a schema without one a
+// username orybench-<run id>-<n> (its separators may be _ or . where the
+// schema's pattern wants them), so it can be recognised on any target
+// without touching anyone else's data.
 package hygiene
 
 import (
@@ -27,17 +29,33 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b)
 }
 
-// Email is the n-th test address of a run.
+// Email is the n-th test address of a run: Token at Domain.
 func Email(runID string, n int) string {
-	return fmt.Sprintf("orybench-%s-%d@%s", runID, n, Domain)
+	return Token(runID, n) + "@" + Domain
 }
 
-var emailPattern = regexp.MustCompile(`^orybench-[0-9]{8}t[0-9]{6}-[0-9a-f]{8}-[0-9]+@` + regexp.QuoteMeta(Domain) + `$`)
+// Token is the n-th test identifier of a run, orybench-<run id>-<n>: the
+// local part of Email, and the username of an identity whose schema has one.
+func Token(runID string, n int) string {
+	return fmt.Sprintf("orybench-%s-%d", runID, n)
+}
+
+var (
+	emailPattern = regexp.MustCompile(`^orybench-[0-9]{8}t[0-9]{6}-[0-9a-f]{8}-[0-9]+@` + regexp.QuoteMeta(Domain) + `$`)
+	// tokenPattern is a Token standing alone (a username), with -, _ or .
+	// between its parts.
+	tokenPattern = regexp.MustCompile(`^orybench[-_.][0-9]{8}t[0-9]{6}[-_.][0-9a-f]{8}[-_.][0-9]+$`)
+)
 
 // IsTestIdentity reports whether an identity is one orybench created: some
-// string trait, at any depth, is an orybench address.
+// string trait, at any depth, is an orybench address or username.
 func IsTestIdentity(id kratosclient.Identity) bool {
-	return anyString(id.Traits, emailPattern.MatchString)
+	return anyString(id.Traits, IsTestIdentifier)
+}
+
+// IsTestIdentifier reports whether s is an orybench address or username.
+func IsTestIdentifier(s string) bool {
+	return emailPattern.MatchString(s) || tokenPattern.MatchString(s)
 }
 
 func anyString(v any, match func(string) bool) bool {

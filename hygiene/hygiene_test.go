@@ -25,6 +25,14 @@ func TestEmailIsRecognised(t *testing.T) {
 		{map[string]any{"email": "alice@example.com"}, false},
 		{map[string]any{"email": "orybench-someone@orybench.test"}, false},
 		{map[string]any{"email": strings.Replace(Email(run, 1), Domain, "example.com", 1)}, false},
+		// A username identity: the token alone, at any depth.
+		{map[string]any{"username": Token(run, 3), "name": map[string]any{"first": "Ory"}}, true},
+		{map[string]any{"account": map[string]any{"handle": strings.ReplaceAll(Token(run, 4), "-", "_")}}, true},
+		{map[string]any{"username": strings.ReplaceAll(Token(run, 4), "-", ".")}, true},
+		{map[string]any{"username": "orybench"}, false},
+		{map[string]any{"username": "orybench-someone"}, false},
+		{map[string]any{"username": "x" + Token(run, 5)}, false},
+		{map[string]any{"username": Token(run, 5) + "x"}, false},
 	} {
 		if got := IsTestIdentity(kratosclient.Identity{Traits: tc.traits}); got != tc.want {
 			t.Errorf("IsTestIdentity(%v) = %v, want %v", tc.traits, got, tc.want)

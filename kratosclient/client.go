@@ -119,6 +119,10 @@ type Client struct {
 	mode Mode
 	http *http.Client
 
+	pace         *Pace
+	limitRetries int
+	limitMaxWait time.Duration
+
 	mu           sync.Mutex
 	sessionToken string
 	csrfToken    string
@@ -167,7 +171,10 @@ func New(baseURL string, mode Mode, opts ...Option) (*Client, error) {
 				return http.ErrUseLastResponse
 			},
 		},
-		header: http.Header{},
+		header:       http.Header{},
+		pace:         NewPace(0),
+		limitRetries: DefaultRateLimitRetries,
+		limitMaxWait: DefaultRateLimitMaxWait,
 	}
 	if mode != Native {
 		jar, err := cookiejar.New(nil)
@@ -288,15 +295,32 @@ func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 	}
 
 	start := time.Now()
-	res, err := c.http.Do(req)
-	for attempt := 1; err == nil && attempt < 3 && retriesTransient(req.Context()) && transientConflict(res); attempt++ {
+	res, err := c.send(req, r)
+	for attempt, limited := 1, 0; err == nil; attempt++ {
+		var wait time.Duration
+		switch {
+		case res.StatusCode == http.StatusTooManyRequests:
+			c.pace.limited.Add(1)
+			if limited >= c.limitRetries {
+				c.pace.gaveUp.Add(1)
+				break
+			}
+			wait = rateLimitWait(res.Header, limited, c.limitMaxWait, time.Now())
+			limited++
+			c.pace.retried.Add(1)
+			c.pace.waited.Add(int64(wait))
+		case attempt < 3 && retriesTransient(req.Context()) && transientConflict(res):
+			wait = time.Duration(attempt) * 25 * time.Millisecond
+		}
+		if wait == 0 {
+			break
+		}
 		res.Body.Close()
-		time.Sleep(time.Duration(attempt) * 25 * time.Millisecond)
-		if r.body != nil {
-			req.Body = io.NopCloser(bytes.NewReader(r.body.Data))
+		if err = sleep(ctx, wait); err != nil {
+			break
 		}
 		start = time.Now()
-		res, err = c.http.Do(req)
+		res, err = c.send(req, r)
 	}
 	if err != nil {
 		// *url.Error repeats the URL, secrets and all: keep only its cause.
@@ -324,6 +348,17 @@ func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 	}
 	c.remember(resp)
 	return resp, nil
+}
+
+// send waits for the pace and sends req, with r's body from the start.
+func (c *Client) send(req *http.Request, r request) (*http.Response, error) {
+	if err := c.pace.wait(req.Context()); err != nil {
+		return nil, err
+	}
+	if r.body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(r.body.Data))
+	}
+	return c.http.Do(req)
 }
 
 // remember keeps what a real client keeps from an answer: the CSRF token of a

@@ -228,7 +228,7 @@ func (i *Instance) writeConfig(p Profile, publicPort, adminPort int, oidcIssuer 
 	if err != nil {
 		return "", err
 	}
-	for _, name := range []string{"default.schema.json", "mapper.jsonnet"} {
+	for _, name := range []string{p.SchemaFile(), "mapper.jsonnet"} {
 		data, err := configFS.ReadFile("config/" + name)
 		if err != nil {
 			return "", err

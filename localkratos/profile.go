@@ -7,10 +7,12 @@ import (
 	"time"
 )
 
-// Profile is one way orybench configures its local Kratos. Every profile
-// enables password, code, TOTP, lookup secrets and OIDC, recovery and
-// verification by code, and a session after registration; profiles differ in
-// lifespans, feature flags and storage.
+// Profile is one way orybench configures its local Kratos. By default a
+// profile enables open registration with a session after it, password,
+// code, TOTP, lookup secrets and OIDC, recovery and verification by code,
+// and the email identity schema; profiles differ in lifespans, feature
+// flags and storage, and two of them (username, closed) are deliberately
+// different deployments, the kind orybench meets in users' projects.
 type Profile struct {
 	Name        string
 	Description string
@@ -28,6 +30,29 @@ type Profile struct {
 	// instead of in memory, so that it can be locked from outside to inject
 	// database faults.
 	FileDB bool
+
+	// Schema is the identity schema file in config/ ("" is
+	// default.schema.json: an email that is the password and code identifier).
+	Schema string
+	// RegistrationClosed sets selfservice.flows.registration.enabled: false.
+	RegistrationClosed bool
+	// NoSessionAfterRegistration leaves out the session hook: registering
+	// does not sign in.
+	NoSessionAfterRegistration bool
+	// MailLinks recovers and verifies by link (methods.link on, code off).
+	MailLinks bool
+	// NoTOTP turns the totp method off.
+	NoTOTP bool
+	// NoOIDC turns social sign-in off.
+	NoOIDC bool
+}
+
+// SchemaFile is the identity schema file the profile uses.
+func (p Profile) SchemaFile() string {
+	if p.Schema == "" {
+		return "default.schema.json"
+	}
+	return p.Schema
 }
 
 var profiles = map[string]Profile{
@@ -56,6 +81,23 @@ var profiles = map[string]Profile{
 		Description:             "default, on a SQLite file that can be locked from outside to reach the 500 answers",
 		PrivilegedSessionMaxAge: 15 * time.Minute,
 		FileDB:                  true,
+	},
+	"username": {
+		Name: "username",
+		Description: "a username identifier with nested required names (name.first, name.last), an email for " +
+			"recovery and verification by link, no TOTP, no social sign-in, no session after registration",
+		PrivilegedSessionMaxAge:    15 * time.Minute,
+		Schema:                     "username.schema.json",
+		MailLinks:                  true,
+		NoTOTP:                     true,
+		NoOIDC:                     true,
+		NoSessionAfterRegistration: true,
+	},
+	"closed": {
+		Name:                    "closed",
+		Description:             "default, with registration closed: identities come from the admin API",
+		PrivilegedSessionMaxAge: 15 * time.Minute,
+		RegistrationClosed:      true,
 	},
 }
 

@@ -17,6 +17,7 @@ import (
 const (
 	entryExpectedFailure = "orybench.expected-failure"
 	entryRequest         = "orybench.request"
+	entryVerdict         = "orybench.verdict"
 )
 
 // ExpectContract asserts the whole answer r against what the contract says
@@ -28,7 +29,7 @@ const (
 // contract after all, the listing is stale and the spec fails.
 func ExpectContract(r *kratosclient.Response, operationID string, status int, expect ...string) {
 	GinkgoHelper()
-	AddReportEntry(entryRequest, ReportEntryVisibilityNever, fmt.Sprintf("%s %s -> %d", r.Method, redact.URL(r.URL), r.Status))
+	AddReportEntry(entryRequest, ReportEntryVisibilityNever, requestEntry(r, status))
 	Expect(r.Status).To(Equal(status), "%s: status\nbody: %s", operationID, redact.JSON(r.Body))
 
 	set, err := schemas.ForVersion(schemas.DefaultVersion)
@@ -85,7 +86,7 @@ func explainsWholeBody(v schemas.Verdict) bool {
 // response, with known deviations applied as in ExpectContract.
 func ExpectDefault(r *kratosclient.Response, operationID string, status int, expect ...string) {
 	GinkgoHelper()
-	AddReportEntry(entryRequest, ReportEntryVisibilityNever, fmt.Sprintf("%s %s -> %d", r.Method, redact.URL(r.URL), r.Status))
+	AddReportEntry(entryRequest, ReportEntryVisibilityNever, requestEntry(r, status))
 	Expect(r.Status).To(Equal(status), "%s: status\nbody: %s", operationID, redact.JSON(r.Body))
 	set, err := schemas.ForVersion(schemas.DefaultVersion)
 	Expect(err).NotTo(HaveOccurred())
@@ -102,6 +103,9 @@ func judge(set *schemas.Set, r *kratosclient.Response, operationID string, statu
 	GinkgoHelper()
 	v, err := set.Judge(operationID, status, r.Body, expect...)
 	Expect(err).NotTo(HaveOccurred())
+	if len(v.Violations) > 0 || len(v.Deviations) > 0 {
+		AddReportEntry(entryVerdict, ReportEntryVisibilityNever, verdictEntry(v))
+	}
 	switch v.Outcome {
 	case schemas.Passed:
 	case schemas.ExpectedFailure:

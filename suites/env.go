@@ -10,10 +10,12 @@ import (
 	"sync"
 
 	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/identityschema"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/localkratos"
 	"github.com/orybench/orybench/mailbox"
 	"github.com/orybench/orybench/oidcfake"
+	"github.com/orybench/orybench/reports"
 )
 
 // Options say what the suites run against. The zero value starts the local
@@ -27,8 +29,22 @@ type Options struct {
 	AdminURL string
 	// APIKey is sent to the admin API as a bearer token.
 	APIKey string
-	// Capabilities declares what a remote Target is configured for.
+	// Capabilities declares what a remote Target is configured for, on top
+	// of what orybench discovers; Without declares what it is not
+	// configured for, whatever discovery says. Declared wins.
 	Capabilities []Capability
+	Without      []Capability
+	// Profiles are the local profiles to start when Target is "" (nil: the
+	// standard set, LocalProfileNames), in the order specs pick them.
+	Profiles []string
+	// SchemaID is the identity schema test identities follow ("": the one
+	// registration uses, see identityschema.Fetch).
+	SchemaID string
+	// Traits is a --traits template (identityschema.Template) used instead
+	// of traits synthesised from the schema.
+	Traits []byte
+	// MaxRPS paces every request of the run (0: no pacing).
+	MaxRPS float64
 	// KratosBin is the binary for local instances ("" finds one).
 	KratosBin string
 	// Log receives progress lines (never secrets).
@@ -37,15 +53,32 @@ type Options struct {
 
 // target is one Kratos the specs can run against, and what it can do.
 type target struct {
-	name         string
-	publicURL    string
-	admin        *kratosclient.Admin // nil without an admin URL
-	mail         *mailbox.Mailbox    // nil when codes cannot be read
-	capabilities []Capability
-	local        *localkratos.Instance
+	name      string
+	publicURL string
+	admin     *kratosclient.Admin // nil without an admin URL
+	mail      *mailbox.Mailbox    // nil when codes cannot be read
+	local     *localkratos.Instance
+	pace      *kratosclient.Pace
+
+	// declared are capabilities known without asking (a local profile's, or
+	// --capabilities), absent those declared missing; capabilities is the
+	// result of discovery with both applied.
+	declared, absent []Capability
+	capabilities     []Capability
+	discovered       reports.DiscoveredTarget
+
+	// identities makes valid traits for the target's identity schema, and
+	// schemaID names that schema ("" for the target's default).
+	identities identityschema.Generator
+	schemaID   string
 }
 
 func (t *target) has(c Capability) bool { return slices.Contains(t.capabilities, c) }
+
+// client is a new caller of the target's public API, paced with the run.
+func (t *target) client(mode kratosclient.Mode, opts ...kratosclient.Option) (*kratosclient.Client, error) {
+	return kratosclient.New(t.publicURL, mode, append([]kratosclient.Option{kratosclient.WithPace(t.pace)}, opts...)...)
+}
 
 // env is the suite's world, built once before the specs run.
 type env struct {
@@ -56,9 +89,13 @@ type env struct {
 	// against a remote target).
 	idp *oidcfake.Server
 
-	mu       sync.Mutex
-	created  []createdIdentity
-	sequence int
+	pace *kratosclient.Pace
+
+	mu          sync.Mutex
+	gaveUp      int64 // the pace's GaveUp when the running spec began
+	created     []createdIdentity
+	identifiers []createdIdentity // what each test identity signs in with
+	sequence    int
 }
 
 type createdIdentity struct {
@@ -66,37 +103,56 @@ type createdIdentity struct {
 	id     string
 }
 
-// localProfiles are started when no target is given, with what each offers.
-var localProfiles = []struct {
+type localProfile struct {
 	name string
 	caps []Capability
-}{
-	{"default", []Capability{SocialSignIn, CompletableSocialSignIn, TOTP, MailCodes}},
-	{"short", []Capability{ShortLifespans, SocialSignIn, CompletableSocialSignIn, TOTP, MailCodes}},
-	{"short-cwt", []Capability{ShortLifespans, ContinueWithTransitions, SocialSignIn, CompletableSocialSignIn, TOTP, MailCodes}},
-	{"fault", []Capability{FaultInjection, SocialSignIn, CompletableSocialSignIn, TOTP, MailCodes}},
 }
+
+// localProfiles are what each local profile offers that cannot be
+// discovered from its flows; the first four are the standard set a run
+// without a target starts.
+var localProfiles = []localProfile{
+	{"default", []Capability{CompletableSocialSignIn, MailCodes}},
+	{"short", []Capability{ShortLifespans, CompletableSocialSignIn, MailCodes}},
+	{"short-cwt", []Capability{ShortLifespans, ContinueWithTransitions, CompletableSocialSignIn, MailCodes}},
+	{"fault", []Capability{FaultInjection, CompletableSocialSignIn, MailCodes}},
+	// Deliberately different deployments, run with --profile.
+	{"username", []Capability{MailCodes}},
+	{"closed", []Capability{MailCodes}},
+}
+
+// standardProfiles is how many of localProfiles a run starts by default.
+const standardProfiles = 4
 
 func newEnv(ctx context.Context, opts Options) (*env, error) {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	e := &env{opts: opts, runID: hygiene.NewRunID()}
+	if opts.AdminURL == "" && opts.APIKey != "" {
+		opts.AdminURL = opts.Target // Ory Network: /admin on the project URL
+	}
+	e := &env{opts: opts, runID: hygiene.NewRunID(), pace: kratosclient.NewPace(opts.MaxRPS)}
 	if opts.Target != "" {
-		t := &target{name: "target", publicURL: opts.Target, capabilities: opts.Capabilities}
+		t := &target{name: "target", publicURL: opts.Target, pace: e.pace, declared: opts.Capabilities, absent: opts.Without}
 		if opts.AdminURL != "" {
-			admin, err := kratosclient.NewAdmin(opts.AdminURL, opts.APIKey)
+			admin, err := kratosclient.NewAdmin(opts.AdminURL, opts.APIKey, kratosclient.WithPace(e.pace))
 			if err != nil {
 				return nil, fmt.Errorf("--admin-url: %w", err)
 			}
 			t.admin = admin
 			t.mail = mailbox.New(mailbox.AdminCourier{Admin: admin})
-			if !t.has(MailCodes) {
-				t.capabilities = append(t.capabilities, MailCodes)
-			}
+			t.declared = append(slices.Clone(t.declared), MailCodes)
 		}
 		e.targets = []*target{t}
+		if err := e.discover(ctx, t); err != nil {
+			// Remove what discovery made before it failed.
+			return nil, errors.Join(err, e.close(context.WithoutCancel(ctx)))
+		}
 		return e, nil
+	}
+	profiles, err := pickProfiles(opts.Profiles)
+	if err != nil {
+		return nil, err
 	}
 	var (
 		wg   sync.WaitGroup
@@ -110,8 +166,8 @@ func newEnv(ctx context.Context, opts Options) (*env, error) {
 		return nil, err
 	}
 	e.idp = idp
-	e.targets = make([]*target, len(localProfiles))
-	for i, p := range localProfiles {
+	e.targets = make([]*target, len(profiles))
+	for i, p := range profiles {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -122,18 +178,26 @@ func newEnv(ctx context.Context, opts Options) (*env, error) {
 				mu.Unlock()
 				return
 			}
-			admin, err := kratosclient.NewAdmin(inst.AdminURL, "")
+			admin, err := kratosclient.NewAdmin(inst.AdminURL, "", kratosclient.WithPace(e.pace))
 			if err != nil {
+				_ = inst.Stop()
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
 				return
 			}
-			e.targets[i] = &target{
+			t := &target{
 				name: "local:" + p.name, publicURL: inst.PublicURL, admin: admin,
-				mail: mailbox.New(inst.Mail), capabilities: p.caps, local: inst,
+				mail: mailbox.New(inst.Mail), declared: append(slices.Clone(p.caps), opts.Capabilities...), absent: opts.Without,
+				local: inst, pace: e.pace,
 			}
+			e.targets[i] = t
 			fmt.Fprintf(opts.Log, "local kratos %-9s public %s admin %s\n", p.name, inst.PublicURL, inst.AdminURL)
+			if err := e.discover(ctx, t); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
@@ -167,6 +231,37 @@ func (e *env) pick(need []Capability) (*target, string) {
 	return nil, "target lacks capability " + strings.Join(missing, "; ")
 }
 
+// specStart notes the rate-limit count as a spec begins.
+func (e *env) specStart() {
+	e.mu.Lock()
+	e.gaveUp = e.pace.Stats().GaveUp
+	e.mu.Unlock()
+}
+
+// throttledInSpec reports whether a call gave up on a 429 since the
+// running spec began.
+func (e *env) throttledInSpec() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pace.Stats().GaveUp > e.gaveUp
+}
+
+// pickProfiles looks the named local profiles up (nil: the standard set).
+func pickProfiles(names []string) ([]localProfile, error) {
+	if len(names) == 0 {
+		return localProfiles[:standardProfiles], nil
+	}
+	var out []localProfile
+	for _, n := range names {
+		i := slices.IndexFunc(localProfiles, func(p localProfile) bool { return p.name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown local profile %q (known: %s)", n, strings.Join(AllLocalProfileNames(), ", "))
+		}
+		out = append(out, localProfiles[i])
+	}
+	return out, nil
+}
+
 // nextEmail is a recognisable, unique address: the fixed domain and the run
 // id let `orybench cleanup` find leftovers of a crashed run.
 func (e *env) nextEmail() string {
@@ -174,6 +269,25 @@ func (e *env) nextEmail() string {
 	defer e.mu.Unlock()
 	e.sequence++
 	return hygiene.Email(e.runID, e.sequence)
+}
+
+// nextIdentity makes the next test identity for t from the next address,
+// and remembers what it signs in with so that the run's cleanup finds it
+// even when only the answer under test knew its id.
+func (e *env) nextIdentity(t *target) (identityschema.Identity, string, error) {
+	addr := e.nextEmail()
+	id, err := t.identities(addr)
+	if err != nil {
+		return id, addr, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, v := range []string{id.Identifier, id.Email, addr} {
+		if v != "" && !slices.ContainsFunc(e.identifiers, func(c createdIdentity) bool { return c.target == t && c.id == v }) {
+			e.identifiers = append(e.identifiers, createdIdentity{t, v})
+		}
+	}
+	return id, addr, nil
 }
 
 func (e *env) remember(t *target, identityID string) {
@@ -190,23 +304,26 @@ func (e *env) remember(t *target, identityID string) {
 func (e *env) close(ctx context.Context) error {
 	var errs []error
 	e.mu.Lock()
-	created, emails := e.created, e.sequence
-	e.created = nil
+	created, identifiers := e.created, e.identifiers
+	e.created, e.identifiers = nil, nil
 	e.mu.Unlock()
 	for _, t := range e.targets {
 		if t == nil || t.admin == nil || t.local != nil {
 			continue // a local instance takes its data with it
 		}
 		// Every identity of the run, whether a fixture or the answer under
-		// test created it: by id where known, else by the run's addresses.
+		// test created it: by id where known, else by what it signs in with.
 		ids := map[string]bool{}
 		for _, c := range created {
 			if c.target == t {
 				ids[c.id] = true
 			}
 		}
-		for n := 1; n <= emails; n++ {
-			found, err := t.admin.ListIdentities(ctx, hygiene.Email(e.runID, n))
+		for _, c := range identifiers {
+			if c.target != t {
+				continue
+			}
+			found, err := t.admin.ListIdentities(ctx, c.id)
 			if err != nil {
 				errs = append(errs, err)
 				break
@@ -234,6 +351,15 @@ func (e *env) close(ctx context.Context) error {
 
 // LocalProfileNames lists the local profiles a run without a target starts.
 func LocalProfileNames() []string {
+	var names []string
+	for _, p := range localProfiles[:standardProfiles] {
+		names = append(names, p.name)
+	}
+	return names
+}
+
+// AllLocalProfileNames lists every local profile a run can start (Options.Profiles).
+func AllLocalProfileNames() []string {
 	var names []string
 	for _, p := range localProfiles {
 		names = append(names, p.name)

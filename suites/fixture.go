@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/redact"
 )
 
 // Fixture is what one spec works with: the target its labels call for and
@@ -34,60 +37,187 @@ func NewFixture() *Fixture {
 	return &Fixture{t: t}
 }
 
-// Client returns a fresh caller of the given kind against the public API.
+// Client returns a fresh caller of the given kind against the public API,
+// paced with the rest of the run.
 func (f *Fixture) Client(mode kratosclient.Mode) *kratosclient.Client {
-	c, err := kratosclient.New(f.t.publicURL, mode)
+	c, err := f.t.client(mode)
 	Expect(err).NotTo(HaveOccurred())
 	return c
+}
+
+// NewClient is Client with options (a header, a session token); like every
+// caller of the run, it is paced and its 429s are counted.
+func (f *Fixture) NewClient(mode kratosclient.Mode, opts ...kratosclient.Option) (*kratosclient.Client, error) {
+	return f.t.client(mode, opts...)
 }
 
 // PublicURL is the target's public API base URL.
 func (f *Fixture) PublicURL() string { return f.t.publicURL }
 
-// Credentials are a test identity's email and password.
+// Credentials are a test identity: what it signs in with and its traits.
 type Credentials struct {
-	Email    string
-	Password string
-	ID       string
+	// Email is the identity's address: the value of its email trait, or
+	// (on a schema without one) the run's address it was made from.
+	Email string
+	// Identifier is what it signs in with a password: its email or its
+	// username, as the target's identity schema says.
+	Identifier string
+	Password   string
+	ID         string
+	// Traits are valid traits for the target's identity schema.
+	Traits map[string]any
+
+	emailTrait string // dotted path of the email trait, "" if none
+	schemaID   string // the identity schema the traits are for, "" for the target's
+	// unissuedSession: registering made a session the identity never got
+	// (no session hook), so it has one session more than it signed in.
+	unissuedSession bool
+	// byRegistration: made through a registration flow, which mails a
+	// verification code where verification is on (the admin API does not).
+	byRegistration bool
 }
 
-// NewCredentials makes a unique, recognisable email and a strong password.
+// traits are c.Traits with Email in the email trait, so that a spec that
+// changes Email (to an invalid address) submits the change.
+func (c Credentials) traits() map[string]any {
+	if c.Traits == nil {
+		return map[string]any{"email": c.Email}
+	}
+	out := deepCopy(c.Traits).(map[string]any)
+	if c.emailTrait != "" {
+		set(out, c.emailTrait, c.Email)
+	}
+	return out
+}
+
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
+
+func set(m map[string]any, path, value string) {
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			return
+		}
+		m = next
+	}
+	m[parts[len(parts)-1]] = value
+}
+
+// NewCredentials makes a new test identity for the target's identity
+// schema: unique, recognisable traits and a strong password. It is not
+// registered.
 func (f *Fixture) NewCredentials() Credentials {
+	GinkgoHelper()
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
-	return Credentials{Email: theEnv.nextEmail(), Password: "Ob-" + hex.EncodeToString(b) + "!"}
+	id, addr, err := theEnv.nextIdentity(f.t)
+	Expect(err).NotTo(HaveOccurred(), "synthesise traits for %s", f.t.name)
+	c := Credentials{
+		Email: id.Email, Identifier: id.Identifier, Password: "Ob-" + hex.EncodeToString(b) + "!",
+		Traits: id.Traits, emailTrait: id.EmailTrait, schemaID: id.SchemaID,
+	}
+	if c.Email == "" {
+		c.Email = addr
+	}
+	return c
 }
 
-// Register signs up a new identity with c (any mode) through a registration
-// flow of c's kind. Afterwards c holds the session: a token for a native
-// client, a cookie for a browser or SPA.
+// Register makes a new identity that c (any mode) is signed in as: through
+// a registration flow of c's kind where registration is open, else through
+// the admin API; then, where registering does not sign in, through a
+// password login of c's kind. Afterwards c holds the session: a token for
+// a native client, a cookie for a browser or SPA. A target that allows
+// neither skips the spec, with the reason.
 func (f *Fixture) Register(ctx context.Context, c *kratosclient.Client) Credentials {
 	GinkgoHelper()
+	if !f.t.has(PasswordMethod) {
+		Skip("test identities sign in with a password: target lacks capability " + string(PasswordMethod) + ": " + capabilityReasons[PasswordMethod])
+	}
 	creds := f.NewCredentials()
+	if creds.Identifier == "" {
+		Skip("the identity schema of " + f.t.name + " marks no trait as a password identifier, and test identities sign in with a password")
+	}
 	ctx = kratosclient.RetryTransient(ctx)
-	flowID := f.startFlow(ctx, c, kratosclient.Registration)
-	r, err := c.UpdateRegistrationFlow(ctx, flowID, c.Submission(kratosclient.Fields{
-		"method":   "password",
-		"traits":   map[string]any{"email": creds.Email},
-		"password": creds.Password,
-	}))
-	Expect(err).NotTo(HaveOccurred())
-	switch c.Mode() {
-	case kratosclient.Browser:
-		Expect(r.Status).To(Equal(http.StatusSeeOther), "browser registration: %s", r.Body)
-		creds.ID = f.identityOf(ctx, c)
-	default:
-		Expect(r.Status).To(Equal(http.StatusOK), "registration: %s", r.Body)
-		var body struct {
-			Identity struct {
-				ID string `json:"id"`
-			} `json:"identity"`
+	signedIn := false
+	switch {
+	// Without the session hook Kratos still persists a session for the new
+	// identity and just does not hand it out: an identity from the admin
+	// API has none, so specs that count sessions see what they expect.
+	case f.t.has(Registration) && (f.t.has(SessionAfterRegistration) || f.t.admin == nil):
+		signedIn = f.registerByFlow(ctx, c, &creds)
+		creds.unissuedSession, creds.byRegistration = !signedIn, true
+	case f.t.admin != nil:
+		schemaID := creds.schemaID
+		if schemaID == "" {
+			schemaID = f.t.schemaID
 		}
-		Expect(r.Decode(&body)).To(Succeed())
-		creds.ID = body.Identity.ID
+		id, err := f.t.admin.CreateIdentity(ctx, schemaID, creds.traits(), creds.Password)
+		Expect(err).NotTo(HaveOccurred(), "create a test identity through the admin API")
+		creds.ID = id.ID
+	default:
+		Skip("registration is closed on " + f.t.name + " and no admin API is known to create identities with (--admin-url, or ORY_API_KEY on Ory Network)")
 	}
 	theEnv.remember(f.t, creds.ID)
+	if !signedIn {
+		r := f.SignInWithPassword(ctx, c, creds)
+		want := http.StatusOK
+		if c.Mode() == kratosclient.Browser {
+			want = http.StatusSeeOther
+		}
+		Expect(r.Status).To(Equal(want), "sign the new identity in: %s", redact.JSON(r.Body))
+		if creds.ID == "" {
+			creds.ID = f.identityOf(ctx, c)
+		}
+	}
 	return creds
+}
+
+// registerByFlow signs creds up through a registration flow of c's kind
+// and reports whether that signed c in.
+func (f *Fixture) registerByFlow(ctx context.Context, c *kratosclient.Client, creds *Credentials) bool {
+	GinkgoHelper()
+	flowID := f.startFlow(ctx, c, kratosclient.Registration)
+	r, err := c.UpdateRegistrationFlow(ctx, flowID, c.Submission(passwordSignUp(*creds)))
+	Expect(err).NotTo(HaveOccurred())
+	if c.Mode() == kratosclient.Browser {
+		Expect(r.Status).To(Equal(http.StatusSeeOther), "browser registration: %s", r.Body)
+		if setCookieNamed(r, sessionCookie) == nil {
+			return false
+		}
+		creds.ID = f.identityOf(ctx, c)
+		return true
+	}
+	Expect(r.Status).To(Equal(http.StatusOK), "registration: %s", redact.JSON(r.Body))
+	var body struct {
+		SessionToken string          `json:"session_token"`
+		Session      json.RawMessage `json:"session"`
+		Identity     struct {
+			ID string `json:"id"`
+		} `json:"identity"`
+	}
+	Expect(r.Decode(&body)).To(Succeed())
+	creds.ID = body.Identity.ID
+	if c.Mode() == kratosclient.Native {
+		return body.SessionToken != ""
+	}
+	return len(body.Session) > 0 && string(body.Session) != "null"
 }
 
 // SignedIn returns a new caller of the given kind holding a fresh session.

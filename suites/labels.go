@@ -52,6 +52,29 @@ const (
 	// MailCodes: orybench can read recovery and verification codes (a
 	// courier sink or the admin courier API).
 	MailCodes Capability = "mail-codes"
+
+	// The capabilities below are discovered from the flows and the identity
+	// schema the target serves (discover.go); --capabilities overrides.
+
+	// Registration: self-service registration is open.
+	Registration Capability = "registration"
+	// PasswordMethod: the password method is enabled.
+	PasswordMethod Capability = "password"
+	// SessionAfterRegistration: registering signs in (the session hook).
+	SessionAfterRegistration Capability = "session-after-registration"
+	// Recovery: account recovery is enabled.
+	Recovery Capability = "recovery"
+	// RecoveryByCode: recovery by code (use: code) to an email address the
+	// identity schema marks for recovery.
+	RecoveryByCode Capability = "recovery-code"
+	// Verification: address verification is enabled.
+	Verification Capability = "verification"
+	// VerificationByCode: verification by code (use: code) of an email
+	// address the identity schema marks for verification.
+	VerificationByCode Capability = "verification-code"
+	// EmailTrait: the identity schema has a top-level traits.email of
+	// format email, which specs of invalid addresses write to.
+	EmailTrait Capability = "email-trait"
 )
 
 var capabilityReasons = map[Capability]string{
@@ -62,6 +85,22 @@ var capabilityReasons = map[Capability]string{
 	CompletableSocialSignIn: "needs an OIDC provider orybench can complete a sign-in with",
 	TOTP:                    "needs the totp method enabled",
 	MailCodes:               "needs a way to read mailed codes (a local courier sink, or --admin-url for the courier API)",
+
+	Registration:             "needs self-service registration open (selfservice.flows.registration.enabled)",
+	PasswordMethod:           "needs the password method enabled",
+	SessionAfterRegistration: "needs registration to sign in (the session hook after registration)",
+	Recovery:                 "needs recovery enabled (selfservice.flows.recovery.enabled)",
+	RecoveryByCode:           "needs recovery by code (use: code) to an email address the identity schema marks for recovery",
+	Verification:             "needs verification enabled (selfservice.flows.verification.enabled)",
+	VerificationByCode:       "needs verification by code (use: code) of an email address the identity schema marks for verification",
+	EmailTrait:               "needs a top-level traits.email of format email in the identity schema",
+}
+
+// discoverable are the capabilities read from the target itself; the
+// others are declared (a local profile's, or --capabilities).
+var discoverable = []Capability{
+	Registration, PasswordMethod, SessionAfterRegistration, TOTP, SocialSignIn,
+	Recovery, RecoveryByCode, Verification, VerificationByCode, EmailTrait,
 }
 
 // Capabilities lists every capability, sorted.

@@ -417,7 +417,7 @@ var _ = Describe("updateLoginFlow", Op("updateLoginFlow"), func() {
 	It("answers 400 with the flow to an api flow submitted with an Origin header", Status(400), Client(kratosclient.Native), Label("negative"), func(ctx SpecContext) {
 		creds := registered(ctx)
 		fl := f.newAuthFlow(ctx, f.Client(kratosclient.Native), kratosclient.Login)
-		c, err := kratosclient.New(f.PublicURL(), kratosclient.Native, kratosclient.WithHeader("Origin", "https://app.example.org"))
+		c, err := f.NewClient(kratosclient.Native, kratosclient.WithHeader("Origin", "https://app.example.org"))
 		Expect(err).NotTo(HaveOccurred())
 		r, err := c.UpdateLoginFlow(ctx, fl.ID, c.Submission(passwordLogin(creds)))
 		Expect(err).NotTo(HaveOccurred())

@@ -11,7 +11,7 @@ import (
 	"github.com/orybench/orybench/mailbox"
 )
 
-var _ = Describe("createNativeRecoveryFlow", Op("createNativeRecoveryFlow"), func() {
+var _ = Describe("createNativeRecoveryFlow", Op("createNativeRecoveryFlow"), Requires(Recovery), func() {
 	const op = "createNativeRecoveryFlow"
 	var f *Fixture
 	BeforeEach(func() { f = NewFixture() })
@@ -44,7 +44,7 @@ var _ = Describe("createNativeRecoveryFlow", Op("createNativeRecoveryFlow"), fun
 	})
 })
 
-var _ = Describe("createBrowserRecoveryFlow", Op("createBrowserRecoveryFlow"), func() {
+var _ = Describe("createBrowserRecoveryFlow", Op("createBrowserRecoveryFlow"), Requires(Recovery), func() {
 	const op = "createBrowserRecoveryFlow"
 	var f *Fixture
 	BeforeEach(func() { f = NewFixture() })
@@ -84,7 +84,7 @@ var _ = Describe("createBrowserRecoveryFlow", Op("createBrowserRecoveryFlow"), f
 	})
 })
 
-var _ = Describe("getRecoveryFlow", Op("getRecoveryFlow"), func() {
+var _ = Describe("getRecoveryFlow", Op("getRecoveryFlow"), Requires(Recovery), func() {
 	const op = "getRecoveryFlow"
 	var f *Fixture
 	BeforeEach(func() { f = NewFixture() })
@@ -151,7 +151,7 @@ var _ = Describe("getRecoveryFlow", Op("getRecoveryFlow"), func() {
 	})
 })
 
-var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
+var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), Requires(Recovery), func() {
 	const op = "updateRecoveryFlow"
 	var f *Fixture
 	BeforeEach(func() { f = NewFixture() })
@@ -191,7 +191,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		}
 	}
 
-	It("answers 200 sent_email to an address, then 200 with an error message to a wrong code", Status(200), Client(kratosclient.Native), func(ctx SpecContext) {
+	It("answers 200 sent_email to an address, then 200 with an error message to a wrong code", Status(200), Client(kratosclient.Native), Requires(RecoveryByCode), func(ctx SpecContext) {
 		c := f.Client(kratosclient.Native)
 		// No identity has this address: Kratos answers the same and mails nothing.
 		fl, r := sendEmail(ctx, c, f.NewCredentials().Email)
@@ -208,7 +208,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		Expect(wrong.messageIDs()).To(ContainElement(textRecoveryCodeInvalid))
 	})
 
-	It("answers 200 sent_email to a single page app that sends its CSRF token", Status(200), Client(kratosclient.SPA), func(ctx SpecContext) {
+	It("answers 200 sent_email to a single page app that sends its CSRF token", Status(200), Client(kratosclient.SPA), Requires(RecoveryByCode), func(ctx SpecContext) {
 		_, r := sendEmail(ctx, f.Client(kratosclient.SPA), f.NewCredentials().Email)
 		ExpectContract(r, op, http.StatusOK)
 		fl := decodeMailFlow(r)
@@ -216,7 +216,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		Expect(fl.State).To(Equal("sent_email"))
 	})
 
-	It("answers 200 with a session token and the settings flow to a correct code", Status(200), Client(kratosclient.Native), Requires(ContinueWithTransitions, MailCodes), func(ctx SpecContext) {
+	It("answers 200 with a session token and the settings flow to a correct code", Status(200), Client(kratosclient.Native), Requires(ContinueWithTransitions, MailCodes), Requires(RecoveryByCode), func(ctx SpecContext) {
 		c := f.Client(kratosclient.Native)
 		creds, flowID, code := codeMailed(ctx, c)
 		r := submitCode(ctx, c, flowID, code)
@@ -242,13 +242,13 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		Expect(decodeSession(who).Identity.ID).To(Equal(creds.ID))
 	})
 
-	It("answers 303 back to the recovery UI to a browser that sends an address", Status(303), Client(kratosclient.Browser), func(ctx SpecContext) {
+	It("answers 303 back to the recovery UI to a browser that sends an address", Status(303), Client(kratosclient.Browser), Requires(RecoveryByCode), func(ctx SpecContext) {
 		fl, r := sendEmail(ctx, f.Client(kratosclient.Browser), f.NewCredentials().Email)
 		ExpectContract(r, op, http.StatusSeeOther)
 		Expect(f.expectUIURL(r.Location(), "/recovery")).To(Equal(fl.ID))
 	})
 
-	It("answers 303 to the settings UI with a session cookie to a browser that sends a correct code", Status(303), Client(kratosclient.Browser), Requires(MailCodes), func(ctx SpecContext) {
+	It("answers 303 to the settings UI with a session cookie to a browser that sends a correct code", Status(303), Client(kratosclient.Browser), Requires(MailCodes), Requires(RecoveryByCode), func(ctx SpecContext) {
 		c := f.Client(kratosclient.Browser)
 		_, flowID, code := codeMailed(ctx, c)
 		r := submitCode(ctx, c, flowID, code)
@@ -257,7 +257,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		Expect(setCookieNamed(r, sessionCookie)).NotTo(BeNil(), "Set-Cookie %s", sessionCookie)
 	})
 
-	It("answers 400 with the flow to an invalid address", Status(400), Client(kratosclient.Native), func(ctx SpecContext) {
+	It("answers 400 with the flow to an invalid address", Status(400), Client(kratosclient.Native), Requires(RecoveryByCode), func(ctx SpecContext) {
 		_, r := sendEmail(ctx, f.Client(kratosclient.Native), "not-an-email")
 		ExpectContract(r, op, http.StatusBadRequest)
 		fl := decodeMailFlow(r)
@@ -291,7 +291,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		Expect(decodeMailFlow(r).messageIDs()).To(ContainElement(textInvalidInput))
 	})
 
-	It("answers 403 security_csrf_violation to a browser flow submitted without its CSRF token", Status(403), Client(kratosclient.SPA), Label("negative"), func(ctx SpecContext) {
+	It("answers 403 security_csrf_violation to a browser flow submitted without its CSRF token", Status(403), Client(kratosclient.SPA), Label("negative"), Requires(RecoveryByCode), func(ctx SpecContext) {
 		c := f.Client(kratosclient.SPA)
 		fl := f.startMailFlow(ctx, c, kratosclient.Recovery)
 		r, err := c.UpdateRecoveryFlow(ctx, fl.ID, kratosclient.JSONBody(map[string]any{"method": "code", "email": f.NewCredentials().Email}))
@@ -308,7 +308,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		Expect(errorCode(r)).To(Equal(http.StatusNotFound))
 	})
 
-	It("answers 303 to a new flow when a used code is submitted again", Status(303), Client(kratosclient.Native), Requires(MailCodes), Label("negative"), func(ctx SpecContext) {
+	It("answers 303 to a new flow when a used code is submitted again", Status(303), Client(kratosclient.Native), Requires(MailCodes), Label("negative"), Requires(RecoveryByCode), func(ctx SpecContext) {
 		withoutTransitions()
 		c := f.Client(kratosclient.Native)
 		_, flowID, code := codeMailed(ctx, c)
@@ -320,7 +320,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		Expect(flowIDFromLocation(r.Location())).NotTo(Equal(flowID))
 	})
 
-	It("answers 410 self_service_flow_expired with the next step to an expired api flow", Status(410), Client(kratosclient.Native), Requires(ShortLifespans, ContinueWithTransitions), func(ctx SpecContext) {
+	It("answers 410 self_service_flow_expired with the next step to an expired api flow", Status(410), Client(kratosclient.Native), Requires(ShortLifespans, ContinueWithTransitions), Requires(RecoveryByCode), func(ctx SpecContext) {
 		c := f.Client(kratosclient.Native)
 		fl := f.startMailFlow(ctx, c, kratosclient.Recovery)
 		sleepPastMailFlowExpiry(ctx, fl)
@@ -339,7 +339,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		Expect(body.Error.Details.ContinueWith).To(ContainElement(HaveField("Action", "show_recovery_ui")))
 	})
 
-	It("answers 422 browser_location_change_required to the settings UI for a correct code", Status(422), Client(kratosclient.Native), Requires(MailCodes), func(ctx SpecContext) {
+	It("answers 422 browser_location_change_required to the settings UI for a correct code", Status(422), Client(kratosclient.Native), Requires(MailCodes), Requires(RecoveryByCode), func(ctx SpecContext) {
 		withoutTransitions()
 		c := f.Client(kratosclient.Native)
 		_, flowID, code := codeMailed(ctx, c)
@@ -349,7 +349,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), func() {
 		f.expectUIURL(redirectBrowserTo(r), "/settings")
 	})
 
-	It("answers 422 to the settings UI with a session cookie to a single page app for a correct code", Status(422), Client(kratosclient.SPA), Requires(MailCodes), func(ctx SpecContext) {
+	It("answers 422 to the settings UI with a session cookie to a single page app for a correct code", Status(422), Client(kratosclient.SPA), Requires(MailCodes), Requires(RecoveryByCode), func(ctx SpecContext) {
 		withoutTransitions()
 		c := f.Client(kratosclient.SPA)
 		creds, flowID, code := codeMailed(ctx, c)

@@ -12,7 +12,7 @@ import (
 	"github.com/orybench/orybench/schemas"
 )
 
-var _ = Describe("createNativeRegistrationFlow", Op("createNativeRegistrationFlow"), func() {
+var _ = Describe("createNativeRegistrationFlow", Op("createNativeRegistrationFlow"), Requires(Registration), func() {
 	const op = "createNativeRegistrationFlow"
 	var f *Fixture
 	BeforeEach(func() { f = NewFixture() })
@@ -52,7 +52,7 @@ var _ = Describe("createNativeRegistrationFlow", Op("createNativeRegistrationFlo
 	})
 })
 
-var _ = Describe("createBrowserRegistrationFlow", Op("createBrowserRegistrationFlow"), func() {
+var _ = Describe("createBrowserRegistrationFlow", Op("createBrowserRegistrationFlow"), Requires(Registration), func() {
 	const op = "createBrowserRegistrationFlow"
 	var f *Fixture
 	BeforeEach(func() { f = NewFixture() })
@@ -105,7 +105,7 @@ var _ = Describe("createBrowserRegistrationFlow", Op("createBrowserRegistrationF
 	})
 })
 
-var _ = Describe("getRegistrationFlow", Op("getRegistrationFlow"), func() {
+var _ = Describe("getRegistrationFlow", Op("getRegistrationFlow"), Requires(Registration), func() {
 	const op = "getRegistrationFlow"
 	var f *Fixture
 	BeforeEach(func() { f = NewFixture() })
@@ -179,12 +179,12 @@ var _ = Describe("getRegistrationFlow", Op("getRegistrationFlow"), func() {
 	})
 })
 
-var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() {
+var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), Requires(Registration), func() {
 	const op = "updateRegistrationFlow"
 	var f *Fixture
 	BeforeEach(func() { f = NewFixture() })
 
-	It("answers 200 with the identity, a session token and what to do next to an app", Status(200), Client(kratosclient.Native), func(ctx SpecContext) {
+	It("answers 200 with the identity, a session token and what to do next to an app", Status(200), Client(kratosclient.Native), Requires(SessionAfterRegistration, EmailTrait), func(ctx SpecContext) {
 		c := f.Client(kratosclient.Native)
 		fl := f.newAuthFlow(ctx, c, kratosclient.Registration)
 		creds := f.NewCredentials()
@@ -203,7 +203,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() 
 		Expect(r.Header.Values("Set-Cookie")).To(BeEmpty(), "an api flow sets no cookies")
 	})
 
-	It("answers 200 with the identity and the session in a cookie, not a token, to an SPA", Status(200), Client(kratosclient.SPA), func(ctx SpecContext) {
+	It("answers 200 with the identity and the session in a cookie, not a token, to an SPA", Status(200), Client(kratosclient.SPA), Requires(SessionAfterRegistration, EmailTrait), func(ctx SpecContext) {
 		c := f.Client(kratosclient.SPA)
 		fl := f.newAuthFlow(ctx, c, kratosclient.Registration)
 		creds := f.NewCredentials()
@@ -235,7 +235,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() 
 		Expect(got.Identity.ID).NotTo(BeElementOf("", firstID))
 	})
 
-	It("answers 303 to the default return URL with a session cookie to a browser form", Status(303), Client(kratosclient.Browser), func(ctx SpecContext) {
+	It("answers 303 to the default return URL with a session cookie to a browser form", Status(303), Client(kratosclient.Browser), Requires(SessionAfterRegistration), func(ctx SpecContext) {
 		c := f.Client(kratosclient.Browser)
 		fl := f.newAuthFlow(ctx, c, kratosclient.Registration)
 		r, err := c.UpdateRegistrationFlow(ctx, fl.ID, c.Submission(passwordSignUp(f.NewCredentials())))
@@ -267,7 +267,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() 
 		Expect(setCookieNamed(r, sessionCookie)).To(BeNil())
 	})
 
-	It("answers 302, not 303, back to the registration UI to a browser form with an invalid email", Status(302), Client(kratosclient.Browser), Label("negative"), func(ctx SpecContext) {
+	It("answers 302, not 303, back to the registration UI to a browser form with an invalid email", Status(302), Client(kratosclient.Browser), Label("negative"), Requires(EmailTrait), func(ctx SpecContext) {
 		c := f.Client(kratosclient.Browser)
 		fl := f.newAuthFlow(ctx, c, kratosclient.Registration)
 		creds := f.NewCredentials()
@@ -279,7 +279,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() 
 		Expect(f.reread(ctx, c, kratosclient.Registration, fl.ID).nodeMessageIDs("traits.email")).NotTo(BeEmpty())
 	})
 
-	It("answers 302, not 303, to the default return URL to a browser form submitted twice", Status(302), Client(kratosclient.Browser), Label("negative"), func(ctx SpecContext) {
+	It("answers 302, not 303, to the default return URL to a browser form submitted twice", Status(302), Client(kratosclient.Browser), Label("negative"), Requires(SessionAfterRegistration), func(ctx SpecContext) {
 		c := f.Client(kratosclient.Browser)
 		fl := f.newAuthFlow(ctx, c, kratosclient.Registration)
 		first, err := c.UpdateRegistrationFlow(ctx, fl.ID, c.Submission(passwordSignUp(f.NewCredentials())))
@@ -293,7 +293,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() 
 		Expect(setCookieNamed(r, sessionCookie)).To(BeNil(), "no second identity, no new session")
 	})
 
-	It("answers 400 with the flow and a message on the email to an app with an invalid email", Status(400), Client(kratosclient.Native), func(ctx SpecContext) {
+	It("answers 400 with the flow and a message on the email to an app with an invalid email", Status(400), Client(kratosclient.Native), Requires(EmailTrait), func(ctx SpecContext) {
 		c := f.Client(kratosclient.Native)
 		fl := f.newAuthFlow(ctx, c, kratosclient.Registration)
 		creds := f.NewCredentials()
@@ -317,7 +317,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() 
 		Expect(decodeAuthFlow(r).messageIDs()).To(ContainElement(textDuplicateIdentifier))
 	})
 
-	It("answers 400 with the flow and a message on the email to an SPA with an invalid email", Status(400), Client(kratosclient.SPA), func(ctx SpecContext) {
+	It("answers 400 with the flow and a message on the email to an SPA with an invalid email", Status(400), Client(kratosclient.SPA), Requires(EmailTrait), func(ctx SpecContext) {
 		c := f.Client(kratosclient.SPA)
 		fl := f.newAuthFlow(ctx, c, kratosclient.Registration)
 		creds := f.NewCredentials()
@@ -338,7 +338,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() 
 		Expect(errorID(r)).To(Equal("session_already_available"))
 	})
 
-	It("answers 400 session_already_available as errorGeneric to a signed-in SPA submitting the flow twice", Status(400), Client(kratosclient.SPA), Label("negative"), func(ctx SpecContext) {
+	It("answers 400 session_already_available as errorGeneric to a signed-in SPA submitting the flow twice", Status(400), Client(kratosclient.SPA), Label("negative"), Requires(SessionAfterRegistration), func(ctx SpecContext) {
 		c := f.Client(kratosclient.SPA)
 		fl := f.newAuthFlow(ctx, c, kratosclient.Registration)
 		first, err := c.UpdateRegistrationFlow(ctx, fl.ID, c.Submission(passwordSignUp(f.NewCredentials())))
@@ -370,7 +370,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() 
 
 	It("answers 400 with the flow to an api flow submitted with an Origin header", Status(400), Client(kratosclient.Native), Label("negative"), func(ctx SpecContext) {
 		fl := f.newAuthFlow(ctx, f.Client(kratosclient.Native), kratosclient.Registration)
-		c, err := kratosclient.New(f.PublicURL(), kratosclient.Native, kratosclient.WithHeader("Origin", "https://app.example.org"))
+		c, err := f.NewClient(kratosclient.Native, kratosclient.WithHeader("Origin", "https://app.example.org"))
 		Expect(err).NotTo(HaveOccurred())
 		r, err := c.UpdateRegistrationFlow(ctx, fl.ID, c.Submission(passwordSignUp(f.NewCredentials())))
 		Expect(err).NotTo(HaveOccurred())
@@ -472,9 +472,10 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), func() 
 	})
 })
 
-// passwordSignUp are the fields of a password registration as creds.
+// passwordSignUp are the fields of a password registration as creds: its
+// traits, with creds.Email in the email trait.
 func passwordSignUp(creds Credentials) kratosclient.Fields {
-	return kratosclient.Fields{"method": "password", "traits": map[string]any{"email": creds.Email}, "password": creds.Password}
+	return kratosclient.Fields{"method": "password", "traits": creds.traits(), "password": creds.Password}
 }
 
 // registered reads a registration answer and, when it created an identity,

@@ -1,10 +1,16 @@
 package suites
 
 import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/redact"
 	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/schemas"
 )
@@ -58,7 +64,12 @@ func Conformance(r types.Report, set *schemas.Set) *reports.Conformance {
 			}
 		default:
 			k.Outcome, k.Reason = reports.Failed, s.State.String()+": "+firstLine(s.Failure.Message)
+			k.Failure = redact.Text(s.Failure.Message)
+			if loc := s.Failure.Location; loc.FileName != "" {
+				k.Location = fmt.Sprintf("%s:%d", filepath.Base(loc.FileName), loc.LineNumber)
+			}
 		}
+		caseDetail(&k, s)
 		c.Cases = append(c.Cases, k)
 	}
 	var documented []reports.Pair
@@ -85,4 +96,87 @@ func hasEntry(s types.SpecReport, name string) string {
 func firstLine(s string) string {
 	first, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return first
+}
+
+// requestEntry is the orybench.request report entry of an answer judged
+// against status: "METHOD URL -> actual, expected status", URL redacted.
+func requestEntry(r *kratosclient.Response, status int) string {
+	return fmt.Sprintf("%s %s -> %d, expected %d", r.Method, redact.URL(r.URL), r.Status, status)
+}
+
+// verdictEntry is the orybench.verdict report entry of a judged body: its
+// schema, violations and deviations as JSON, found values redacted.
+func verdictEntry(v schemas.Verdict) string {
+	e := verdict{Schema: v.Schema}
+	for _, u := range v.Violations {
+		rv := reports.Violation{Pointer: u.Pointer, Rule: u.Rule, Expected: u.Expected, Found: redact.Text(u.Found)}
+		if last := u.Pointer[strings.LastIndex(u.Pointer, "/")+1:]; redact.IsSecretKey(last) {
+			rv.Found = redact.Placeholder
+		}
+		for _, d := range v.Deviations {
+			if d.Explains(u) {
+				rv.Deviation = d.ID
+				break
+			}
+		}
+		e.Violations = append(e.Violations, rv)
+	}
+	for _, d := range v.Deviations {
+		e.Deviations = append(e.Deviations, reports.Deviation{ID: d.ID, Summary: d.Summary, Upstream: d.Upstream})
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+type verdict struct {
+	Schema     string              `json:"schema,omitempty"`
+	Violations []reports.Violation `json:"violations,omitempty"`
+	Deviations []reports.Deviation `json:"deviations,omitempty"`
+}
+
+// caseDetail fills what a case saw from its report entries: the last
+// request, its statuses, and the violations and deviations of every body
+// judged (each once).
+func caseDetail(k *reports.Case, s types.SpecReport) {
+	seenV, seenD := map[reports.Violation]bool{}, map[string]bool{}
+	for _, e := range s.ReportEntries {
+		switch e.Name {
+		case entryRequest:
+			k.Request, k.ActualStatus, k.ExpectedStatus = parseRequestEntry(e.StringRepresentation())
+		case entryVerdict:
+			var v verdict
+			if json.Unmarshal([]byte(e.StringRepresentation()), &v) != nil {
+				continue
+			}
+			k.Schema = v.Schema
+			for _, x := range v.Violations {
+				if !seenV[x] {
+					seenV[x] = true
+					k.Violations = append(k.Violations, x)
+				}
+			}
+			for _, d := range v.Deviations {
+				if !seenD[d.ID] {
+					seenD[d.ID] = true
+					k.Deviations = append(k.Deviations, d)
+				}
+			}
+		}
+	}
+}
+
+// parseRequestEntry splits "METHOD URL -> 200, expected 201" (the
+// expectation is absent from older entries).
+func parseRequestEntry(s string) (request string, actual, expected int) {
+	request, rest, ok := strings.Cut(s, " -> ")
+	if !ok {
+		return s, 0, 0
+	}
+	got, want, _ := strings.Cut(rest, ", expected ")
+	actual, _ = strconv.Atoi(strings.TrimSpace(got))
+	expected, _ = strconv.Atoi(strings.TrimSpace(want))
+	return request, actual, expected
 }

@@ -8,6 +8,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
+
+	"github.com/orybench/orybench/kratosclient"
 )
 
 // options is set once, before the spec tree runs, by Run or by the go test
@@ -22,12 +24,38 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		Fail(err.Error())
 	}
 	theEnv = e
+	discovered, _ := e.facts()
+	AddReportEntry(entryDiscovered, ReportEntryVisibilityNever, discovered)
 	DeferCleanup(func(ctx SpecContext) {
+		_, limits := theEnv.facts()
+		AddReportEntry(entryRateLimits, ReportEntryVisibilityNever, limits)
 		if err := theEnv.close(ctx); err != nil {
 			fmt.Fprintf(GinkgoWriter, "cleanup: %v\n", err)
 		}
 	}, NodeTimeout(time.Minute))
 }, NodeTimeout(2*time.Minute))
+
+// Every spec notes how many calls of the run had given up on a 429 before
+// it began, so that failOrSkip can tell whether the spec met one.
+var _ = BeforeEach(func() {
+	if theEnv != nil {
+		theEnv.specStart()
+	}
+})
+
+// failOrSkip is the suite's fail handler. A 429 is never a contract
+// failure: when a call of the failing spec was still rate-limited after
+// every retry, the spec is skipped with that reason instead.
+func failOrSkip(message string, callerSkip ...int) {
+	skip := 0
+	if len(callerSkip) > 0 {
+		skip = callerSkip[0]
+	}
+	if theEnv != nil && theEnv.throttledInSpec() {
+		Skip(fmt.Sprintf("the target rate-limited orybench: a call still had 429 Too Many Requests after %d retries, which says nothing of the contract (pace the run with --max-rps)", kratosclient.DefaultRateLimitRetries), skip+1)
+	}
+	Fail(message, skip+1)
+}
 
 // lastReport is the suite's report, kept by ReportAfterSuite for Run.
 var lastReport types.Report
@@ -75,8 +103,21 @@ func Run(_ context.Context, opts Options, cfg RunConfig) (types.Report, error) {
 	if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
 		return types.Report{}, fmt.Errorf("--label-filter: %w", err)
 	}
-	RegisterFailHandler(Fail)
+	RegisterFailHandler(failOrSkip)
 	t := &failer{}
 	RunSpecs(t, "orybench FrontendApi conformance", suiteCfg, reporterCfg)
 	return lastReport, nil
+}
+
+// SetupError is why a run could not check its target at all: the suite's
+// set-up (starting local Kratos, reading the target's identity schema and
+// flows) failed, e.g. on an identity schema orybench cannot make traits for.
+// It is nil when the set-up succeeded.
+func SetupError(r types.Report) error {
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType == types.NodeTypeBeforeSuite && s.State.Is(types.SpecStateFailureStates) {
+			return fmt.Errorf("set-up: %s", firstLine(s.Failure.Message))
+		}
+	}
+	return nil
 }

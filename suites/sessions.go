@@ -150,7 +150,7 @@ var _ = Describe("exchangeSessionToken", Op("exchangeSessionToken"), func() {
 		Expect(body.Session.Active).To(BeTrue())
 		Expect(body.Session.Identity.Traits["email"]).To(Equal(email))
 
-		app, err := kratosclient.New(f.PublicURL(), kratosclient.Native, kratosclient.WithSessionToken(body.SessionToken))
+		app, err := f.NewClient(kratosclient.Native, kratosclient.WithSessionToken(body.SessionToken))
 		Expect(err).NotTo(HaveOccurred())
 		who, err := app.ToSession(ctx, nil)
 		Expect(err).NotTo(HaveOccurred())
@@ -192,6 +192,9 @@ func (f *Fixture) twoSessions(ctx context.Context, mode kratosclient.Mode) (curr
 	GinkgoHelper()
 	ctx = kratosclient.RetryTransient(ctx) // set-up, not the answer under test
 	current, creds := f.SignedIn(ctx, mode)
+	if creds.unissuedSession {
+		Skip("registration on " + f.t.name + " makes a session it does not hand out (no session hook), and no admin API is known to make an identity without one: the count of other sessions would include it")
+	}
 	other = f.Client(mode)
 	r := f.SignInWithPassword(ctx, other, creds)
 	Expect(r.Status).To(Equal(http.StatusOK), "second sign-in: %s", redact.JSON(r.Body))

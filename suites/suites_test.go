@@ -13,9 +13,10 @@ import (
 // TestConformance runs the suites with `go test ./suites` or `ginkgo ./suites`.
 // The target comes from the environment as for the orybench binary:
 // ORY_SDK_URL (else local Kratos instances), ORYBENCH_ADMIN_URL, ORY_API_KEY,
-// ORYBENCH_CAPABILITIES (comma separated) and ORYBENCH_KRATOS_BIN.
+// ORYBENCH_CAPABILITIES (comma separated, -name for absent),
+// ORYBENCH_PROFILES (comma separated local profiles) and ORYBENCH_KRATOS_BIN.
 func TestConformance(t *testing.T) {
-	RegisterFailHandler(Fail)
+	RegisterFailHandler(failOrSkip)
 	options = Options{
 		Target:    os.Getenv("ORY_SDK_URL"),
 		AdminURL:  os.Getenv("ORYBENCH_ADMIN_URL"),
@@ -27,11 +28,21 @@ func TestConformance(t *testing.T) {
 		if c == "" {
 			continue
 		}
-		capability, err := ParseCapability(c)
+		name, absent := strings.CutPrefix(c, "-")
+		capability, err := ParseCapability(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		options.Capabilities = append(options.Capabilities, capability)
+		if absent {
+			options.Without = append(options.Without, capability)
+		} else {
+			options.Capabilities = append(options.Capabilities, capability)
+		}
+	}
+	for _, p := range strings.Split(os.Getenv("ORYBENCH_PROFILES"), ",") {
+		if p != "" {
+			options.Profiles = append(options.Profiles, p)
+		}
 	}
 	RunSpecs(t, "orybench FrontendApi conformance")
 }

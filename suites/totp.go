@@ -129,7 +129,11 @@ func (f *Fixture) SignInWithPassword(ctx context.Context, c *kratosclient.Client
 
 // passwordLogin are the fields of a password login as creds.
 func passwordLogin(creds Credentials) kratosclient.Fields {
-	return kratosclient.Fields{"method": "password", "identifier": creds.Email, "password": creds.Password}
+	identifier := creds.Identifier
+	if identifier == "" {
+		identifier = creds.Email
+	}
+	return kratosclient.Fields{"method": "password", "identifier": identifier, "password": creds.Password}
 }
 
 // uiOf is who reads c's flows as JSON: c itself for a native app, else a

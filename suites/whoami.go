@@ -46,7 +46,7 @@ var _ = Describe("toSession", Op("toSession"), func() {
 		Expect(errorCode(r)).To(Equal(http.StatusUnauthorized))
 	})
 
-	It("answers 200 with the session of a native registration", Status(200), Client(kratosclient.Native), func(ctx SpecContext) {
+	It("answers 200 with the session of a native registration", Status(200), Client(kratosclient.Native), Requires(EmailTrait), func(ctx SpecContext) {
 		c, creds := f.SignedIn(ctx, kratosclient.Native)
 		r, err := c.ToSession(ctx, nil)
 		Expect(err).NotTo(HaveOccurred())
@@ -61,7 +61,7 @@ var _ = Describe("toSession", Op("toSession"), func() {
 
 	It("answers 200 to a session token sent as an Authorization bearer token", Status(200), Client(kratosclient.Native), func(ctx SpecContext) {
 		signedIn, creds := f.SignedIn(ctx, kratosclient.Native)
-		c, err := kratosclient.New(f.PublicURL(), kratosclient.Native,
+		c, err := f.NewClient(kratosclient.Native,
 			kratosclient.WithHeader("Authorization", "Bearer "+signedIn.SessionToken()))
 		Expect(err).NotTo(HaveOccurred())
 		r, err := c.ToSession(ctx, nil)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,10 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		kratosBin   string
 		verbose     bool
 		timeout     time.Duration
+		profiles    []string
+		traitsFile  string
+		schemaID    string
+		maxRPS      float64
 	)
 	cmd := &cobra.Command{
 		Use:   "conform",
@@ -33,28 +38,55 @@ documented status, as a native app, a browser and a single page app where
 they differ, each body validated against the JSON Schemas generated from
 Kratos's OpenAPI document.
 
-With no --target, orybench starts its local Kratos profiles and checks them.
-Against a remote target, declare what it is configured for with
---capabilities; cases that need anything else are skipped with the reason.
+With no --target, orybench starts its local Kratos profiles and checks them
+(--profile picks which, e.g. --profile username). Before the specs run,
+orybench reads what each target is configured for from the flows it serves
+and its identity schema (registration open or closed, password, TOTP,
+social sign-in, recovery and verification by code or link, a session after
+registration), prints it and records it in conformance.json; test
+identities get traits made from that schema (--traits overrides). Cases
+that need anything a target lacks are skipped with the reason.
+--capabilities declares what cannot be discovered (a name) or corrects
+discovery (-name declares a capability absent): what is declared wins.
+
+A 429 is never a contract failure: calls honour Retry-After (or Ory
+Network's x-ratelimit-reset) up to 3 times; a case still limited after
+that is skipped, and conformance.json counts every 429. --max-rps paces the
+whole run.
 
 Writes conformance.json and junit.xml into --out and prints the operation x
 status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input.`,
 		Example: `  orybench conform --out out/
   orybench conform --target http://127.0.0.1:4433 --admin-url http://127.0.0.1:4434
   ORY_SDK_URL=https://$PROJECT.projects.oryapis.com ORY_API_KEY=... orybench conform
-  orybench conform --label-filter 'op:toSession || op:updateLoginFlow'`,
+  orybench conform --label-filter 'op:toSession || op:updateLoginFlow'
+  orybench conform --profile username --out out/username
+  orybench conform --target https://auth.example.com --traits traits.json --capabilities=-registration`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, err := t.suiteOptions()
 			if err != nil {
 				return err
 			}
-			for _, c := range caps {
-				capability, err := suites.ParseCapability(c)
-				if err != nil {
-					return fmt.Errorf("--capabilities: %w", err)
+			if opts.Capabilities, opts.Without, err = parseCapabilities(caps); err != nil {
+				return err
+			}
+			if len(profiles) > 0 && t.target != "" {
+				return fmt.Errorf("--profile starts local Kratos instances: it cannot be combined with --target")
+			}
+			opts.Profiles = profiles
+			opts.SchemaID = schemaID
+			if traitsFile != "" {
+				if opts.Traits, err = os.ReadFile(traitsFile); err != nil {
+					return fmt.Errorf("--traits: %w", err)
 				}
-				opts.Capabilities = append(opts.Capabilities, capability)
+			}
+			if maxRPS < 0 {
+				return fmt.Errorf("--max-rps must not be negative")
+			}
+			opts.MaxRPS = maxRPS
+			if !cmd.Flags().Changed("max-rps") && t.target != "" {
+				opts.MaxRPS = defaultRemoteRPS
 			}
 			opts.KratosBin = kratosBin
 			opts.Log = cmd.ErrOrStderr()
@@ -77,6 +109,11 @@ status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input.`,
 			}
 			result := suites.Conformance(report, set)
 			result.Target = t.info(opts)
+			result.Target.Discovered, result.Target.RateLimits = suites.TargetFacts(report)
+			if rl := result.Target.RateLimits; rl != nil && rl.Limited > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "the target rate-limited %d of %d requests (%d retried, %d still limited after retries: their cases skipped); waited %.1fs\n",
+					rl.Limited, rl.Requests, rl.Retried, rl.GaveUp, rl.WaitedS)
+			}
 			result.Orybench = versionText
 			result.Command = "orybench " + strings.Join(os.Args[1:], " ")
 			path, err := result.Write(out)
@@ -88,6 +125,12 @@ status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s and %s\n", path, filepath.Join(out, "junit.xml"))
+			if err := writeRunReport(cmd, out, ""); err != nil {
+				return err
+			}
+			if err := suites.SetupError(report); err != nil {
+				return err // the target could not be checked at all (exit 2)
+			}
 			if !report.SuiteSucceeded && !result.Failed() {
 				return fmt.Errorf("%w: the suite did not complete: %s", errFailed, firstFailure(report.SpecialSuiteFailureReasons))
 			}
@@ -99,13 +142,53 @@ status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input.`,
 	}
 	f := cmd.Flags()
 	t.register(f)
-	f.StringSliceVar(&caps, "capabilities", nil, "what a remote --target is configured for, comma separated ("+capabilityList()+")")
+	f.StringSliceVar(&caps, "capabilities", nil, "capabilities to declare present (name) or absent (-name), comma separated; declared wins over discovered ("+capabilityList()+")")
+	f.StringSliceVar(&profiles, "profile", nil, "local profile to start and check, repeatable, the first picked first (default: "+strings.Join(suites.LocalProfileNames(), ", ")+"; also "+strings.Join(extraProfiles(), ", ")+")")
+	f.StringVar(&traitsFile, "traits", "", "JSON template of test identities' traits with {{email}}, {{username}}, {{n}} placeholders, instead of traits made from the identity schema")
+	f.StringVar(&schemaID, "schema-id", "", "identity schema test identities follow (default: the one registration uses)")
+	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request of the run to at most this many a second (default: none for local Kratos, %g for a --target)", defaultRemoteRPS))
 	f.StringVar(&labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'op:toSession && client:native'")
 	f.StringVar(&out, "out", "out/conformance", "directory for conformance.json and junit.xml")
 	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print every spec as it runs")
 	f.DurationVar(&timeout, "timeout", 10*time.Minute, "bound on the whole run")
 	return cmd
+}
+
+// defaultRemoteRPS paces a run against a remote target unless --max-rps
+// says otherwise: below the burst limits of Ory Network's smallest plans.
+const defaultRemoteRPS float64 = 5
+
+// parseCapabilities reads --capabilities: name declares a capability
+// present, -name (or !name) absent.
+func parseCapabilities(caps []string) (present, absent []suites.Capability, err error) {
+	for _, c := range caps {
+		name, without := strings.CutPrefix(strings.TrimSpace(c), "-")
+		if !without {
+			name, without = strings.CutPrefix(name, "!")
+		}
+		capability, err := suites.ParseCapability(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--capabilities: %w", err)
+		}
+		if without {
+			absent = append(absent, capability)
+		} else {
+			present = append(present, capability)
+		}
+	}
+	return present, absent, nil
+}
+
+// extraProfiles are the local profiles a run starts only when asked.
+func extraProfiles() []string {
+	var out []string
+	for _, p := range suites.AllLocalProfileNames() {
+		if !slices.Contains(suites.LocalProfileNames(), p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func capabilityList() string {

@@ -60,10 +60,16 @@ func (t *targetFlags) info(opts suites.Options) reports.TargetInfo {
 	info := reports.TargetInfo{URL: t.target, AdminURL: t.adminURL, Local: t.target == ""}
 	if info.Local {
 		info.URL = "local Kratos v1.3.1"
-		info.Profiles = suites.LocalProfileNames()
+		info.Profiles = opts.Profiles
+		if len(info.Profiles) == 0 {
+			info.Profiles = suites.LocalProfileNames()
+		}
 	}
 	for _, c := range opts.Capabilities {
 		info.Capabilities = append(info.Capabilities, string(c))
+	}
+	for _, c := range opts.Without {
+		info.Capabilities = append(info.Capabilities, "-"+string(c))
 	}
 	return info
 }
