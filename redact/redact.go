@@ -76,8 +76,12 @@ func walk(v any) any {
 		for k, val := range t {
 			switch {
 			case IsSecretKey(k):
-				if val != nil {
+				// Secrets are strings; a number under a secret-sounding key
+				// is not one (error.code is the HTTP status).
+				if _, ok := val.(string); ok {
 					t[k] = Placeholder
+				} else {
+					t[k] = walk(val)
 				}
 			case secretNode && (k == "value" || k == "text" || k == "src") && val != nil:
 				t[k] = Placeholder

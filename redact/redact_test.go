@@ -13,6 +13,7 @@ func TestJSONRemovesEverySecret(t *testing.T) {
 	               {"attributes":{"name":"totp_secret_key","value":"JBSWY3DP"}},
 	               {"type":"text","attributes":{"id":"totp_secret_key","node_type":"text","text":{"id":1050006,"text":"KRSXG5CTMVRXEZLU","context":{"secret":"KRSXG5CTMVRXEZLU"}}}},
 	               {"type":"img","attributes":{"id":"totp_qr","src":"data:image/png;base64,iVBORw0QRSECRET"}}]},
+	"error":{"code":403,"id":"security_csrf_violation"},
 	"logout_url":"http://127.0.0.1:4433/self-service/logout?token=logout-secret",
 	"continue_with":[{"action":"set_ory_session_token","ory_session_token":"ory_st_abc"}]}`
 	got := string(JSON([]byte(body)))
@@ -21,7 +22,7 @@ func TestJSONRemovesEverySecret(t *testing.T) {
 			t.Errorf("%q survived: %s", secret, got)
 		}
 	}
-	for _, kept := range []string{"s1", "a@b.c", "traits.email"} {
+	for _, kept := range []string{"s1", "a@b.c", "traits.email", `"code":403`} {
 		if !strings.Contains(got, kept) {
 			t.Errorf("%q was lost: %s", kept, got)
 		}
