@@ -39,6 +39,10 @@ type TargetInfo struct {
 	Local        bool     `json:"local"`
 	Profiles     []string `json:"profiles,omitempty"`
 	Capabilities []string `json:"capabilities"`
+	// Discovered is what each target was found to be configured for.
+	Discovered []DiscoveredTarget `json:"discovered,omitempty"`
+	// RateLimits says how often the target limited the run.
+	RateLimits *RateLimits `json:"rate_limits,omitempty"`
 }
 
 // Case is one spec.
@@ -52,6 +56,48 @@ type Case struct {
 	Outcome    string  `json:"outcome"`
 	Reason     string  `json:"reason,omitempty"`
 	DurationMS float64 `json:"duration_ms"`
+
+	// What the case saw, when it judged an answer: filled from the spec's
+	// report entries, absent from files written before they existed. Every
+	// string is redacted.
+
+	// Request is the last request judged, "METHOD URL".
+	Request string `json:"request,omitempty"`
+	// ExpectedStatus is the status that request was meant to get and
+	// ActualStatus the one it got.
+	ExpectedStatus int `json:"expected_status,omitempty"`
+	ActualStatus   int `json:"actual_status,omitempty"`
+	// Schema is the component the body was judged against.
+	Schema string `json:"schema,omitempty"`
+	// Violations are the body's departures from Schema, explained by a
+	// known deviation or not.
+	Violations []Violation `json:"violations,omitempty"`
+	// Deviations are the known spec deviations the answers showed.
+	Deviations []Deviation `json:"deviations,omitempty"`
+	// Failure is the whole failure message and Location where it was
+	// raised (file:line), for a failed case.
+	Failure  string `json:"failure,omitempty"`
+	Location string `json:"location,omitempty"`
+}
+
+// Violation is one departure of a body from its schema.
+type Violation struct {
+	// Pointer is the RFC 6901 JSON pointer of the member, "" for the body.
+	Pointer  string `json:"pointer"`
+	Rule     string `json:"rule"`
+	Expected string `json:"expected,omitempty"`
+	Found    string `json:"found,omitempty"`
+	// Deviation is the ID of the known deviation that explains it; empty
+	// when none does (the case failed on it).
+	Deviation string `json:"deviation,omitempty"`
+}
+
+// Deviation is a known departure of Kratos from its OpenAPI document
+// (schemas/known_deviations.yaml).
+type Deviation struct {
+	ID       string `json:"id"`
+	Summary  string `json:"summary"`
+	Upstream string `json:"upstream,omitempty"`
 }
 
 // Pair is the verdict on one documented (operation, status) pair.

@@ -18,28 +18,47 @@ var matrixMark = map[string]string{
 	Untriggerable: "n/a",
 }
 
+// matrix is the operation × status grid of a conformance run's pairs.
+type matrix struct {
+	statuses []int
+	ops      []string
+	pairs    map[string]map[int]Pair
+}
+
+func newMatrix(c *Conformance) matrix {
+	m := matrix{pairs: map[string]map[int]Pair{}}
+	statusSet := map[int]bool{}
+	for _, p := range c.Pairs {
+		statusSet[p.Status] = true
+		if m.pairs[p.Operation] == nil {
+			m.pairs[p.Operation] = map[int]Pair{}
+			m.ops = append(m.ops, p.Operation)
+		}
+		m.pairs[p.Operation][p.Status] = p
+	}
+	for s := range statusSet {
+		m.statuses = append(m.statuses, s)
+	}
+	sort.Ints(m.statuses)
+	sort.Strings(m.ops)
+	return m
+}
+
+// cell returns the pair of (op, status) and whether the operation
+// documents that status.
+func (m matrix) cell(op string, status int) (Pair, bool) {
+	p, ok := m.pairs[op][status]
+	return p, ok
+}
+
+// matrixLegend explains the marks.
+const matrixLegend = "pass = passed, dev = passed but for a known spec deviation, FAIL = failed, skip = not run here, n/a = untriggerable, . = not documented"
+
 // WriteMatrix prints the operation × status coverage matrix, then every pair
 // that did not pass with its reason, then the totals.
 func WriteMatrix(w io.Writer, c *Conformance) error {
-	statusSet := map[int]bool{}
-	ops := map[string]map[int]Pair{}
-	for _, p := range c.Pairs {
-		statusSet[p.Status] = true
-		if ops[p.Operation] == nil {
-			ops[p.Operation] = map[int]Pair{}
-		}
-		ops[p.Operation][p.Status] = p
-	}
-	var statuses []int
-	for s := range statusSet {
-		statuses = append(statuses, s)
-	}
-	sort.Ints(statuses)
-	var names []string
-	for op := range ops {
-		names = append(names, op)
-	}
-	sort.Strings(names)
+	m := newMatrix(c)
+	statuses, names := m.statuses, m.ops
 
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	header := []string{"operation"}
@@ -50,7 +69,7 @@ func WriteMatrix(w io.Writer, c *Conformance) error {
 	for _, op := range names {
 		row := []string{op}
 		for _, s := range statuses {
-			if p, ok := ops[op][s]; ok {
+			if p, ok := m.cell(op, s); ok {
 				row = append(row, matrixMark[p.Outcome])
 			} else {
 				row = append(row, ".")
@@ -61,7 +80,7 @@ func WriteMatrix(w io.Writer, c *Conformance) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "\npass = passed, dev = passed but for a known spec deviation, FAIL = failed, skip = not run here, n/a = untriggerable, . = not documented")
+	fmt.Fprintln(w, "\n"+matrixLegend)
 
 	var notes []string
 	for _, p := range c.Pairs {

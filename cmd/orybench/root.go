@@ -75,6 +75,7 @@ an unusable target.`,
 		newConformCmd(logger),
 		newLoadCmd(logger),
 		newLocalCmd(logger),
+		newReportCmd(),
 		newSchemasCmd(),
 	)
 	return root

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orybench/orybench/reports"
+)
+
+func newReportCmd() *cobra.Command {
+	var (
+		in  []string
+		out string
+	)
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Render saved results as report.html, summary.md and junit.xml",
+		Long: `Render the results that orybench conform and orybench load saved:
+
+  report.html  one self-contained page (inline styles and SVG charts, nothing
+               fetched): the conformance matrix and failures, load latency,
+               throughput and status codes over time, the percentile
+               distribution, thresholds, and each run's metadata
+  summary.md   the same as Markdown tables, for $GITHUB_STEP_SUMMARY
+  junit.xml    the conformance cases and one testcase per load threshold
+
+Each --in is a directory that conform (conformance.json) or load
+(summary.json) wrote, or a directory holding such directories. conform and
+load render their own --out this way when they finish.
+
+Exit 0 when every run passed, 1 when one failed, 2 on bad input.`,
+		Example: `  orybench report --in out/conformance --in out/load/whoami --out out/report
+  orybench report --in out/20260101T000000Z --out out/20260101T000000Z
+  cat out/report/summary.md >> "$GITHUB_STEP_SUMMARY"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(in) == 0 {
+				return fmt.Errorf("--in: give at least one results directory")
+			}
+			if out == "" {
+				return fmt.Errorf("--out: give the directory to write into")
+			}
+			r, err := reports.Read(in...)
+			if err != nil {
+				return err
+			}
+			r.Orybench = versionText
+			paths, err := r.Write(out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", strings.Join(paths, ", "))
+			if !r.Passed() {
+				return fmt.Errorf("%w: the report shows failures", errFailed)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&in, "in", nil, "results directory (repeatable)")
+	f.StringVar(&out, "out", "", "directory for report.html, summary.md and junit.xml")
+	return cmd
+}
+
+// writeRunReport renders the report of the run that just wrote dir, into
+// dir, and prints its path. A load run's directory also gets run.json, the
+// run's metadata that summary.json does not hold; kratosVersion is the
+// version of the Kratos orybench started, "" for a target of unknown
+// version.
+//
+// An interrupted run gets run.json but no report: Ctrl-C exits at once, and
+// orybench report renders the saved results later.
+func writeRunReport(cmd *cobra.Command, dir, kratosVersion string) error {
+	err := writeRunInfo(dir, kratosVersion)
+	if err == nil && cmd.Context().Err() != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "orybench: interrupted, no report (orybench report --in %s --out %s renders it)\n", dir, dir)
+		return nil
+	}
+	var r *reports.Report
+	if err == nil {
+		r, err = reports.Read(dir)
+	}
+	if err == nil {
+		r.Orybench = versionText
+		_, err = r.Write(dir)
+	}
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "orybench: report: %v\n", err)
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(dir, reports.HTMLFile))
+	return nil
+}
+
+// writeRunInfo writes run.json into the directory of a load run.
+func writeRunInfo(dir, kratosVersion string) error {
+	path := filepath.Join(dir, "summary.json")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // not a load run
+	}
+	if err != nil {
+		return err
+	}
+	var sum struct {
+		DurationS float64 `json:"duration_s"`
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	// summary.json was written as the run ended.
+	started := time.Now().Add(-time.Duration(sum.DurationS * float64(time.Second)))
+	return reports.WriteRunInfo(dir, reports.RunInfo{
+		KratosVersion: kratosVersion,
+		Orybench:      versionText,
+		StartedAt:     started.UTC().Format(time.RFC3339),
+		Command:       reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...)),
+	})
+}

@@ -1,0 +1,179 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// JUnit XML, the subset CI systems read.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// WriteJUnit writes junit.xml: a suite of the conformance cases (a known
+// deviation passes and says so) and a suite per load run with one testcase
+// per threshold, and one for a run that stopped early.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	out := junitSuites{Name: "orybench"}
+	if c := r.Conformance; c != nil {
+		out.Suites = append(out.Suites, conformanceSuite(c))
+	}
+	for _, l := range r.Loads {
+		out.Suites = append(out.Suites, loadSuite(l))
+	}
+	total := 0.0
+	for _, s := range out.Suites {
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Skipped += s.Skipped
+		var t float64
+		fmt.Sscanf(s.Time, "%g", &t)
+		total += t
+	}
+	out.Time = seconds(total)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func conformanceSuite(c *Conformance) junitSuite {
+	s := junitSuite{Name: "orybench conformance", Time: seconds(c.DurationS), Timestamp: c.StartedAt,
+		Properties: []junitProperty{
+			{"target", scrubURL(c.Target.URL)},
+			{"kratos_version", c.KratosVersion},
+			{"orybench_version", c.Orybench},
+			{"command", scrubCommand(c.Command)},
+		}}
+	for _, k := range c.Cases {
+		jc := junitCase{
+			Name:      fmt.Sprintf("%s %d [%s] %s", k.Operation, k.Status, k.Client, k.Name),
+			Classname: "conformance." + k.Operation,
+			Time:      seconds(k.DurationMS / 1000),
+		}
+		var out []string
+		if k.Request != "" {
+			out = append(out, fmt.Sprintf("request: %s", scrub(k.Request)))
+			if k.ActualStatus != 0 {
+				out = append(out, fmt.Sprintf("status: expected %d, actual %d", orInt(k.ExpectedStatus, k.Status), k.ActualStatus))
+			}
+		}
+		for _, v := range k.Violations {
+			by := "unexplained"
+			if v.Deviation != "" {
+				by = "known deviation " + v.Deviation
+			}
+			out = append(out, fmt.Sprintf("violation %s: %s: expected %s, found %s (%s)", orDefault(v.Pointer, "(body)"), v.Rule, v.Expected, scrub(v.Found), by))
+		}
+		switch k.Outcome {
+		case Failed:
+			s.Failures++
+			text := scrub(orDefault(k.Failure, k.Reason))
+			if len(out) > 0 {
+				text = strings.Join(out, "\n") + "\n\n" + text
+			}
+			if k.Location != "" {
+				text += "\nat " + k.Location
+			}
+			jc.Failure = &junitFailure{Message: clip(scrub(k.Reason), 500), Type: "contract", Text: text}
+		case Skipped:
+			s.Skipped++
+			jc.Skipped = &junitSkipped{Message: scrub(k.Reason)}
+		case ExpectedFailure:
+			out = append(out, "passed but for a known spec deviation: "+scrub(k.Reason))
+		}
+		jc.SystemOut = strings.Join(out, "\n")
+		s.Cases = append(s.Cases, jc)
+		s.Tests++
+	}
+	return s
+}
+
+func loadSuite(l *Load) junitSuite {
+	sum := l.Summary
+	s := junitSuite{Name: "orybench load " + sum.Scenario, Time: seconds(sum.DurationS), Timestamp: l.Run.StartedAt,
+		Properties: []junitProperty{
+			{"target", scrubURL(sum.Target)},
+			{"requests", fmt.Sprint(sum.Requests)},
+			{"rate_requested", trimFloat(sum.Rate.Requested, 3)},
+			{"rate_achieved", trimFloat(sum.Rate.Achieved, 3)},
+			{"latency_p99_ms", trimFloat(sum.Latency.P99, 3)},
+			{"latency_uncorrected_p99_ms", trimFloat(sum.LatencyUncorrected.P99, 3)},
+			{"errors", fmt.Sprint(sum.Errors.Total)},
+		}}
+	class := "load." + sum.Scenario
+	for _, t := range sum.Thresholds {
+		jc := junitCase{Name: "threshold " + t.Expr, Classname: class, Time: "0",
+			SystemOut: fmt.Sprintf("actual %s (%s)", FormatThresholdActual(t.Expr, t.Actual), orDefault(t.Step, "all steps"))}
+		if !t.OK {
+			s.Failures++
+			jc.Failure = &junitFailure{Message: fmt.Sprintf("%s breached: actual %s", t.Expr, FormatThresholdActual(t.Expr, t.Actual)),
+				Type: "threshold", Text: jc.SystemOut}
+		}
+		s.Cases = append(s.Cases, jc)
+		s.Tests++
+	}
+	if sum.Stopped != "" {
+		s.Cases = append(s.Cases, junitCase{Name: "run completed", Classname: class, Time: seconds(sum.DurationS),
+			Failure: &junitFailure{Message: "the run stopped early: " + sum.Stopped, Type: "run"}})
+		s.Tests++
+		s.Failures++
+	}
+	return s
+}
+
+func seconds(s float64) string {
+	return trimFloat(time.Duration(s*float64(time.Second)).Seconds(), 3)
+}

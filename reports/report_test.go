@@ -1,0 +1,361 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The fixtures are real runs (reports/testdata/README.md): a conformance
+// run, a conformance run with failures, and a short whoami load run.
+
+func readFixture(t *testing.T, dirs ...string) *Report {
+	t.Helper()
+	r, err := Read(dirs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Orybench = "test"
+	return r
+}
+
+func TestReadDetectsResults(t *testing.T) {
+	tests := []struct {
+		name      string
+		dirs      []string
+		wantConf  bool
+		wantLoads int
+	}{
+		{"conformance", []string{"testdata/conformance"}, true, 0},
+		{"load", []string{"testdata/load-whoami"}, false, 1},
+		{"both", []string{"testdata/conformance-failing", "testdata/load-whoami"}, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := readFixture(t, tt.dirs...)
+			if (r.Conformance != nil) != tt.wantConf || len(r.Loads) != tt.wantLoads {
+				t.Errorf("conformance %v, %d loads; want %v, %d", r.Conformance != nil, len(r.Loads), tt.wantConf, tt.wantLoads)
+			}
+		})
+	}
+}
+
+func TestReadParentDirectory(t *testing.T) {
+	parent := t.TempDir()
+	for _, name := range []string{"conformance", "load-whoami"} {
+		copyDir(t, filepath.Join("testdata", name), filepath.Join(parent, name))
+	}
+	r := readFixture(t, parent)
+	if r.Conformance == nil || len(r.Loads) != 1 {
+		t.Errorf("from the parent directory: conformance %v, %d loads", r.Conformance != nil, len(r.Loads))
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	if _, err := Read(t.TempDir()); !errors.Is(err, ErrNoResults) {
+		t.Errorf("empty directory: %v, want ErrNoResults", err)
+	}
+	if _, err := Read("testdata/conformance", "testdata/conformance-failing"); err == nil {
+		t.Errorf("two conformance runs: no error")
+	}
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "summary.json"), []byte("{"), 0o644)
+	if _, err := Read(bad); err == nil || errors.Is(err, ErrNoResults) {
+		t.Errorf("broken summary.json: %v, want a parse error", err)
+	}
+}
+
+func TestWriteSelfContainedHTML(t *testing.T) {
+	r := readFixture(t, "testdata/conformance-failing", "testdata/load-whoami")
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	// Nothing that makes a browser fetch: no external script, style, font,
+	// image or frame; links to upstream issues are plain anchors.
+	for _, bad := range []*regexp.Regexp{
+		regexp.MustCompile(`<script`), regexp.MustCompile(`<link`), regexp.MustCompile(`<img`),
+		regexp.MustCompile(`<iframe`), regexp.MustCompile(`\bsrc=`), regexp.MustCompile(`url\(`), regexp.MustCompile(`@import`),
+	} {
+		if loc := bad.FindStringIndex(page); loc != nil {
+			t.Errorf("report.html has %q at %d: %s", bad, loc[0], page[loc[0]:min(len(page), loc[0]+80)])
+		}
+	}
+	if !strings.Contains(page, `Content-Security-Policy`) {
+		t.Errorf("no Content-Security-Policy")
+	}
+	for _, want := range []string{
+		`id="conformance"`, `class="matrix"`, `id="failures"`, "expected", "actual",
+		`id="load-whoami"`, `Latency over time`, `Latency by percentile`, `Status codes over time`, `Throughput and errors over time`,
+		"p99&lt;50ms", "v1.3.1",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if got := strings.Count(page, `<th scope="row">`); got != 30 {
+		t.Errorf("matrix rows = %d, want 30", got)
+	}
+}
+
+func TestRedactsSecrets(t *testing.T) {
+	r := readFixture(t, "testdata/conformance-failing", "testdata/load-whoami")
+	const secret = "s3cr3t-value-42"
+	r.Conformance.Command = "orybench conform --api-key " + secret + " --target https://user:" + secret + "@example.org"
+	r.Conformance.Target.URL = "https://user:" + secret + "@example.org/?token=" + secret
+	k := &r.Conformance.Cases[0]
+	k.Outcome = Failed
+	k.Request = "POST https://example.org/self-service/login?flow=1&session_token=" + secret
+	k.Failure = `body: {"session_token":"` + secret + `"} and ory_st_` + secret
+	k.Violations = []Violation{{Pointer: "/session_token", Rule: "type", Expected: "string", Found: `"` + secret + `"`}}
+	k.Violations[0].Found = "session_token=" + secret
+	r.Loads[0].Run.Command = "orybench load --api-key=" + secret
+	for name, render := range map[string]func(*bytes.Buffer) error{
+		HTMLFile:     func(b *bytes.Buffer) error { return r.WriteHTML(b) },
+		MarkdownFile: func(b *bytes.Buffer) error { return r.WriteMarkdown(b) },
+		JUnitFile:    func(b *bytes.Buffer) error { return r.WriteJUnit(b) },
+	} {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), secret) {
+			i := strings.Index(b.String(), secret)
+			t.Errorf("%s shows the secret: …%s…", name, b.String()[max(0, i-80):i+len(secret)])
+		}
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	r := readFixture(t, "testdata/conformance-failing", "testdata/load-whoami")
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	if tag := regexp.MustCompile(`<[a-zA-Z/]`).FindString(md); tag != "" {
+		t.Errorf("summary.md has HTML: %q", tag)
+	}
+	for _, want := range []string{"# orybench report: ❌ FAILED", "## Conformance", "### Failed cases", "### Coverage matrix",
+		"| `toSession` |", "**FAIL**", "## Load: whoami", "### Thresholds", "`p99<50ms`", "### Steps"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary.md lacks %q", want)
+		}
+	}
+	// Every table row has the column count of its header.
+	cols := 0
+	for _, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			cols = 0
+			continue
+		}
+		n := len(regexp.MustCompile(`(^|[^\\])\|`).FindAllString(line, -1)) - 1
+		if cols == 0 {
+			cols = n
+		} else if n != cols {
+			t.Errorf("row with %d columns under a header of %d: %s", n, cols, line)
+		}
+	}
+}
+
+func TestJUnit(t *testing.T) {
+	r := readFixture(t, "testdata/conformance-failing", "testdata/load-whoami")
+	var b bytes.Buffer
+	if err := r.WriteJUnit(&b); err != nil {
+		t.Fatal(err)
+	}
+	var got junitSuites
+	if err := xml.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("junit.xml does not parse: %v", err)
+	}
+	if len(got.Suites) != 2 {
+		t.Fatalf("%d suites, want conformance and load", len(got.Suites))
+	}
+	conf, load := got.Suites[0], got.Suites[1]
+	failed := len(r.Conformance.failures())
+	if conf.Tests != len(r.Conformance.Cases) || conf.Failures != failed || failed == 0 {
+		t.Errorf("conformance suite: %d tests, %d failures; want %d, %d", conf.Tests, conf.Failures, len(r.Conformance.Cases), failed)
+	}
+	sum := r.Loads[0].Summary
+	if load.Tests != len(sum.Thresholds) || len(load.Cases) != len(sum.Thresholds) {
+		t.Errorf("load suite: %d tests, want one per threshold (%d)", load.Tests, len(sum.Thresholds))
+	}
+	if got.Tests != conf.Tests+load.Tests || got.Failures != conf.Failures+load.Failures {
+		t.Errorf("totals %d/%d do not add up", got.Tests, got.Failures)
+	}
+	for i, c := range conf.Cases {
+		k := r.Conformance.Cases[i]
+		if c.Failure != nil && k.Request != "" && !strings.Contains(c.Failure.Text, "request: "+k.Request) {
+			t.Errorf("failure of %q does not say its request", c.Name)
+		}
+	}
+
+	// A breached threshold is a failed testcase, one that held is not.
+	for i, th := range sum.Thresholds {
+		if (load.Cases[i].Failure != nil) == th.OK {
+			t.Errorf("threshold %s (ok %v): failure %+v", th.Expr, th.OK, load.Cases[i].Failure)
+		}
+	}
+}
+
+func TestWriteFiles(t *testing.T) {
+	r := readFixture(t, "testdata/load-whoami")
+	dir := t.TempDir()
+	paths, err := r.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 3 {
+		t.Fatalf("wrote %v", paths)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		t.Errorf("left %d files behind, want 3", len(entries))
+	}
+}
+
+func TestTimelineDownsamples(t *testing.T) {
+	var pts []SeriesPoint
+	for i := 0; i < 3600; i++ {
+		p := SeriesPoint{T: int64(i), Requests: 100, P50: 1, P99: 10, StatusCodes: map[string]uint64{"200": 100}}
+		if i == 1234 {
+			p.P99 = 999
+		}
+		if i == 2000 {
+			p.Requests, p.StatusCodes = 0, nil // a silent second
+		}
+		pts = append(pts, p)
+	}
+	tl := newTimeline(pts, MaxChartPoints)
+	if len(tl.T) > MaxChartPoints || tl.Window != 6 {
+		t.Fatalf("%d points in windows of %d s, want ≤ %d in 6 s", len(tl.T), tl.Window, MaxChartPoints)
+	}
+	peak := 0.0
+	for _, v := range tl.P99 {
+		peak = math.Max(peak, v)
+	}
+	if peak != 999 {
+		t.Errorf("the spike was averaged away: peak p99 %v", peak)
+	}
+	if got := tl.Requests[2000/6]; math.Abs(got-100*5.0/6) > 1e-9 {
+		t.Errorf("requests/s of the window with a silent second = %v", got)
+	}
+	if tl.HasUncorrected || tl.HasP90 {
+		t.Errorf("no uncorrected or p90 values, yet the timeline says it has them")
+	}
+	short := newTimeline(pts[:10], MaxChartPoints)
+	if short.Window != 1 || len(short.T) != 10 {
+		t.Errorf("10 s run: %d points in %d s windows", len(short.T), short.Window)
+	}
+}
+
+func TestParseHgrm(t *testing.T) {
+	d, err := ReadHgrm("testdata/load-whoami/overall.hgrm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Total == 0 || len(d.Points) < 10 || d.Max <= 0 || d.Mean <= 0 {
+		t.Fatalf("parsed %+v", d)
+	}
+	last := d.Points[len(d.Points)-1]
+	if last.Percentile != 1 || last.Count != d.Total {
+		t.Errorf("last point %+v, total %d", last, d.Total)
+	}
+	if _, err := ParseHgrm(strings.NewReader("1.0 2.0\n")); err == nil {
+		t.Errorf("a line of two fields parsed")
+	}
+}
+
+func TestThresholdActual(t *testing.T) {
+	tests := []struct {
+		expr string
+		v    float64
+		want string
+	}{
+		{"p99<50ms", 45.055, "45.055 ms"},
+		{"whoami:p99<20ms", 3.1, "3.1 ms"},
+		{"error_rate<0.1%", 0.0005, "0.05%"},
+		{"rate_limited<1%", 0, "0%"},
+		{"rate>=0.99*requested", 200.057, "200.1/s"},
+	}
+	for _, tt := range tests {
+		if got := FormatThresholdActual(tt.expr, tt.v); got != tt.want {
+			t.Errorf("FormatThresholdActual(%q, %v) = %q, want %q", tt.expr, tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	got := niceTicks(0, 47, 5)
+	if got[0] != 0 || got[len(got)-1] < 47 || len(got) > 8 {
+		t.Errorf("niceTicks(0, 47) = %v", got)
+	}
+	labels := []string{}
+	for _, tk := range percentileTicks(1, 1e4) {
+		labels = append(labels, tk.Label)
+	}
+	if strings.Join(labels, " ") != "0% 90% 99% 99.9% 99.99%" {
+		t.Errorf("percentile ticks %v", labels)
+	}
+}
+
+func TestDeviationsFromReasons(t *testing.T) {
+	c := &Conformance{Cases: []Case{{Operation: "toSession", Status: 403, Outcome: ExpectedFailure,
+		Reason: "a-b: one; thing (https://github.com/ory/kratos/issues/1); c-d: other (https://example.org/x)"}}}
+	got := c.deviations()
+	if len(got) != 2 || got[0].ID != "a-b" || got[0].Summary != "one; thing" || got[1].Upstream != "https://example.org/x" {
+		t.Errorf("deviations %+v", got)
+	}
+}
+
+func TestCommandLine(t *testing.T) {
+	got := CommandLine([]string{"orybench", "load", "--api-key", "k1", "--admin-token=k2", "--rate", "5"})
+	if strings.Contains(got, "k1") || strings.Contains(got, "k2") || !strings.Contains(got, "--rate 5") {
+		t.Errorf("CommandLine = %q", got)
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestWriteMatrix(t *testing.T) {
+	r := readFixture(t, "testdata/conformance-failing")
+	var b bytes.Buffer
+	if err := WriteMatrix(&b, r.Conformance); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	lines := strings.Split(out, "\n")
+	if !strings.HasPrefix(lines[0], "operation ") || !strings.HasPrefix(lines[1], "createBrowserLoginFlow ") || !strings.HasPrefix(lines[30], "updateVerificationFlow ") {
+		t.Errorf("matrix rows:\n%s", strings.Join(lines[:31], "\n"))
+	}
+	for _, want := range []string{matrixLegend, "FAIL", "99 documented pairs: 70 passed, 22 deviating, 2 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("matrix lacks %q", want)
+		}
+	}
+}
