@@ -13,7 +13,7 @@ RUN_ID        := $(shell date -u +%Y%m%dT%H%M%SZ)
 
 export ORYBENCH_KRATOS_BIN = $(BIN)/kratos
 
-.PHONY: all build kratos run test vet unit conformance schemas schemas-check bench fuzz clean
+.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz clean
 
 all: build kratos
 
@@ -32,13 +32,16 @@ $(BIN)/kratos: kratos/go.mod kratos/go.sum
 	@touch $@
 
 ## run: the main job against the embedded Kratos: the conformance suites, then
-## short whoami and flow-creation load runs; prints where the results are.
+## short whoami and flow-creation load runs, then one report of all three.
+## Every step runs even when an earlier one failed; make run exits non-zero
+## if any did, after printing the report's path.
 run: build kratos
-	@mkdir -p $(OUT)/$(RUN_ID)
-	$(BIN)/orybench conform --out $(OUT)/$(RUN_ID)/conformance
-	$(BIN)/orybench load --scenario whoami --rate 200 --duration 10s --out $(OUT)/$(RUN_ID)/load-whoami
-	$(BIN)/orybench load --scenario flow-creation --rate 100 --duration 10s --out $(OUT)/$(RUN_ID)/load-flow-creation
-	@echo "results: $(OUT)/$(RUN_ID)"
+	@mkdir -p $(OUT)/$(RUN_ID); status=0; \
+	$(BIN)/orybench conform --out $(OUT)/$(RUN_ID)/conformance || status=1; \
+	$(BIN)/orybench load --scenario whoami --rate 100 --duration 10s --out $(OUT)/$(RUN_ID)/load-whoami || status=1; \
+	$(BIN)/orybench load --scenario flow-creation --rate 50 --duration 10s --out $(OUT)/$(RUN_ID)/load-flow-creation || status=1; \
+	$(BIN)/orybench report --in $(OUT)/$(RUN_ID) --out $(OUT)/$(RUN_ID) >/dev/null || status=1; \
+	echo "report: $(OUT)/$(RUN_ID)/report.html"; exit $$status
 
 ## test: everything CI checks.
 test: vet schemas-check unit conformance
@@ -47,8 +50,17 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
-unit: kratos
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /suites$$)
+## unit: package tests; the report's browser test runs on its own, so that
+## Chromium does not starve the load runner's timing tests.
+unit: kratos browser
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /suites$$ -e /reports$$)
+	ORYBENCH_SCREENSHOT_DIR=$(OUT)/screenshots $(GO) test -race -count=1 ./reports/
+
+## browser: headless Chromium and chromedriver (Debian) for the report's
+## browser test, installed when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null; }
 
 conformance: kratos
 	$(GO) test -count=1 ./suites/ -args -ginkgo.no-color
