@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -193,9 +194,25 @@ func (f *Fixture) Register(ctx context.Context, c *kratosclient.Client) Credenti
 // and reports whether that signed c in.
 func (f *Fixture) registerByFlow(ctx context.Context, c *kratosclient.Client, creds *Credentials) bool {
 	GinkgoHelper()
-	flowID := f.startFlow(ctx, c, kratosclient.Registration)
-	r, err := c.UpdateRegistrationFlow(ctx, flowID, c.Submission(passwordSignUp(*creds)))
-	Expect(err).NotTo(HaveOccurred())
+	want := http.StatusOK
+	if c.Mode() == kratosclient.Browser {
+		want = http.StatusSeeOther
+	}
+	var r *kratosclient.Response
+	for attempt := 1; ; attempt++ {
+		flowID := f.startFlow(ctx, c, kratosclient.Registration)
+		var err error
+		r, err = c.UpdateRegistrationFlow(ctx, flowID, c.Submission(passwordSignUp(*creds)))
+		Expect(err).NotTo(HaveOccurred())
+		if r.Status == want || attempt == 3 {
+			break
+		}
+		// Set-up, not the answer under test. Kratos on in-memory SQLite
+		// now and then answers a valid sign-up with a bare 4000001 form
+		// error when its courier writes at the same moment; a new flow
+		// goes through.
+		fmt.Fprintf(GinkgoWriter, "set-up registration answered %d (attempt %d): %s\n", r.Status, attempt, redact.JSON(r.Body))
+	}
 	if c.Mode() == kratosclient.Browser {
 		Expect(r.Status).To(Equal(http.StatusSeeOther), "browser registration: %s", r.Body)
 		if setCookieNamed(r, sessionCookie) == nil {
