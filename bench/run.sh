@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: orybench, the vegeta CLI and wrk side by side on loopback, one
 # table. Needs bin/orybench (make build); bin/kratos (make kratos) adds the
-# Kratos rows. Takes about two minutes.
+# Kratos rows. Takes about five minutes; see bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}

@@ -1,20 +1,21 @@
 package loadtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/redact"
 )
 
@@ -53,39 +54,95 @@ func (u User) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("identity_id", u.IdentityID), slog.String("identifier", u.Identifier))
 }
 
-// HTTPFixtures implements Fixtures with plain HTTP against Kratos: users by
-// native registration (or the admin API when AdminURL is set), sessions by
-// native login when registration returns none, revocation by native logout
-// and, with the admin API, deletion of the identities.
-type HTTPFixtures struct {
+// KratosFixtures implements Fixtures with orybench's raw Kratos client:
+// users by native registration (or the admin API when AdminURL is set), a
+// session by native login when registration returns none, each session
+// token checked with toSession, revocation by native logout and, with the
+// admin API, deletion of the identities.
+//
+// Identities get the addresses of package hygiene (one run id per
+// KratosFixtures), so that `orybench cleanup` finds what a crashed run left.
+// Every call is set-up, not measured: it is retried on Kratos's transient
+// database conflicts (kratosclient.RetryTransient).
+type KratosFixtures struct {
 	PublicURL string
 	AdminURL  string // optional
-	APIKey    string // optional, sent as a Bearer token to the admin API
-	Client    *http.Client
-	// Concurrency of fixture requests; default 4.
+	APIKey    string // optional, sent as a bearer token to the admin API
+	// HTTPClient carries the calls (its transport and timeout); default
+	// http.DefaultClient's.
+	HTTPClient *http.Client
+	// Concurrency of fixture calls; default 2 on loopback (a Kratos on the
+	// same machine is bound by its CPU, and on SQLite more concurrent
+	// writes only conflict more), 8 elsewhere.
 	Concurrency int
-	// Traits returns the traits of the i-th identity; default
-	// {"email": identifier}.
-	Traits func(identifier string) map[string]any
+	// Traits returns the traits of the identity with this email address;
+	// default {"email": email}.
+	Traits func(email string) map[string]any
 	// SchemaID for identities created through the admin API; default "default".
 	SchemaID string
+
+	runOnce sync.Once
+	runID   string
 }
 
-var _ Fixtures = (*HTTPFixtures)(nil)
+var _ Fixtures = (*KratosFixtures)(nil)
 
-func (f *HTTPFixtures) concurrency() int {
+// RunID is the hygiene run id in the addresses of the identities f makes.
+func (f *KratosFixtures) RunID() string {
+	f.runOnce.Do(func() { f.runID = hygiene.NewRunID() })
+	return f.runID
+}
+
+func (f *KratosFixtures) concurrency() int {
 	if f.Concurrency > 0 {
 		return f.Concurrency
 	}
-	return 4
+	if u, err := checkURL(f.PublicURL); err == nil && IsLoopback(u.Hostname()) {
+		return 2
+	}
+	return 8
 }
 
-// retry runs fn up to 4 times, 50ms, 100ms and 200ms apart: a Kratos on
-// SQLite answers concurrent writes with "database table is locked" (400)
-// or 500 now and then.
-func retry(ctx context.Context, fn func(attempt int) error) error {
+// public returns a new native client: each holds at most one user's
+// session token, which kratosclient keeps from a registration or login.
+func (f *KratosFixtures) public() (*kratosclient.Client, error) {
+	var opts []kratosclient.Option
+	if f.HTTPClient != nil {
+		opts = append(opts, kratosclient.WithHTTPClient(f.HTTPClient))
+	}
+	return kratosclient.New(f.PublicURL, kratosclient.Native, opts...)
+}
+
+func (f *KratosFixtures) admin() (*kratosclient.Admin, error) {
+	var opts []kratosclient.Option
+	if f.HTTPClient != nil {
+		opts = append(opts, kratosclient.WithHTTPClient(f.HTTPClient))
+	}
+	return kratosclient.NewAdmin(f.AdminURL, f.APIKey, opts...)
+}
+
+func (f *KratosFixtures) traits(email string) map[string]any {
+	if f.Traits != nil {
+		return f.Traits(email)
+	}
+	return map[string]any{"email": email}
+}
+
+// fixtureAttempts is how many times a fixture is tried. Kratos on SQLite
+// (the local target) answers concurrent writes, ours and those of its own
+// courier, with database conflicts that kratosclient.RetryTransient does
+// not always get past within one call, and some leave a step half done: a
+// registration that was stored but answered 500 (so the address now
+// exists), a new session that toSession does not see yet. A user is then
+// made again from the start, with a new address.
+const fixtureAttempts = 6
+
+// again runs fn until it succeeds, up to fixtureAttempts times, 50ms apart
+// and then twice as long each time, while it fails on an answer; an error
+// without an answer (the target is unreachable) ends it at once.
+func again(ctx context.Context, fn func(attempt int) error) error {
 	var err error
-	for attempt := range 4 {
+	for attempt := range fixtureAttempts {
 		if attempt > 0 {
 			select {
 			case <-time.After(50 * time.Millisecond << (attempt - 1)):
@@ -93,11 +150,28 @@ func retry(ctx context.Context, fn func(attempt int) error) error {
 				return errors.Join(err, ctx.Err())
 			}
 		}
-		if err = fn(attempt); err == nil || ctx.Err() != nil {
+		if err = fn(attempt); err == nil || !answered(err) || ctx.Err() != nil {
 			return err
 		}
 	}
 	return err
+}
+
+// answerError is an answer other than the one a fixture needs.
+type answerError struct {
+	op     string
+	status int
+	msg    string // Kratos's message, or the redacted body
+}
+
+func (e *answerError) Error() string { return fmt.Sprintf("%s: status %d%s", e.op, e.status, e.msg) }
+
+// answered reports whether err is an unexpected answer, not a failure to
+// get one.
+func answered(err error) bool {
+	var ae *answerError
+	var se *kratosclient.StatusError
+	return errors.As(err, &ae) || errors.As(err, &se)
 }
 
 // parallel runs fn for 0..n-1 on a few goroutines and returns the first error.
@@ -130,134 +204,162 @@ func parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, 
 	return context.Cause(ctx)
 }
 
-// Users implements Fixtures.
-func (f *HTTPFixtures) Users(ctx context.Context, n int) ([]User, error) {
-	run := make([]byte, 6)
-	if _, err := rand.Read(run); err != nil {
-		return nil, err
+// Users implements Fixtures. On error, the users made so far are removed.
+func (f *KratosFixtures) Users(ctx context.Context, n int) ([]User, error) {
+	ctx = kratosclient.RetryTransient(ctx)
+	var admin *kratosclient.Admin
+	if f.AdminURL != "" {
+		var err error
+		if admin, err = f.admin(); err != nil {
+			return nil, err
+		}
 	}
+	run := f.RunID()
 	users := make([]User, n)
 	err := parallel(ctx, n, f.concurrency(), func(ctx context.Context, i int) error {
-		return retry(ctx, func(attempt int) error {
+		err := again(ctx, func(attempt int) error {
 			pw := make([]byte, 18)
 			if _, err := rand.Read(pw); err != nil {
 				return err
 			}
-			u := User{
-				Identifier: fmt.Sprintf("orybench-%s-%d-%d@example.org", hex.EncodeToString(run), i, attempt),
-				Password:   "Ob1-" + hex.EncodeToString(pw),
-			}
-			if err := f.createUser(ctx, &u); err != nil {
-				return fmt.Errorf("user %d: %w", i, err)
+			u := User{Identifier: hygiene.Email(run, attempt*n+i), Password: "Ob1-" + hex.EncodeToString(pw)}
+			err := f.createUser(ctx, admin, &u)
+			if err != nil {
+				return errors.Join(err, f.removeAttempt(context.WithoutCancel(ctx), admin, u))
 			}
 			users[i] = u
 			return nil
 		})
+		if err != nil {
+			return fmt.Errorf("user %d: %w", i, err)
+		}
+		return nil
 	})
 	if err != nil {
-		var made []User
-		for _, u := range users {
-			if u.IdentityID != "" || u.SessionToken != "" {
-				made = append(made, u)
-			}
-		}
-		_ = f.DeleteUsers(context.WithoutCancel(ctx), made)
-		return nil, err
+		return nil, errors.Join(err, f.DeleteUsers(context.WithoutCancel(ctx), made(users)))
 	}
 	return users, nil
 }
 
-func (f *HTTPFixtures) traits(identifier string) map[string]any {
-	if f.Traits != nil {
-		return f.Traits(identifier)
+// removeAttempt removes what a failed attempt at making u made. An
+// identity it made unknowingly (stored, but answered with an error) is
+// found by its address with the admin API; without one, it is left for
+// `orybench cleanup`, which knows test addresses.
+func (f *KratosFixtures) removeAttempt(ctx context.Context, admin *kratosclient.Admin, u User) error {
+	if u.IdentityID == "" && admin != nil {
+		ids, err := admin.ListIdentities(ctx, u.Identifier)
+		if err != nil {
+			return adminErr(err)
+		}
+		for _, id := range ids {
+			if hygiene.IsTestIdentity(id) {
+				u.IdentityID = id.ID
+			}
+		}
 	}
-	return map[string]any{"email": identifier}
+	return f.DeleteUsers(ctx, made([]User{u}))
 }
 
-func (f *HTTPFixtures) createUser(ctx context.Context, u *User) error {
-	var out struct {
-		ID           string `json:"id"`
-		SessionToken string `json:"session_token"`
-		Identity     struct {
-			ID string `json:"id"`
-		} `json:"identity"`
+// made returns the users that have an identity or a session.
+func made(users []User) []User {
+	var out []User
+	for _, u := range users {
+		if u.IdentityID != "" || u.SessionToken != "" {
+			out = append(out, u)
+		}
 	}
-	if f.AdminURL != "" {
+	return out
+}
+
+// createUser makes u's identity and a session, and checks the session.
+func (f *KratosFixtures) createUser(ctx context.Context, admin *kratosclient.Admin, u *User) error {
+	c, err := f.public()
+	if err != nil {
+		return err
+	}
+	if admin != nil {
 		schema := f.SchemaID
 		if schema == "" {
 			schema = "default"
 		}
-		body := map[string]any{"schema_id": schema, "traits": f.traits(u.Identifier),
-			"credentials": map[string]any{"password": map[string]any{"config": map[string]any{"password": u.Password}}}}
-		if err := f.call(ctx, f.AdminURL, http.MethodPost, "/admin/identities", body, "", &out, http.StatusCreated); err != nil {
-			return fmt.Errorf("createIdentity: %w", err)
-		}
-		u.IdentityID = out.ID
-	} else {
-		flow, err := f.flow(ctx, "/self-service/registration/api")
+		id, err := admin.CreateIdentity(ctx, schema, f.traits(u.Identifier), u.Password)
 		if err != nil {
-			return fmt.Errorf("createNativeRegistrationFlow: %w", err)
+			return adminErr(err)
 		}
-		body := map[string]any{"method": "password", "traits": f.traits(u.Identifier), "password": u.Password}
-		if err := f.call(ctx, f.PublicURL, http.MethodPost, "/self-service/registration?flow="+flow, body, "", &out, http.StatusOK); err != nil {
-			return fmt.Errorf("updateRegistrationFlow: %w", err)
-		}
-		u.IdentityID, u.SessionToken = out.Identity.ID, out.SessionToken
-	}
-	if u.SessionToken == "" {
-		if err := f.login(ctx, u); err != nil {
+		u.IdentityID = id.ID
+	} else {
+		flow, err := createFlow(ctx, c.CreateNativeRegistrationFlow, "createNativeRegistrationFlow")
+		if err != nil {
 			return err
 		}
+		r, err := c.UpdateRegistrationFlow(ctx, flow, kratosclient.JSONBody(map[string]any{
+			"method": "password", "traits": f.traits(u.Identifier), "password": u.Password,
+		}))
+		if err := check("updateRegistrationFlow", r, err, http.StatusOK); err != nil {
+			return err
+		}
+		var out struct {
+			Identity struct {
+				ID string `json:"id"`
+			} `json:"identity"`
+		}
+		if err := json.Unmarshal(r.Body, &out); err != nil || out.Identity.ID == "" {
+			return errors.New("updateRegistrationFlow: no identity in the answer")
+		}
+		u.IdentityID = out.Identity.ID
 	}
-	if err := f.call(ctx, f.PublicURL, http.MethodGet, "/sessions/whoami", nil, u.SessionToken, nil, http.StatusOK); err != nil {
-		return fmt.Errorf("toSession with the new session token: %w", err)
+	// The client keeps the session token of a registration that signs in.
+	if c.SessionToken() == "" {
+		flow, err := createFlow(ctx, c.CreateNativeLoginFlow, "createNativeLoginFlow")
+		if err != nil {
+			return err
+		}
+		r, err := c.UpdateLoginFlow(ctx, flow, kratosclient.JSONBody(map[string]any{
+			"method": "password", "identifier": u.Identifier, "password": u.Password,
+		}))
+		if err := check("updateLoginFlow", r, err, http.StatusOK); err != nil {
+			return err
+		}
+		if c.SessionToken() == "" {
+			return errors.New("updateLoginFlow: no session_token in the answer")
+		}
+	}
+	u.SessionToken = c.SessionToken()
+	r, err := c.ToSession(ctx, nil)
+	if err := check("toSession with the new session token", r, err, http.StatusOK); err != nil {
+		return err
 	}
 	return nil
 }
 
-func (f *HTTPFixtures) login(ctx context.Context, u *User) error {
-	flow, err := f.flow(ctx, "/self-service/login/api")
-	if err != nil {
-		return fmt.Errorf("createNativeLoginFlow: %w", err)
-	}
-	var out struct {
-		SessionToken string `json:"session_token"`
-	}
-	body := map[string]any{"method": "password", "identifier": u.Identifier, "password": u.Password}
-	if err := f.call(ctx, f.PublicURL, http.MethodPost, "/self-service/login?flow="+flow, body, "", &out, http.StatusOK); err != nil {
-		return fmt.Errorf("updateLoginFlow: %w", err)
-	}
-	if out.SessionToken == "" {
-		return errors.New("updateLoginFlow: no session_token in the answer")
-	}
-	u.SessionToken = out.SessionToken
-	return nil
-}
-
-func (f *HTTPFixtures) flow(ctx context.Context, path string) (string, error) {
-	var out struct {
-		ID string `json:"id"`
-	}
-	if err := f.call(ctx, f.PublicURL, http.MethodGet, path, nil, "", &out, http.StatusOK); err != nil {
+// createFlow creates a flow and returns its id.
+func createFlow(ctx context.Context, create func(context.Context, url.Values) (*kratosclient.Response, error), op string) (string, error) {
+	r, err := create(ctx, nil)
+	if err := check(op, r, err, http.StatusOK); err != nil {
 		return "", err
 	}
-	if out.ID == "" {
-		return "", errors.New("no flow id in the answer")
+	var flow struct {
+		ID string `json:"id"`
 	}
-	return out.ID, nil
+	if err := json.Unmarshal(r.Body, &flow); err != nil || flow.ID == "" {
+		return "", fmt.Errorf("%s: no flow id in the answer", op)
+	}
+	return flow.ID, nil
 }
 
 // LoginFlows implements Fixtures.
-func (f *HTTPFixtures) LoginFlows(ctx context.Context, n int) ([]string, error) {
+func (f *KratosFixtures) LoginFlows(ctx context.Context, n int) ([]string, error) {
+	ctx = kratosclient.RetryTransient(ctx)
+	c, err := f.public()
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]string, n)
-	err := parallel(ctx, n, f.concurrency(), func(ctx context.Context, i int) error {
-		return retry(ctx, func(int) error {
-			id, err := f.flow(ctx, "/self-service/login/api")
-			if err != nil {
-				return fmt.Errorf("createNativeLoginFlow: %w", err)
-			}
+	err = parallel(ctx, n, f.concurrency(), func(ctx context.Context, i int) error {
+		return again(ctx, func(int) error {
+			id, err := createFlow(ctx, c.CreateNativeLoginFlow, "createNativeLoginFlow")
 			ids[i] = id
-			return nil
+			return err
 		})
 	})
 	if err != nil {
@@ -266,12 +368,28 @@ func (f *HTTPFixtures) LoginFlows(ctx context.Context, n int) ([]string, error) 
 	return ids, nil
 }
 
-// DeleteUsers implements Fixtures. It tries every user and returns the
-// first error.
-func (f *HTTPFixtures) DeleteUsers(ctx context.Context, users []User) error {
+// DeleteUsers implements Fixtures: it revokes every session and, with the
+// admin API, deletes every identity. Its error counts the users it could not
+// remove and says the first reason.
+func (f *KratosFixtures) DeleteUsers(ctx context.Context, users []User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	ctx = kratosclient.RetryTransient(ctx)
+	c, err := f.public()
+	if err != nil {
+		return err
+	}
+	var admin *kratosclient.Admin
+	if f.AdminURL != "" {
+		if admin, err = f.admin(); err != nil {
+			return err
+		}
+	}
 	var (
-		mu    sync.Mutex
-		first error
+		mu     sync.Mutex
+		first  error
+		failed int
 	)
 	keep := func(err error) {
 		mu.Lock()
@@ -279,77 +397,66 @@ func (f *HTTPFixtures) DeleteUsers(ctx context.Context, users []User) error {
 		if first == nil {
 			first = err
 		}
+		failed++
 	}
 	_ = parallel(ctx, len(users), f.concurrency(), func(ctx context.Context, i int) error {
+		// Both are idempotent: a revoked token is revoked again with 204,
+		// and a deleted identity is gone (404).
 		u := users[i]
-		if u.SessionToken != "" {
-			body := map[string]any{"session_token": u.SessionToken}
-			if err := f.call(ctx, f.PublicURL, http.MethodDelete, "/self-service/logout/api", body, "", nil, http.StatusNoContent); err != nil {
-				keep(fmt.Errorf("performNativeLogout: %w", err))
+		err := again(ctx, func(int) error {
+			if u.SessionToken != "" {
+				r, err := c.PerformNativeLogout(ctx, kratosclient.JSONBody(map[string]string{"session_token": u.SessionToken}))
+				if err := check("performNativeLogout", r, err, http.StatusNoContent); err != nil {
+					return err
+				}
 			}
-		}
-		if f.AdminURL != "" && u.IdentityID != "" {
-			if err := f.call(ctx, f.AdminURL, http.MethodDelete, "/admin/identities/"+u.IdentityID, nil, "", nil, http.StatusNoContent, http.StatusNotFound); err != nil {
-				keep(fmt.Errorf("deleteIdentity: %w", err))
+			if admin != nil && u.IdentityID != "" {
+				return adminErr(admin.DeleteIdentity(ctx, u.IdentityID))
 			}
+			return nil
+		})
+		if err != nil {
+			keep(fmt.Errorf("user %d: %w", i, err))
 		}
 		return nil
 	})
-	return first
+	if first != nil {
+		return fmt.Errorf("%d of %d users not removed: %w", failed, len(users), first)
+	}
+	return nil
 }
 
-// call sends one JSON request and decodes the answer into out. Its errors
-// say the status and Kratos's message, never the request, and never a
-// secret of the answer (a body without a message is shown redacted).
-func (f *HTTPFixtures) call(ctx context.Context, base, method, path string, in any, token string, out any, want ...int) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, body)
+// check turns an answer other than want into an error that says the status
+// and Kratos's message, never the request, and never a secret of the
+// answer (a body without a message is shown redacted).
+func check(op string, r *kratosclient.Response, err error, want int) error {
 	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if r.Status == want {
+		return nil
+	}
+	msg := kratosMessage(r.Body)
+	if msg == "" && len(r.Body) > 0 {
+		msg = ": " + truncate(string(redact.JSON(r.Body)), 300)
+	}
+	return &answerError{op: op, status: r.Status, msg: msg}
+}
+
+// adminErr adds Kratos's message to an unexpected admin answer.
+func adminErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *kratosclient.StatusError
+	if !errors.As(err, &se) || se.Body == "" {
 		return err
 	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	msg := kratosMessage([]byte(se.Body))
+	if msg == "" {
+		msg = ": " + string(redact.JSON([]byte(se.Body)))
 	}
-	if token != "" {
-		req.Header.Set("X-Session-Token", token)
-	}
-	if base == f.AdminURL && f.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+f.APIKey)
-	}
-	client := f.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, strings.SplitN(path, "?", 2)[0], err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	for _, w := range want {
-		if resp.StatusCode == w {
-			if out != nil && len(data) > 0 {
-				return json.Unmarshal(data, out)
-			}
-			return nil
-		}
-	}
-	msg := kratosMessage(data)
-	if msg == "" && len(data) > 0 {
-		msg = ": " + truncate(string(redact.JSON(data)), 300)
-	}
-	return fmt.Errorf("status %d%s", resp.StatusCode, msg)
+	return fmt.Errorf("%w%s", err, msg)
 }
 
 func truncate(s string, n int) string {
@@ -388,11 +495,15 @@ func kratosMessage(body []byte) string {
 		}
 	}
 	for _, m := range e.UI.Messages {
-		msgs = append(msgs, m.Text)
+		if m.Text != "" {
+			msgs = append(msgs, m.Text)
+		}
 	}
 	for _, n := range e.UI.Nodes {
 		for _, m := range n.Messages {
-			msgs = append(msgs, m.Text)
+			if m.Text != "" {
+				msgs = append(msgs, m.Text)
+			}
 		}
 	}
 	if len(msgs) == 0 {

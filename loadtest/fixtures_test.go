@@ -9,24 +9,47 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/kratosclient"
 )
 
 // fakeKratos answers the few Kratos endpoints fixtures and steps use, and
-// remembers sessions, passwords and flows to check how they were used.
+// remembers sessions, passwords, identities and flows to check how they were
+// used. Like Kratos on in-memory SQLite, it answers transient database
+// conflicts: the first registration and the first admin creation store the
+// identity but answer 500 (so that sending it again finds the address
+// taken), and the first delete of each identity answers 400.
 type fakeKratos struct {
-	mu        sync.Mutex
-	n         int
-	sessions  map[string]bool   // token → valid
-	passwords map[string]string // identifier → password
-	flows     map[string]int    // login flow → submissions
+	mu         sync.Mutex
+	n          int
+	sessions   map[string]bool           // token → valid
+	passwords  map[string]string         // identifier → password
+	identities map[string]map[string]any // id → traits
+	flows      map[string]int            // login flow → submissions
+	conflicted map[string]bool           // what answered a conflict once
 }
 
 func newFakeKratos() *fakeKratos {
-	return &fakeKratos{sessions: map[string]bool{}, passwords: map[string]string{}, flows: map[string]int{}}
+	return &fakeKratos{sessions: map[string]bool{}, passwords: map[string]string{}, flows: map[string]int{},
+		identities: map[string]map[string]any{}, conflicted: map[string]bool{}}
+}
+
+// conflict answers a transient conflict the first time it is asked for key.
+func (k *fakeKratos) conflict(w http.ResponseWriter, key string, status int, msg string) bool {
+	if k.conflicted[key] {
+		return false
+	}
+	k.conflicted[key] = true
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": status, "message": msg}})
+	return true
 }
 
 func (k *fakeKratos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,15 +64,71 @@ func (k *fakeKratos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(v)
 	}
 	token := fmt.Sprintf("secret-token-%d", k.n)
-	switch r.Method + " " + r.URL.Path {
+	traits, _ := in["traits"].(map[string]any)
+	email, _ := traits["email"].(string)
+	route := r.Method + " " + r.URL.Path
+	if strings.HasPrefix(route, "DELETE /admin/identities/") {
+		route = "DELETE /admin/identities/{id}"
+	}
+	switch route {
 	case "GET /self-service/registration/api":
 		reply(200, map[string]any{"id": fmt.Sprintf("reg-%d", k.n)})
 	case "POST /self-service/registration":
-		email := in["traits"].(map[string]any)["email"].(string)
+		switch {
+		case email == "":
+			reply(400, map[string]any{"ui": map[string]any{"messages": []any{map[string]any{"text": "traits.email is required"}}}})
+			return
+		case k.identities["id-"+email] != nil:
+			reply(400, map[string]any{"ui": map[string]any{"messages": []any{map[string]any{"text": "exists already"}}}})
+			return
+		}
 		k.passwords[email] = in["password"].(string)
+		k.identities["id-"+email] = traits
+		if k.conflict(w, "registration", 500, "database table is locked") {
+			return
+		}
 		k.sessions[token] = true
 		reply(200, map[string]any{"session_token": token, "identity": map[string]any{"id": "id-" + email}})
+	case "POST /admin/identities":
+		switch {
+		case email == "":
+			reply(400, map[string]any{"error": map[string]any{"message": "traits.email is required"}})
+			return
+		case k.identities["id-"+email] != nil:
+			reply(409, map[string]any{"error": map[string]any{"message": "exists already"}})
+			return
+		}
+		pw, _ := in["credentials"].(map[string]any)["password"].(map[string]any)["config"].(map[string]any)["password"].(string)
+		k.passwords[email] = pw
+		k.identities["id-"+email] = traits
+		if k.conflict(w, "create", 500, "database table is locked") {
+			return
+		}
+		reply(201, map[string]any{"id": "id-" + email, "schema_id": in["schema_id"], "traits": traits})
+	case "GET /admin/identities":
+		var list []map[string]any
+		for id, traits := range k.identities {
+			if want := r.URL.Query().Get("credentials_identifier"); want == "" || traits["email"] == want {
+				list = append(list, map[string]any{"id": id, "traits": traits})
+			}
+		}
+		reply(200, list)
+	case "DELETE /admin/identities/{id}":
+		id := strings.TrimPrefix(r.URL.Path, "/admin/identities/")
+		if k.conflict(w, "delete "+id, 400, "Unable to serialize access due to a concurrent update in another session") {
+			return
+		}
+		if _, ok := k.identities[id]; !ok {
+			reply(404, nil)
+			return
+		}
+		delete(k.identities, id)
+		w.WriteHeader(204)
 	case "GET /self-service/login/api":
+		if r.Header.Get("X-Session-Token") != "" {
+			reply(400, map[string]any{"error": map[string]any{"message": "session already available"}})
+			return
+		}
 		id := fmt.Sprintf("login-%d", k.n)
 		k.flows[id] = 0
 		reply(200, map[string]any{"id": id})
@@ -111,41 +190,123 @@ func (k *fakeKratos) validSessions() int {
 	return n
 }
 
-func TestHTTPFixtures(t *testing.T) {
+func (k *fakeKratos) identityCount() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.identities)
+}
+
+func TestKratosFixtures(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		admin bool
+	}{{"native registration", false}, {"admin API", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			k := newFakeKratos()
+			srv := httptest.NewServer(k)
+			defer srv.Close()
+			fx := &KratosFixtures{PublicURL: srv.URL, HTTPClient: srv.Client()}
+			if c.admin {
+				fx.AdminURL = srv.URL
+			}
+			users, err := fx.Users(context.Background(), 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]bool{}
+			for i, u := range users {
+				if u.SessionToken == "" || u.Password == "" || u.IdentityID == "" || seen[u.Identifier] {
+					t.Errorf("user %v is incomplete or repeated", u)
+				}
+				seen[u.Identifier] = true
+				// orybench cleanup recognises them.
+				if prefix := strings.TrimSuffix(hygiene.Email(fx.RunID(), 0), "0@"+hygiene.Domain); !strings.HasPrefix(u.Identifier, prefix) {
+					t.Errorf("user %d is %s, want an address of run %s", i, u.Identifier, fx.RunID())
+				}
+				if !hygiene.IsTestIdentity(kratosclient.Identity{Traits: map[string]any{"email": u.Identifier}}) {
+					t.Errorf("%s is not a hygiene test address", u.Identifier)
+				}
+				for _, s := range []string{u.String(), fmt.Sprintf("%v %+v %#v", u, u, u)} {
+					if strings.Contains(s, u.SessionToken) || strings.Contains(s, u.Password) {
+						t.Errorf("a printed User shows a secret: %s", s)
+					}
+				}
+			}
+			flows, err := fx.LoginFlows(context.Background(), 7)
+			if err != nil || len(flows) != 7 {
+				t.Fatalf("LoginFlows = %v, %v", flows, err)
+			}
+			// The first delete of each identity meets a transient conflict.
+			if err := fx.DeleteUsers(context.Background(), users); err != nil {
+				t.Fatal(err)
+			}
+			if n := k.validSessions(); n != 0 {
+				t.Errorf("%d sessions still valid after DeleteUsers", n)
+			}
+			// Without the admin API, the identities stay, and so does the one
+			// stored by the registration that answered 500: orybench cleanup
+			// finds them by their addresses.
+			if n, want := k.identityCount(), 6; c.admin && n != 0 || !c.admin && n != want {
+				t.Errorf("%d identities left after DeleteUsers (admin API: %v)", n, c.admin)
+			}
+		})
+	}
+}
+
+func TestKratosFixturesTraits(t *testing.T) {
 	k := newFakeKratos()
 	srv := httptest.NewServer(k)
 	defer srv.Close()
-	fx := &HTTPFixtures{PublicURL: srv.URL}
-	users, err := fx.Users(context.Background(), 5)
+	fx := &KratosFixtures{PublicURL: srv.URL, Traits: func(email string) map[string]any {
+		return map[string]any{"email": email, "name": map[string]any{"first": "Load"}}
+	}}
+	users, err := fx.Users(context.Background(), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
+	defer fx.DeleteUsers(context.Background(), users)
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	for _, u := range users {
-		if u.SessionToken == "" || u.Password == "" || u.IdentityID == "" || seen[u.Identifier] {
-			t.Errorf("user %v is incomplete or repeated", u)
-		}
-		seen[u.Identifier] = true
-		for _, s := range []string{u.String(), fmt.Sprintf("%v %+v %#v", u, u, u)} {
-			if strings.Contains(s, u.SessionToken) || strings.Contains(s, u.Password) {
-				t.Errorf("a printed User shows a secret: %s", s)
-			}
+		name, _ := k.identities[u.IdentityID]["name"].(map[string]any)
+		if name["first"] != "Load" {
+			t.Errorf("identity %s has traits %v, want the Traits hook's", u.IdentityID, k.identities[u.IdentityID])
 		}
 	}
-	flows, err := fx.LoginFlows(context.Background(), 7)
-	if err != nil || len(flows) != 7 {
-		t.Fatalf("LoginFlows = %v, %v", flows, err)
+}
+
+func TestKratosFixturesErrors(t *testing.T) {
+	k := newFakeKratos()
+	srv := httptest.NewServer(k)
+	defer srv.Close()
+	// Errors say the operation, the status and Kratos's message, not the request.
+	bad := &KratosFixtures{PublicURL: srv.URL + "/nowhere"}
+	if _, err := bad.Users(context.Background(), 1); err == nil || !strings.Contains(err.Error(), "createNativeRegistrationFlow: status 404") {
+		t.Errorf("Users on a wrong URL: %v", err)
 	}
-	if err := fx.DeleteUsers(context.Background(), users); err != nil {
-		t.Fatal(err)
+	// A user that cannot be made is tried again with new addresses, then
+	// fails Users, and the users made so far are removed.
+	var tried []string
+	fx := &KratosFixtures{PublicURL: srv.URL, AdminURL: srv.URL, Concurrency: 1, Traits: func(email string) map[string]any {
+		local, _, _ := strings.Cut(email, "@")
+		if n, _ := strconv.Atoi(local[strings.LastIndexByte(local, '-')+1:]); n%4 == 2 {
+			tried = append(tried, email)
+			return map[string]any{"mail": email} // the fake wants "email"
+		}
+		return map[string]any{"email": email}
+	}}
+	_, err := fx.Users(context.Background(), 4)
+	if err == nil || !strings.Contains(err.Error(), "user 2: admin create identity: unexpected status 400: traits.email is required") {
+		t.Errorf("Users with bad traits: %v", err)
+	}
+	if len(tried) != fixtureAttempts || tried[0] == tried[1] {
+		t.Errorf("user 2 was tried as %v, want %d attempts with new addresses", tried, fixtureAttempts)
+	}
+	if n := k.identityCount(); n != 0 {
+		t.Errorf("%d identities left after a failed Users", n)
 	}
 	if n := k.validSessions(); n != 0 {
-		t.Errorf("%d sessions still valid after DeleteUsers", n)
-	}
-	// Errors say the status and Kratos's message, not the request.
-	bad := &HTTPFixtures{PublicURL: srv.URL + "/nowhere"}
-	if _, err := bad.Users(context.Background(), 1); err == nil || !strings.Contains(err.Error(), "status 404") {
-		t.Errorf("Users on a wrong URL: %v", err)
+		t.Errorf("%d sessions left after a failed Users", n)
 	}
 }
 

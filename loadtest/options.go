@@ -21,6 +21,7 @@ type config struct {
 	abortOnFail bool
 	progress    io.Writer
 	fixtures    Fixtures
+	traits      func(email string) map[string]any
 	allowRemote bool
 	maxHits     uint64
 	stopGrace   time.Duration
@@ -80,8 +81,16 @@ func WithAbortOnFail(on bool) Option { return func(c *config) { c.abortOnFail = 
 func WithProgress(w io.Writer) Option { return func(c *config) { c.progress = w } }
 
 // WithFixtures sets how users and login flows are made; default
-// HTTPFixtures on the target (and the admin URL, if given).
+// KratosFixtures on the target (and the admin URL, if given).
 func WithFixtures(f Fixtures) Option { return func(c *config) { c.fixtures = f } }
+
+// WithTraits sets the traits of the identities the default fixtures make,
+// from each one's email address (an orybench test address, see package
+// hygiene), e.g. traits that the target's identity schema requires.
+// Default {"email": email}.
+func WithTraits(traits func(email string) map[string]any) Option {
+	return func(c *config) { c.traits = traits }
+}
 
 // WithAllowRemote lets Run send load to hosts that are not loopback at any
 // rate. Without it, such hosts get at most RemoteRateCap hits per second.

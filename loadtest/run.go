@@ -181,8 +181,8 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 
 	fixtures := cfg.fixtures
 	if fixtures == nil {
-		fixtures = &HTTPFixtures{PublicURL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey,
-			Client: newClient(30*time.Second, 0, p.guard, newConnTracker())}
+		fixtures = &KratosFixtures{PublicURL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey,
+			HTTPClient: newClient(30*time.Second, 0, p.guard, newConnTracker()), Traits: cfg.traits}
 	}
 	var fx fixtureData
 	cleanup := func() error { return nil }
@@ -298,9 +298,6 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 		select {
 		case res, ok := <-results:
 			if !ok {
-				if measure {
-					r.endAt = time.Now()
-				}
 				return
 			}
 			if !measure {

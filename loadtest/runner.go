@@ -31,7 +31,7 @@ type runner struct {
 	aborted        bool // connections were closed by a stop
 	lastAnswer     time.Time
 	stopped        string
-	stopAt, endAt  time.Time
+	stopAt         time.Time
 	lastRate       float64 // answers in the last whole second, for progress
 }
 
@@ -177,17 +177,29 @@ func (r *runner) measuresOf(step string, achieved, requested float64) measures {
 	return r.steps[r.stepIndex[step]].measures(achieved, requested)
 }
 
-// elapsed is the measured duration: the scenario's, or until the stop.
+// elapsed is the measured duration: the window in which hits were due (the
+// scenario's duration, shorter when max hits ended it), or until the stop.
+// It is not when the last answer came: a run that ran its course lasted
+// its duration, whether its last answer came before the end or after.
 func (r *runner) elapsed() time.Duration {
 	b := r.began()
-	switch {
-	case b.IsZero():
+	if b.IsZero() {
 		return 0
-	case !r.stopAt.IsZero():
-		return r.stopAt.Sub(b)
-	default:
-		return min(r.plan.sc.Duration, r.endAt.Sub(b))
 	}
+	window := min(r.plan.sc.Duration, r.plan.profile.Due(r.plan.maxHits))
+	if !r.stopAt.IsZero() {
+		return min(window, r.stopAt.Sub(b))
+	}
+	return window
+}
+
+// requestedRate is the mean rate the profile asked for over the first d:
+// the configured rate of a constant profile.
+func (p *plan) requestedRate(d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return math.Min(p.profile.Hits(d), float64(p.maxHits)) / d.Seconds()
 }
 
 func (r *runner) summary() *Summary {
@@ -214,7 +226,7 @@ func (r *runner) summary() *Summary {
 		s.Unsent = expected - sent
 	}
 	if secs > 0 {
-		s.Rate = RateSummary{Requested: round3(float64(expected) / secs), Achieved: round3(float64(sent) / secs)}
+		s.Rate = RateSummary{Requested: round3(r.plan.requestedRate(el)), Achieved: round3(float64(sent) / secs)}
 	}
 	totalWeight := 0
 	for _, st := range r.plan.sc.Steps {

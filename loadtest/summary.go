@@ -43,7 +43,10 @@ type Summary struct {
 	Files []string `json:"files,omitempty"`
 }
 
-// RateSummary is the requested and achieved rate in hits per second.
+// RateSummary is the requested and achieved rate in hits per second over
+// the measured duration: Requested is the mean rate the profile asked for
+// (a constant profile's rate, exactly), Achieved the requests sent, answered
+// or not, over the same time.
 type RateSummary struct {
 	Requested float64 `json:"requested"`
 	Achieved  float64 `json:"achieved"`

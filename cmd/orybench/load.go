@@ -47,6 +47,11 @@ Built-in scenarios: ` + strings.Join(scenarios.Names(), ", ") + ` (see scenarios
 Files in --out: summary.json, results.bin (vegeta's encoding: vegeta report,
 vegeta plot), timeseries.jsonl (1s buckets) and .hgrm percentile files.
 
+Session pools are made before the clock starts, through the admin API when
+there is one (--admin-url, an API key, or the local Kratos), else native
+registration; their identities have orybench test addresses, which
+orybench cleanup finds if a run could not remove them.
+
 Load goes to loopback only (127.0.0.0/8, ::1, localhost); other hosts get at
 most ` + fmt.Sprint(loadtest.RemoteRateCap) + ` requests/s unless --yes. Every run is bounded by its
 duration (at most ` + loadtest.MaxDuration.String() + `) and --max-hits; Ctrl-C stops it and still writes
@@ -69,6 +74,7 @@ unusable target or an interrupted run.`,
 				return err
 			}
 			opts := []loadtest.Option{loadtest.WithAllowRemote(yes), loadtest.WithAbortOnFail(abortOnFail)}
+			kratosVersion := "" // known when orybench starts the Kratos itself
 			if t.target == "" && rawURL == "" && sc.Target == "" {
 				// No target: load orybench's own local Kratos.
 				inst, err := localkratos.Start(cmd.Context(), localkratos.Options{Bin: kratosBin, Profile: profile})
@@ -76,6 +82,7 @@ unusable target or an interrupted run.`,
 					return err
 				}
 				defer inst.Stop()
+				kratosVersion = pinnedKratosVersion
 				logger.Info("local kratos", "profile", profile, "public", inst.PublicURL, "admin", inst.AdminURL)
 				t.target, t.adminURL = inst.PublicURL, inst.AdminURL
 			}
@@ -118,6 +125,9 @@ unusable target or an interrupted run.`,
 			sum, err := loadtest.Run(cmd.Context(), sc, opts...)
 			if sum != nil {
 				printSummary(cmd.OutOrStdout(), sum, outDir)
+				if rerr := writeRunReport(cmd, outDir, kratosVersion); rerr != nil && err == nil {
+					err = rerr
+				}
 			}
 			switch {
 			case err == nil:
@@ -184,7 +194,11 @@ func printSummary(w io.Writer, s *loadtest.Summary, dir string) {
 		fmt.Fprintf(tw, " (stopped: %s)", s.Stopped)
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintf(tw, "rate\trequested %.1f/s, achieved %.1f/s, unsent %d\n", s.Rate.Requested, s.Rate.Achieved, s.Unsent)
+	fmt.Fprintf(tw, "rate\trequested %.1f/s, achieved %.1f/s, unsent %d", s.Rate.Requested, s.Rate.Achieved, s.Unsent)
+	if s.Canceled > 0 {
+		fmt.Fprintf(tw, ", canceled in flight %d", s.Canceled)
+	}
+	fmt.Fprintln(tw)
 	lat := func(l loadtest.Latency) string {
 		return fmt.Sprintf("p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms", l.P50, l.P90, l.P99, l.P999, l.Max)
 	}
