@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/identityschema"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/redact"
 )
@@ -78,6 +79,10 @@ type KratosFixtures struct {
 	// Traits returns the traits of the identity with this email address;
 	// default {"email": email}.
 	Traits func(email string) map[string]any
+	// Identity, when set, synthesises each identity from the target's
+	// identity schema (package identityschema): traits, the schema id and
+	// the identifier to sign in with (a username, say). It wins over Traits.
+	Identity func(address string) (identityschema.Identity, error)
 	// SchemaID for identities created through the admin API; default "default".
 	SchemaID string
 
@@ -277,12 +282,25 @@ func (f *KratosFixtures) createUser(ctx context.Context, admin *kratosclient.Adm
 	if err != nil {
 		return err
 	}
+	traits, schema := f.traits(u.Identifier), f.SchemaID
+	if f.Identity != nil {
+		id, err := f.Identity(u.Identifier)
+		if err != nil {
+			return err
+		}
+		traits = id.Traits
+		if id.SchemaID != "" {
+			schema = id.SchemaID
+		}
+		if id.Identifier != "" {
+			u.Identifier = id.Identifier // what the identity signs in with
+		}
+	}
 	if admin != nil {
-		schema := f.SchemaID
 		if schema == "" {
 			schema = "default"
 		}
-		id, err := admin.CreateIdentity(ctx, schema, f.traits(u.Identifier), u.Password)
+		id, err := admin.CreateIdentity(ctx, schema, traits, u.Password)
 		if err != nil {
 			return adminErr(err)
 		}
@@ -293,7 +311,7 @@ func (f *KratosFixtures) createUser(ctx context.Context, admin *kratosclient.Adm
 			return err
 		}
 		r, err := c.UpdateRegistrationFlow(ctx, flow, kratosclient.JSONBody(map[string]any{
-			"method": "password", "traits": f.traits(u.Identifier), "password": u.Password,
+			"method": "password", "traits": traits, "password": u.Password,
 		}))
 		if err := check("updateRegistrationFlow", r, err, http.StatusOK); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"github.com/orybench/orybench/identityschema"
 	"io"
 	"time"
 )
@@ -22,6 +23,7 @@ type config struct {
 	progress    io.Writer
 	fixtures    Fixtures
 	traits      func(email string) map[string]any
+	identity    func(address string) (identityschema.Identity, error)
 	allowRemote bool
 	maxHits     uint64
 	stopGrace   time.Duration
@@ -90,6 +92,13 @@ func WithFixtures(f Fixtures) Option { return func(c *config) { c.fixtures = f }
 // Default {"email": email}.
 func WithTraits(traits func(email string) map[string]any) Option {
 	return func(c *config) { c.traits = traits }
+}
+
+// WithIdentities makes the default fixtures synthesise each identity from
+// the target's identity schema (identityschema.Schema.Identity): traits,
+// schema id and the identifier to sign in with.
+func WithIdentities(identity func(address string) (identityschema.Identity, error)) Option {
+	return func(c *config) { c.identity = identity }
 }
 
 // WithAllowRemote lets Run send load to hosts that are not loopback at any

@@ -182,7 +182,7 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	fixtures := cfg.fixtures
 	if fixtures == nil {
 		fixtures = &KratosFixtures{PublicURL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey,
-			HTTPClient: newClient(30*time.Second, 0, p.guard, newConnTracker()), Traits: cfg.traits}
+			HTTPClient: newClient(30*time.Second, 0, p.guard, newConnTracker()), Traits: cfg.traits, Identity: cfg.identity}
 	}
 	var fx fixtureData
 	cleanup := func() error { return nil }

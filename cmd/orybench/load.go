@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orybench/orybench/identityschema"
+	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/localkratos"
 	"github.com/orybench/orybench/scenarios"
@@ -88,6 +90,19 @@ unusable target or an interrupted run.`,
 			}
 			if t.target != "" {
 				opts = append(opts, loadtest.WithTarget(t.target))
+			}
+			if t.target != "" && rawURL == "" {
+				// Test identities fit the target's identity schema: a
+				// username, nested required traits, whatever it asks for.
+				pub, err := kratosclient.New(t.target, kratosclient.Native)
+				if err != nil {
+					return fmt.Errorf("--target: %w", err)
+				}
+				schema, err := identityschema.Fetch(cmd.Context(), pub, "")
+				if err != nil {
+					return fmt.Errorf("read the target's identity schema: %w", err)
+				}
+				opts = append(opts, loadtest.WithIdentities(schema.Identity))
 			}
 			if t.adminURL != "" {
 				opts = append(opts, loadtest.WithAdmin(t.adminURL, t.apiKey))
