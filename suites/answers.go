@@ -44,3 +44,46 @@ func decodeSession(r *kratosclient.Response) session {
 	ExpectWithOffset(1, r.Decode(&s)).To(Succeed())
 	return s
 }
+
+// flowUI is the ui of a self-service flow: its form's action, the flow's
+// messages and its nodes with their own messages.
+type flowUI struct {
+	Action   string        `json:"action"`
+	Messages []flowMessage `json:"messages"`
+	Nodes    []struct {
+		Group      string `json:"group"`
+		Attributes struct {
+			Name  string `json:"name"`
+			Value any    `json:"value"`
+		} `json:"attributes"`
+		Messages []flowMessage `json:"messages"`
+	} `json:"nodes"`
+}
+
+// flowMessage is one ui message (4000006: wrong credentials, ...).
+type flowMessage struct {
+	ID   int    `json:"id"`
+	Type string `json:"type"`
+}
+
+// messageIDs lists the ids of the flow's own messages.
+func (ui flowUI) messageIDs() []int {
+	var ids []int
+	for _, m := range ui.Messages {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+// nodeMessageIDs lists the ids of the messages on the input named name.
+func (ui flowUI) nodeMessageIDs(name string) []int {
+	var ids []int
+	for _, n := range ui.Nodes {
+		if n.Attributes.Name == name {
+			for _, m := range n.Messages {
+				ids = append(ids, m.ID)
+			}
+		}
+	}
+	return ids
+}

@@ -291,7 +291,7 @@ var _ = Describe("updateLoginFlow", Op("updateLoginFlow"), func() {
 		ExpectContract(r, op, http.StatusSeeOther)
 		Expect(f.expectUIURL(r.Location(), "/login")).To(Equal(fl.ID))
 		Expect(setCookieNamed(r, sessionCookie)).To(BeNil(), "no session for a wrong password")
-		Expect(f.reread(ctx, c, kratosclient.Login, fl.ID).messageIDs()).To(ContainElement(textInvalidCredentials))
+		Expect(f.reread(ctx, c, kratosclient.Login, fl.ID).UI.messageIDs()).To(ContainElement(textInvalidCredentials))
 	})
 
 	It("answers 303 to the aal2 login to a browser form when the identity has TOTP", Status(303), Client(kratosclient.Browser), Requires(TOTP), func(ctx SpecContext) {
@@ -347,7 +347,7 @@ var _ = Describe("updateLoginFlow", Op("updateLoginFlow"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusSeeOther)
 		Expect(f.expectUIURL(r.Location(), "/login")).To(Equal(fl.ID))
-		Expect(f.reread(ctx, c, kratosclient.Login, fl.ID).messageIDs()).To(ContainElement(textInvalidInput))
+		Expect(f.reread(ctx, c, kratosclient.Login, fl.ID).UI.messageIDs()).To(ContainElement(textInvalidInput))
 	})
 
 	It("answers 303 to the error UI to a browser form for an unknown flow", Status(303), Client(kratosclient.Browser), Label("negative"), func(ctx SpecContext) {
@@ -368,7 +368,7 @@ var _ = Describe("updateLoginFlow", Op("updateLoginFlow"), func() {
 		ExpectContract(r, op, http.StatusBadRequest)
 		got := decodeAuthFlow(r)
 		Expect(got.ID).To(Equal(fl.ID))
-		Expect(got.messageIDs()).To(ContainElement(textInvalidCredentials))
+		Expect(got.UI.messageIDs()).To(ContainElement(textInvalidCredentials))
 		Expect(c.SessionToken()).To(BeEmpty())
 	})
 
@@ -377,7 +377,7 @@ var _ = Describe("updateLoginFlow", Op("updateLoginFlow"), func() {
 		creds.Password += "-wrong"
 		r := f.SignInWithPassword(ctx, f.Client(kratosclient.SPA), creds)
 		ExpectContract(r, op, http.StatusBadRequest)
-		Expect(decodeAuthFlow(r).messageIDs()).To(ContainElement(textInvalidCredentials))
+		Expect(decodeAuthFlow(r).UI.messageIDs()).To(ContainElement(textInvalidCredentials))
 		Expect(setCookieNamed(r, sessionCookie)).To(BeNil())
 	})
 
@@ -392,7 +392,7 @@ var _ = Describe("updateLoginFlow", Op("updateLoginFlow"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusBadRequest)
 		// session_already_available, rendered into the flow as a message
-		Expect(decodeAuthFlow(r).messageIDs()).To(ContainElement(textInvalidInput))
+		Expect(decodeAuthFlow(r).UI.messageIDs()).To(ContainElement(textInvalidInput))
 	})
 
 	DescribeTable("answers 400 with the flow and message 4000001 to an app sending a body Kratos cannot read",
@@ -404,7 +404,7 @@ var _ = Describe("updateLoginFlow", Op("updateLoginFlow"), func() {
 			ExpectContract(r, op, http.StatusBadRequest)
 			got := decodeAuthFlow(r)
 			Expect(got.ID).To(Equal(fl.ID))
-			Expect(got.messageIDs()).To(ContainElement(textInvalidInput))
+			Expect(got.UI.messageIDs()).To(ContainElement(textInvalidInput))
 		},
 		Entry("malformed JSON", Status(400), Client(kratosclient.Native), Label("negative"),
 			kratosclient.RawBody("application/json", []byte(`{"method": "password",`))),
@@ -422,7 +422,7 @@ var _ = Describe("updateLoginFlow", Op("updateLoginFlow"), func() {
 		r, err := c.UpdateLoginFlow(ctx, fl.ID, c.Submission(passwordLogin(creds)))
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusBadRequest)
-		Expect(decodeAuthFlow(r).messageIDs()).To(ContainElement(textInvalidInput))
+		Expect(decodeAuthFlow(r).UI.messageIDs()).To(ContainElement(textInvalidInput))
 		Expect(c.SessionToken()).To(BeEmpty())
 	})
 
@@ -543,22 +543,7 @@ type authFlow struct {
 	ExpiresAt    time.Time `json:"expires_at"`
 	Refresh      bool      `json:"refresh"`
 	RequestedAAL string    `json:"requested_aal"`
-	UI           struct {
-		Action   string `json:"action"`
-		Messages []struct {
-			ID int `json:"id"`
-		} `json:"messages"`
-		Nodes []struct {
-			Group      string `json:"group"`
-			Attributes struct {
-				Name  string `json:"name"`
-				Value any    `json:"value"`
-			} `json:"attributes"`
-			Messages []struct {
-				ID int `json:"id"`
-			} `json:"messages"`
-		} `json:"nodes"`
-	} `json:"ui"`
+	UI           flowUI    `json:"ui"`
 }
 
 func decodeAuthFlow(r *kratosclient.Response) authFlow {
@@ -566,28 +551,6 @@ func decodeAuthFlow(r *kratosclient.Response) authFlow {
 	var fl authFlow
 	Expect(r.Decode(&fl)).To(Succeed())
 	return fl
-}
-
-// messageIDs lists the ids of the flow's own messages.
-func (fl authFlow) messageIDs() []int {
-	var ids []int
-	for _, m := range fl.UI.Messages {
-		ids = append(ids, m.ID)
-	}
-	return ids
-}
-
-// nodeMessageIDs lists the ids of the messages on the input named name.
-func (fl authFlow) nodeMessageIDs(name string) []int {
-	var ids []int
-	for _, n := range fl.UI.Nodes {
-		if n.Attributes.Name == name {
-			for _, m := range n.Messages {
-				ids = append(ids, m.ID)
-			}
-		}
-	}
-	return ids
 }
 
 // provider is the first social sign-in provider the flow offers.

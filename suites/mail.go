@@ -40,27 +40,16 @@ func (f *Fixture) WaitForCode(ctx context.Context, address string, kind mailbox.
 
 // mailFlow is the part of a recovery or verification flow the specs read.
 type mailFlow struct {
-	ID        string    `json:"id"`
-	Type      string    `json:"type"`
-	State     string    `json:"state"`
-	ExpiresAt time.Time `json:"expires_at"`
-	UI        struct {
-		Action   string            `json:"action"`
-		Messages []mailFlowMessage `json:"messages"`
-		Nodes    []struct {
-			Attributes struct {
-				Name string `json:"name"`
-			} `json:"attributes"`
-			Messages []mailFlowMessage `json:"messages"`
-		} `json:"nodes"`
-	} `json:"ui"`
+	ID           string                 `json:"id"`
+	Type         string                 `json:"type"`
+	State        string                 `json:"state"`
+	ExpiresAt    time.Time              `json:"expires_at"`
+	UI           flowUI                 `json:"ui"`
 	ContinueWith []mailFlowContinueWith `json:"continue_with"`
 }
 
-type mailFlowMessage struct {
-	ID   int    `json:"id"`
-	Type string `json:"type"`
-}
+// mailFlowMessage is a message of a flow the specs mail codes for.
+type mailFlowMessage = flowMessage
 
 type mailFlowContinueWith struct {
 	Action          string `json:"action"`
@@ -76,28 +65,6 @@ func decodeMailFlow(r *kratosclient.Response) mailFlow {
 	var fl mailFlow
 	Expect(r.Decode(&fl)).To(Succeed())
 	return fl
-}
-
-// messageIDs lists the ids of the flow's messages.
-func (fl mailFlow) messageIDs() []int {
-	var ids []int
-	for _, m := range fl.UI.Messages {
-		ids = append(ids, m.ID)
-	}
-	return ids
-}
-
-// nodeMessageIDs lists the ids of the messages on the input named name.
-func (fl mailFlow) nodeMessageIDs(name string) []int {
-	var ids []int
-	for _, n := range fl.UI.Nodes {
-		if n.Attributes.Name == name {
-			for _, m := range n.Messages {
-				ids = append(ids, m.ID)
-			}
-		}
-	}
-	return ids
 }
 
 // Kratos's UI text ids (text.ID) the recovery and verification specs see.

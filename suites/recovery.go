@@ -199,13 +199,13 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), Requires(Recove
 		sent := decodeMailFlow(r)
 		Expect(sent.ID).To(Equal(fl.ID))
 		Expect(sent.State).To(Equal("sent_email"))
-		Expect(sent.messageIDs()).To(ContainElement(textRecoveryEmailSent))
+		Expect(sent.UI.messageIDs()).To(ContainElement(textRecoveryEmailSent))
 
 		r = submitCode(ctx, c, fl.ID, "000000")
 		ExpectContract(r, op, http.StatusOK)
 		wrong := decodeMailFlow(r)
 		Expect(wrong.State).To(Equal("sent_email"))
-		Expect(wrong.messageIDs()).To(ContainElement(textRecoveryCodeInvalid))
+		Expect(wrong.UI.messageIDs()).To(ContainElement(textRecoveryCodeInvalid))
 	})
 
 	It("answers 200 sent_email to a single page app that sends its CSRF token", Status(200), Client(kratosclient.SPA), Requires(RecoveryByCode), func(ctx SpecContext) {
@@ -262,7 +262,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), Requires(Recove
 		ExpectContract(r, op, http.StatusBadRequest)
 		fl := decodeMailFlow(r)
 		Expect(fl.State).To(Equal("choose_method"))
-		Expect(fl.nodeMessageIDs("email")).To(ContainElement(textInvalidInput))
+		Expect(fl.UI.nodeMessageIDs("email")).To(ContainElement(textInvalidInput))
 	})
 
 	It("answers 400 without the flow parameter", Status(400), Client(kratosclient.Native), func(ctx SpecContext) {
@@ -279,7 +279,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), Requires(Recove
 		r, err := c.UpdateRecoveryFlow(ctx, fl.ID, kratosclient.RawBody("application/json", []byte(`{"method":"code","email":`)))
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusBadRequest)
-		Expect(decodeMailFlow(r).messageIDs()).To(ContainElement(textInvalidInput))
+		Expect(decodeMailFlow(r).UI.messageIDs()).To(ContainElement(textInvalidInput))
 	})
 
 	It("answers 400 with the flow to a body of an unsupported Content-Type", Status(400), Client(kratosclient.Native), Label("negative"), func(ctx SpecContext) {
@@ -288,7 +288,7 @@ var _ = Describe("updateRecoveryFlow", Op("updateRecoveryFlow"), Requires(Recove
 		r, err := c.UpdateRecoveryFlow(ctx, fl.ID, kratosclient.RawBody("text/plain", []byte("method=code&email=someone@orybench.test")))
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusBadRequest)
-		Expect(decodeMailFlow(r).messageIDs()).To(ContainElement(textInvalidInput))
+		Expect(decodeMailFlow(r).UI.messageIDs()).To(ContainElement(textInvalidInput))
 	})
 
 	It("answers 403 security_csrf_violation to a browser flow submitted without its CSRF token", Status(403), Client(kratosclient.SPA), Label("negative"), Requires(RecoveryByCode), func(ctx SpecContext) {

@@ -276,7 +276,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), Require
 		Expect(err).NotTo(HaveOccurred())
 		expectUndocumentedRedirect(r, op, http.StatusFound)
 		Expect(f.expectUIURL(r.Location(), "/registration")).To(Equal(fl.ID))
-		Expect(f.reread(ctx, c, kratosclient.Registration, fl.ID).nodeMessageIDs("traits.email")).NotTo(BeEmpty())
+		Expect(f.reread(ctx, c, kratosclient.Registration, fl.ID).UI.nodeMessageIDs("traits.email")).NotTo(BeEmpty())
 	})
 
 	It("answers 302, not 303, to the default return URL to a browser form submitted twice", Status(302), Client(kratosclient.Browser), Label("negative"), Requires(SessionAfterRegistration), func(ctx SpecContext) {
@@ -303,7 +303,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), Require
 		ExpectContract(r, op, http.StatusBadRequest)
 		got := decodeAuthFlow(r)
 		Expect(got.ID).To(Equal(fl.ID))
-		Expect(got.nodeMessageIDs("traits.email")).To(ContainElement(textInvalidInput))
+		Expect(got.UI.nodeMessageIDs("traits.email")).To(ContainElement(textInvalidInput))
 		Expect(c.SessionToken()).To(BeEmpty())
 	})
 
@@ -314,7 +314,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), Require
 		r, err := c.UpdateRegistrationFlow(ctx, fl.ID, c.Submission(passwordSignUp(existing)))
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusBadRequest)
-		Expect(decodeAuthFlow(r).messageIDs()).To(ContainElement(textDuplicateIdentifier))
+		Expect(decodeAuthFlow(r).UI.messageIDs()).To(ContainElement(textDuplicateIdentifier))
 	})
 
 	It("answers 400 with the flow and a message on the email to an SPA with an invalid email", Status(400), Client(kratosclient.SPA), Requires(EmailTrait), func(ctx SpecContext) {
@@ -325,7 +325,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), Require
 		r, err := c.UpdateRegistrationFlow(ctx, fl.ID, c.Submission(passwordSignUp(creds)))
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusBadRequest)
-		Expect(decodeAuthFlow(r).nodeMessageIDs("traits.email")).To(ContainElement(textInvalidInput))
+		Expect(decodeAuthFlow(r).UI.nodeMessageIDs("traits.email")).To(ContainElement(textInvalidInput))
 		Expect(setCookieNamed(r, sessionCookie)).To(BeNil())
 	})
 
@@ -360,7 +360,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), Require
 			ExpectContract(r, op, http.StatusBadRequest)
 			got := decodeAuthFlow(r)
 			Expect(got.ID).To(Equal(fl.ID))
-			Expect(got.messageIDs()).To(ContainElement(textInvalidInput))
+			Expect(got.UI.messageIDs()).To(ContainElement(textInvalidInput))
 		},
 		Entry("malformed JSON", Status(400), Client(kratosclient.Native), Label("negative"),
 			kratosclient.RawBody("application/json", []byte(`{"method": "password",`))),
@@ -375,7 +375,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), Require
 		r, err := c.UpdateRegistrationFlow(ctx, fl.ID, c.Submission(passwordSignUp(f.NewCredentials())))
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusBadRequest)
-		Expect(decodeAuthFlow(r).messageIDs()).To(ContainElement(textInvalidInput))
+		Expect(decodeAuthFlow(r).UI.messageIDs()).To(ContainElement(textInvalidInput))
 		Expect(c.SessionToken()).To(BeEmpty())
 	})
 

@@ -227,7 +227,7 @@ var _ = Describe("updateSettingsFlow", Op("updateSettingsFlow"), func() {
 		fl := decodeSettings(r)
 		Expect(fl.ID).To(Equal(id))
 		Expect(fl.State).To(Equal("success"))
-		Expect(fl.messageIDs()).To(ContainElement(textSettingsSaved))
+		Expect(fl.UI.messageIDs()).To(ContainElement(textSettingsSaved))
 
 		creds.Password = fields["password"].(string)
 		Expect(f.SignInWithPassword(ctx, f.Client(kratosclient.Native), creds).Status).To(Equal(http.StatusOK), "sign in with the new password")
@@ -241,7 +241,7 @@ var _ = Describe("updateSettingsFlow", Op("updateSettingsFlow"), func() {
 		ExpectContract(r, op, http.StatusOK)
 		fl := decodeSettings(r)
 		Expect(fl.State).To(Equal("success"))
-		Expect(fl.messageIDs()).To(ContainElement(textSettingsSaved))
+		Expect(fl.UI.messageIDs()).To(ContainElement(textSettingsSaved))
 	})
 
 	It("answers 303 back to the settings UI to a browser form", Status(303), Client(kratosclient.Browser), func(ctx SpecContext) {
@@ -263,7 +263,7 @@ var _ = Describe("updateSettingsFlow", Op("updateSettingsFlow"), func() {
 		ExpectContract(r, op, http.StatusBadRequest)
 		fl := decodeSettings(r)
 		Expect(fl.ID).To(Equal(id))
-		Expect(fl.nodeMessageIDs("traits.email")).To(ContainElement(textInvalidInput))
+		Expect(fl.UI.nodeMessageIDs("traits.email")).To(ContainElement(textInvalidInput))
 	})
 
 	It("answers 400 without the flow parameter", Status(400), Client(kratosclient.Native), func(ctx SpecContext) {
@@ -380,38 +380,7 @@ type settingsView struct {
 	Identity  struct {
 		ID string `json:"id"`
 	} `json:"identity"`
-	UI struct {
-		Action   string            `json:"action"`
-		Messages []mailFlowMessage `json:"messages"`
-		Nodes    []struct {
-			Attributes struct {
-				Name string `json:"name"`
-			} `json:"attributes"`
-			Messages []mailFlowMessage `json:"messages"`
-		} `json:"nodes"`
-	} `json:"ui"`
-}
-
-// messageIDs lists the ids of the flow's messages.
-func (fl settingsView) messageIDs() []int {
-	var ids []int
-	for _, m := range fl.UI.Messages {
-		ids = append(ids, m.ID)
-	}
-	return ids
-}
-
-// nodeMessageIDs lists the ids of the messages on the input named name.
-func (fl settingsView) nodeMessageIDs(name string) []int {
-	var ids []int
-	for _, n := range fl.UI.Nodes {
-		if n.Attributes.Name == name {
-			for _, m := range n.Messages {
-				ids = append(ids, m.ID)
-			}
-		}
-	}
-	return ids
+	UI flowUI `json:"ui"`
 }
 
 func decodeSettings(r *kratosclient.Response) settingsView {

@@ -169,13 +169,13 @@ var _ = Describe("updateVerificationFlow", Op("updateVerificationFlow"), Require
 		sent := decodeMailFlow(r)
 		Expect(sent.ID).To(Equal(fl.ID))
 		Expect(sent.State).To(Equal("sent_email"))
-		Expect(sent.messageIDs()).To(ContainElement(textVerificationEmailSent))
+		Expect(sent.UI.messageIDs()).To(ContainElement(textVerificationEmailSent))
 
 		r = submitCode(ctx, c, fl.ID, "000000")
 		ExpectContract(r, op, http.StatusOK)
 		wrong := decodeMailFlow(r)
 		Expect(wrong.State).To(Equal("sent_email"))
-		Expect(wrong.messageIDs()).To(ContainElement(textVerificationCodeInvalid))
+		Expect(wrong.UI.messageIDs()).To(ContainElement(textVerificationCodeInvalid))
 	})
 
 	It("answers 200 sent_email to a single page app that sends its CSRF token", Status(200), Client(kratosclient.SPA), Requires(VerificationByCode), func(ctx SpecContext) {
@@ -193,7 +193,7 @@ var _ = Describe("updateVerificationFlow", Op("updateVerificationFlow"), Require
 		ExpectContract(r, op, http.StatusOK)
 		fl := decodeMailFlow(r)
 		Expect(fl.State).To(Equal("passed_challenge"))
-		Expect(fl.messageIDs()).To(ContainElement(textVerificationSuccessful))
+		Expect(fl.UI.messageIDs()).To(ContainElement(textVerificationSuccessful))
 
 		who, err := app.ToSession(ctx, nil)
 		Expect(err).NotTo(HaveOccurred())
@@ -235,7 +235,7 @@ var _ = Describe("updateVerificationFlow", Op("updateVerificationFlow"), Require
 		ExpectContract(r, op, http.StatusBadRequest)
 		fl := decodeMailFlow(r)
 		Expect(fl.State).To(Equal("choose_method"))
-		Expect(fl.nodeMessageIDs("email")).To(ContainElement(textInvalidInput))
+		Expect(fl.UI.nodeMessageIDs("email")).To(ContainElement(textInvalidInput))
 	})
 
 	It("answers 400 without the flow parameter", Status(400), Client(kratosclient.Native), func(ctx SpecContext) {
@@ -265,7 +265,7 @@ var _ = Describe("updateVerificationFlow", Op("updateVerificationFlow"), Require
 		r, err := c.UpdateVerificationFlow(ctx, fl.ID, kratosclient.RawBody("application/json", []byte(`{"method":"code","email":`)))
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusBadRequest)
-		Expect(decodeMailFlow(r).messageIDs()).To(ContainElement(textInvalidInput))
+		Expect(decodeMailFlow(r).UI.messageIDs()).To(ContainElement(textInvalidInput))
 	})
 
 	It("answers 400 with the flow to a body of an unsupported Content-Type", Status(400), Client(kratosclient.Native), Label("negative"), func(ctx SpecContext) {
@@ -274,7 +274,7 @@ var _ = Describe("updateVerificationFlow", Op("updateVerificationFlow"), Require
 		r, err := c.UpdateVerificationFlow(ctx, fl.ID, kratosclient.RawBody("text/plain", []byte("method=code&email=someone@orybench.test")))
 		Expect(err).NotTo(HaveOccurred())
 		ExpectContract(r, op, http.StatusBadRequest)
-		Expect(decodeMailFlow(r).messageIDs()).To(ContainElement(textInvalidInput))
+		Expect(decodeMailFlow(r).UI.messageIDs()).To(ContainElement(textInvalidInput))
 	})
 
 	It("answers 403 security_csrf_violation to a browser flow submitted without its CSRF token", Status(403), Client(kratosclient.SPA), Label("negative"), Requires(VerificationByCode), func(ctx SpecContext) {
