@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -105,6 +106,10 @@ func readSummary(t *testing.T, dir string) loadtest.Summary {
 // TestLoadSIGINT interrupts `orybench load` with SIGINT while requests hang
 // in flight: it writes every file and exits within 2s, with exit code 2.
 func TestLoadSIGINT(t *testing.T) {
+	retryTimed(t, loadSIGINT)
+}
+
+func loadSIGINT(t *testing.T, timed func(took, limit time.Duration, what string)) {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) > 300 {
@@ -123,9 +128,7 @@ func TestLoadSIGINT(t *testing.T) {
 	}
 	code, took := exited(t, cmd, sent, out)
 	t.Logf("exit %d %s after SIGINT; output:\n%s", code, took, out)
-	if took > 2*time.Second {
-		t.Errorf("exited %s after SIGINT, want within 2s", took)
-	}
+	timed(took, 2*time.Second, "exit after SIGINT")
 	if code != exitUsage {
 		t.Errorf("exit code %d, want %d (interrupted: not judged)", code, exitUsage)
 	}
@@ -144,6 +147,10 @@ func TestLoadTargetDies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Kratos")
 	}
+	retryTimed(t, loadTargetDies)
+}
+
+func loadTargetDies(t *testing.T, timed func(took, limit time.Duration, what string)) {
 	bin := os.Getenv("ORYBENCH_KRATOS_BIN")
 	if bin == "" {
 		bin, _ = filepath.Abs("../../bin/kratos")
@@ -167,9 +174,7 @@ func TestLoadTargetDies(t *testing.T) {
 	}
 	code, took := exited(t, cmd, killed, out)
 	t.Logf("exit %d %s after the kill; output:\n%s", code, took, out)
-	if took > 4*time.Second {
-		t.Errorf("exited %s after Kratos died, want about 2s (1s to tell it is down, 1s grace)", took)
-	}
+	timed(took, 4*time.Second, "exit after Kratos died (about 2s: 1s to tell it is down, 1s grace)")
 	if code != exitUsage {
 		t.Errorf("exit code %d, want %d (target down: not judged)", code, exitUsage)
 	}
@@ -182,5 +187,35 @@ func TestLoadTargetDies(t *testing.T) {
 	}
 	if s.CleanupError == "" {
 		t.Errorf("no cleanup error, but Kratos was gone before the sessions could be revoked")
+	}
+}
+
+// retryTimed runs a scenario whose wall-clock bound a busy machine can miss
+// (another build on both cores): a miss is tried once more, and only a
+// second miss fails. Every other check fails at once.
+func retryTimed(t *testing.T, run func(t *testing.T, timed func(took, limit time.Duration, what string))) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		var missed []string
+		ok := t.Run(fmt.Sprintf("attempt%d", attempt), func(t *testing.T) {
+			run(t, func(took, limit time.Duration, what string) {
+				if took > limit {
+					missed = append(missed, fmt.Sprintf("%s took %s, want within %s", what, took, limit))
+				}
+			})
+		})
+		if !ok {
+			return
+		}
+		if len(missed) == 0 {
+			return
+		}
+		if attempt == 2 {
+			for _, m := range missed {
+				t.Error(m)
+			}
+			return
+		}
+		t.Logf("attempt %d missed its time bound (%v); trying once more", attempt, missed)
 	}
 }
