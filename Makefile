@@ -4,6 +4,8 @@
 #   make test    vet, unit tests and the conformance suite against a local Kratos
 #   make bench   orybench, the vegeta CLI and wrk side by side on loopback
 #   make kratos  build the pinned Ory Kratos into bin/kratos (once)
+#   make test-postgres  the conformance suite against Kratos on PostgreSQL
+#   make bench-db       whoami and login-flow capacity, PostgreSQL vs in-memory SQLite
 
 GO            ?= go
 KRATOS_VERSION = v1.3.1
@@ -13,7 +15,7 @@ RUN_ID        := $(shell date -u +%Y%m%dT%H%M%SZ)
 
 export ORYBENCH_KRATOS_BIN = $(BIN)/kratos
 
-.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz clean
+.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz clean postgres test-postgres bench-db
 
 all: build kratos
 
@@ -52,7 +54,7 @@ vet:
 
 ## unit: package tests; the report's browser test runs on its own, so that
 ## Chromium does not starve the load runner's timing tests.
-unit: kratos browser
+unit: kratos browser postgres
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /suites$$ -e /reports$$)
 	ORYBENCH_SCREENSHOT_DIR=$(OUT)/screenshots $(GO) test -race -count=1 ./reports/
 
@@ -64,6 +66,26 @@ browser:
 
 conformance: kratos
 	$(GO) test -count=1 ./suites/ -args -ginkgo.no-color
+
+## postgres: PostgreSQL's server binaries (Debian's postgresql package) for
+## the postgres profile, installed when missing. orybench runs its own
+## throwaway server from them; the package's own cluster is not used.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+## test-postgres: the conformance suite with the postgres profile (the
+## default profile on PostgreSQL) as its only target: every spec the default
+## profile runs; those that need short lifespans or fault injection are
+## skipped here with that reason and run in make conformance.
+test-postgres: kratos postgres
+	ORYBENCH_PROFILES=postgres $(GO) test -count=1 ./suites/ -args -ginkgo.no-color
+
+## bench-db: whoami and native login-flow creation capacity (p99 < 50 ms) on
+## the postgres profile vs in-memory SQLite, one step sweep, one table
+## (the README's performance section). About six minutes.
+bench-db: build kratos postgres
+	bash bench/capacity-db.sh
 
 ## schemas: regenerate schemas/ from the pinned Kratos OpenAPI document.
 schemas:

@@ -65,8 +65,14 @@ type Instance struct {
 	LogPath string
 	// DBPath is the SQLite file of a FileDB profile.
 	DBPath string
+	// DSN is the database Kratos uses: "memory", a SQLite file, or the
+	// PostgreSQL server of a Postgres profile (its password included).
+	DSN string
+	// PostgresLogPath is the log of a Postgres profile's server.
+	PostgresLogPath string
 
 	proc    *process
+	pg      *pgServer
 	tempDir bool
 }
 
@@ -124,6 +130,12 @@ func Start(ctx context.Context, opts Options) (inst *Instance, err error) {
 	if inst.Mail, err = mailbox.StartSink(); err != nil {
 		return inst, err
 	}
+	if profile.Postgres {
+		inst.PostgresLogPath = filepath.Join(inst.Dir, "postgres.log")
+		if inst.pg, err = startPostgres(ctx, inst.PostgresLogPath); err != nil {
+			return inst, err
+		}
+	}
 	// A free port can be taken by another process between our probe and
 	// Kratos's bind; with ports of our choosing, try again with new ones.
 	for attempt := 1; ; attempt++ {
@@ -169,7 +181,7 @@ func (inst *Instance) serve(ctx context.Context, bin string, profile Profile, op
 	}
 	defer logFile.Close()
 
-	if profile.FileDB {
+	if profile.FileDB || profile.Postgres {
 		if err := runOnce(ctx, bin, logFile, "migrate", "sql", "-e", "--yes", "-c", cfgPath); err != nil {
 			return fmt.Errorf("kratos migrate: %w (log: %s)", err, inst.LogPath)
 		}
@@ -195,6 +207,10 @@ func (i *Instance) Stop() error {
 	if i.proc != nil {
 		errs = append(errs, i.proc.stop(5*time.Second))
 		i.proc = nil
+	}
+	if i.pg != nil {
+		errs = append(errs, i.pg.stop())
+		i.pg = nil
 	}
 	if i.Mail != nil {
 		errs = append(errs, i.Mail.Close())
@@ -260,6 +276,10 @@ func (i *Instance) writeConfig(p Profile, publicPort, adminPort int, oidcIssuer 
 		// stay short; Kratos's own transactions take milliseconds.
 		d.DSN = "sqlite://" + i.DBPath + "?_fk=true&mode=rwc&_busy_timeout=500"
 	}
+	if p.Postgres {
+		d.DSN = i.pg.dsn()
+	}
+	i.DSN = d.DSN
 	var buf bytes.Buffer
 	if err := configTemplate.Execute(&buf, d); err != nil {
 		return "", err
@@ -383,6 +403,7 @@ func sweepStaleDirs() {
 			continue
 		}
 		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); os.IsNotExist(err) {
+			sweepPostgres(d)
 			_ = os.RemoveAll(d)
 		}
 	}

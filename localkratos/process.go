@@ -20,20 +20,29 @@ type process struct {
 }
 
 func startProcess(bin string, out io.Writer, args ...string) (*process, error) {
-	p := &process{done: make(chan struct{})}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	return startCommand(cmd, nil)
+}
+
+// startCommand starts cmd as a process that dies with orybench, as the
+// user cred names when cred is not nil (PostgreSQL refuses to run as root).
+func startCommand(cmd *exec.Cmd, cred *syscall.Credential) (*process, error) {
+	p := &process{done: make(chan struct{}), cmd: cmd}
 	started := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		// The thread is never unlocked: when this goroutine returns, the
 		// runtime ends the thread, which is what Pdeathsig watches.
-		p.cmd = exec.Command(bin, args...)
-		p.cmd.Stdout = out
-		p.cmd.Stderr = out
 		p.cmd.SysProcAttr = &syscall.SysProcAttr{
 			Pdeathsig: syscall.SIGKILL,
 			// Its own process group: a Ctrl-C in the terminal reaches
 			// orybench, which then stops Kratos in order.
 			Setpgid: true,
+			// Go sets Pdeathsig after switching credentials, so the
+			// kernel does not clear it.
+			Credential: cred,
 		}
 		if err := p.cmd.Start(); err != nil {
 			started <- err

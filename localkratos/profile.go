@@ -30,6 +30,9 @@ type Profile struct {
 	// instead of in memory, so that it can be locked from outside to inject
 	// database faults.
 	FileDB bool
+	// Postgres stores data in a PostgreSQL server of the instance's own
+	// (see postgres.go), as production deployments do.
+	Postgres bool
 
 	// Schema is the identity schema file in config/ ("" is
 	// default.schema.json: an email that is the password and code identifier).
@@ -92,6 +95,13 @@ var profiles = map[string]Profile{
 		NoTOTP:                     true,
 		NoOIDC:                     true,
 		NoSessionAfterRegistration: true,
+	},
+	"postgres": {
+		Name: "postgres",
+		Description: fmt.Sprintf("default, on a PostgreSQL server of its own (a fresh cluster per run, "+
+			"max_conns=%d): production-shaped storage, for load figures", PostgresMaxConns),
+		PrivilegedSessionMaxAge: 15 * time.Minute,
+		Postgres:                true,
 	},
 	"closed": {
 		Name:                    "closed",

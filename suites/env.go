@@ -119,6 +119,8 @@ var localProfiles = []localProfile{
 	// Deliberately different deployments, run with --profile.
 	{"username", []Capability{MailCodes}},
 	{"closed", []Capability{MailCodes}},
+	// default on PostgreSQL instead of in-memory SQLite.
+	{"postgres", []Capability{CompletableSocialSignIn, MailCodes}},
 }
 
 // standardProfiles is how many of localProfiles a run starts by default.

@@ -33,12 +33,14 @@ func newLocalUpCmd(logger *slog.Logger) *cobra.Command {
 		Long: `Start one Kratos instance per --profile from configurations orybench
 embeds, wait until each answers /health/ready, print its public and admin
 URLs, and stop them all on Ctrl-C or SIGTERM. No Kratos process outlives
-orybench, not even when orybench is killed.
+orybench, not even when orybench is killed; nor does the PostgreSQL server
+of the postgres profile (make postgres installs its binaries).
 
 Profiles:
 ` + profileHelp(),
 		Example: `  orybench local up
   orybench local up --profile default --profile short
+  orybench local up --profile postgres
   orybench local up --public-port 4433 --admin-port 4434`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -69,6 +71,9 @@ Profiles:
 				running = append(running, inst)
 				fmt.Fprintf(cmd.OutOrStdout(), "kratos %-9s public %s  admin %s  (pid %d, log %s)\n",
 					p, inst.PublicURL, inst.AdminURL, inst.Pid(), inst.LogPath)
+				if inst.Profile.Postgres {
+					fmt.Fprintf(cmd.OutOrStdout(), "  database %s  (log %s)\n", inst.DSN, inst.PostgresLogPath)
+				}
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "ready; Ctrl-C stops")
 			exited := make(chan string, len(running))
