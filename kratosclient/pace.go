@@ -20,6 +20,7 @@ type Pace struct {
 	next time.Time
 
 	requests, limited, retried, gaveUp atomic.Int64
+	conflicts                          atomic.Int64 // transient database conflicts sent again
 	waited                             atomic.Int64 // nanoseconds spent honouring Retry-After
 }
 
@@ -46,6 +47,9 @@ type PaceStats struct {
 	GaveUp int64
 	// Waited is the time spent waiting for a rate limit to lift.
 	Waited time.Duration
+	// Conflicts is how many answers were transient database conflicts
+	// sent again (RetryTransient, WithConflictRetries).
+	Conflicts int64
 }
 
 // Stats returns the counts so far.
@@ -56,6 +60,8 @@ func (p *Pace) Stats() PaceStats {
 		Retried:  p.retried.Load(),
 		GaveUp:   p.gaveUp.Load(),
 		Waited:   time.Duration(p.waited.Load()),
+
+		Conflicts: p.conflicts.Load(),
 	}
 }
 

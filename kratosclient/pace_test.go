@@ -131,3 +131,50 @@ func TestPaceSpacesRequestsOfEveryClientSharingIt(t *testing.T) {
 		t.Errorf("counted %d requests, want 6", got)
 	}
 }
+
+// conflicted answers its first n requests as Kratos on in-memory SQLite
+// answers a write that met another: 500, "database table is locked".
+func conflicted(t *testing.T, n int64) (*httptest.Server, *atomic.Int64) {
+	var seen atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if seen.Add(1) <= n {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `{"error":{"code":500,"message":"sqlite create: named insert: database table is locked"}}`)
+			return
+		}
+		io.WriteString(w, `{}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &seen
+}
+
+func TestConflictRetriesSendAgainAndCount(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		conflicts int64
+		opts      []Option
+		status    int
+		sent      int64
+		counted   int64
+	}{
+		{"off by default: the 500 is the answer", 1, nil, http.StatusInternalServerError, 1, 0},
+		{"on: sent again", 2, []Option{WithConflictRetries()}, http.StatusOK, 3, 2},
+		{"on: three attempts at most", 5, []Option{WithConflictRetries()}, http.StatusInternalServerError, 3, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, seen := conflicted(t, tc.conflicts)
+			pace := NewPace(0)
+			c, _ := New(srv.URL, Native, append(tc.opts, WithPace(pace))...)
+			r, err := c.UpdateVerificationFlow(context.Background(), "f", JSONBody(map[string]string{"code": "1"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status != tc.status || seen.Load() != tc.sent || pace.Stats().Conflicts != tc.counted {
+				t.Errorf("status %d after %d requests, %d counted; want %d after %d, %d counted",
+					r.Status, seen.Load(), pace.Stats().Conflicts, tc.status, tc.sent, tc.counted)
+			}
+		})
+	}
+}

@@ -406,6 +406,7 @@ func (e *env) facts() (discovered, limits string) {
 	l := reports.RateLimits{
 		MaxRPS: e.opts.MaxRPS, Requests: st.Requests, Limited: st.Limited,
 		Retried: st.Retried, GaveUp: st.GaveUp, WaitedS: st.Waited.Seconds(),
+		StorageConflicts: st.Conflicts,
 	}
 	d, _ := json.Marshal(ds)
 	b, _ := json.Marshal(l)
