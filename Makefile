@@ -1,7 +1,7 @@
 # orybench — everything a fresh machine needs is built or installed from here.
 #
 #   make run     build, start the local Kratos, check and load it, print the report
-#   make test    vet, unit tests and the conformance suite against a local Kratos
+#   make test    vet, unit tests and the conformance suite against local Kratos (SQLite and PostgreSQL)
 #   make bench   orybench, the vegeta CLI and wrk side by side on loopback
 #   make kratos  build the pinned Ory Kratos into bin/kratos (once)
 #   make test-postgres  the conformance suite against Kratos on PostgreSQL
@@ -46,7 +46,7 @@ run: build kratos
 	echo "report: $(OUT)/$(RUN_ID)/report.html"; exit $$status
 
 ## test: everything CI checks.
-test: vet schemas-check unit conformance
+test: vet schemas-check unit conformance test-postgres
 
 vet:
 	$(GO) vet ./...
