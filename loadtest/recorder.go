@@ -97,7 +97,8 @@ func judge(r *vegeta.Result, expect *StatusSet) judgement {
 	}
 }
 
-// stats are the figures of a run, a step or one second of a run.
+// stats are the figures of a run, a step or one second of a run (a time
+// series bucket, reset every second).
 type stats struct {
 	requests    uint64
 	rateLimited uint64
@@ -105,7 +106,7 @@ type stats struct {
 	kinds       [numKinds]uint64
 	codes       [600]uint64
 	corrected   *hdrhistogram.Histogram
-	uncorrected *hdrhistogram.Histogram // nil for a time series bucket
+	uncorrected *hdrhistogram.Histogram // nil when not wanted
 }
 
 func newStats(uncorrected bool) *stats {

@@ -338,7 +338,7 @@ func newRunner(p *plan, cfg config, fx fixtureData, out *output) (*runner, error
 		tracker:   newConnTracker(),
 		stepIndex: map[string]int{},
 		overall:   newStats(true),
-		bucket:    newStats(false),
+		bucket:    newStats(true),
 	}
 	r.client = newClient(p.sc.Timeout, p.sc.MaxConnections, p.guard, r.tracker)
 	for i, st := range p.sc.Steps {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -107,30 +108,51 @@ func (r *runner) flushSeries(now time.Time) {
 }
 
 // SeriesPoint is one second of the time series (timeseries.jsonl), by the
-// time answers arrived. Latencies are corrected, in milliseconds.
+// time answers arrived. Latencies are in milliseconds: p50_ms … max_ms from
+// each hit's intended send time (corrected for coordinated omission), the
+// *_uncorrected_ms ones from when it was actually sent. A second with no
+// measured answer has zero latencies.
 type SeriesPoint struct {
-	T           int64             `json:"t"`
-	Requests    uint64            `json:"requests"`
-	Errors      uint64            `json:"errors"`
-	RateLimited uint64            `json:"rate_limited"`
-	P50         float64           `json:"p50_ms"`
-	P99         float64           `json:"p99_ms"`
-	Max         float64           `json:"max_ms"`
-	StatusCodes map[string]uint64 `json:"status_codes"`
+	T              int64             `json:"t"`
+	Requests       uint64            `json:"requests"`
+	Errors         uint64            `json:"errors"`
+	RateLimited    uint64            `json:"rate_limited"`
+	P50            float64           `json:"p50_ms"`
+	P90            float64           `json:"p90_ms"`
+	P99            float64           `json:"p99_ms"`
+	Max            float64           `json:"max_ms"`
+	P50Uncorrected float64           `json:"p50_uncorrected_ms"`
+	P90Uncorrected float64           `json:"p90_uncorrected_ms"`
+	P99Uncorrected float64           `json:"p99_uncorrected_ms"`
+	MaxUncorrected float64           `json:"max_uncorrected_ms"`
+	StatusCodes    map[string]uint64 `json:"status_codes"`
 }
 
-// closeBuckets writes the seconds before second n, empty ones included.
+// seriesPoint is second t of the time series, from its bucket.
+func (s *stats) seriesPoint(t int64) SeriesPoint {
+	pt := SeriesPoint{T: t, Requests: s.requests, Errors: s.errors, RateLimited: s.rateLimited,
+		StatusCodes: s.statusCodes()}
+	pt.P50, pt.P90, pt.P99, pt.Max = seriesPercentiles(s.corrected)
+	pt.P50Uncorrected, pt.P90Uncorrected, pt.P99Uncorrected, pt.MaxUncorrected = seriesPercentiles(s.uncorrected)
+	return pt
+}
+
+// seriesPercentiles are a second's p50, p90, p99 and max in milliseconds,
+// found in one pass over the histogram.
+func seriesPercentiles(h *hdrhistogram.Histogram) (p50, p90, p99, maxMs float64) {
+	if h == nil || h.TotalCount() == 0 {
+		return 0, 0, 0, 0
+	}
+	v := h.ValueAtPercentiles([]float64{50, 90, 99})
+	return ms(v[50]), ms(v[90]), ms(v[99]), ms(h.Max())
+}
+
+// closeBuckets writes the seconds before second n, empty ones included. The
+// one bucket is reset for the next second, never reallocated.
 func (r *runner) closeBuckets(n int64) {
 	for ; r.bucketN < n; r.bucketN++ {
 		b := r.bucket
-		pt := SeriesPoint{T: r.bucketN, Requests: b.requests, Errors: b.errors, RateLimited: b.rateLimited,
-			StatusCodes: b.statusCodes()}
-		if b.corrected.TotalCount() > 0 {
-			pt.P50 = ms(b.corrected.ValueAtPercentile(50))
-			pt.P99 = ms(b.corrected.ValueAtPercentile(99))
-			pt.Max = ms(b.corrected.Max())
-		}
-		r.out.series(pt)
+		r.out.series(b.seriesPoint(r.bucketN))
 		r.lastRate = float64(b.requests)
 		b.reset()
 	}
