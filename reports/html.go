@@ -80,6 +80,7 @@ type confView struct {
 	Notes      []note
 	Cases      []caseRow
 	Target     TargetInfo
+	Facts      []kv // discovered target facts and rate limits
 }
 
 type chip struct {
@@ -130,7 +131,7 @@ var outcomeClass = map[string]string{
 }
 
 func newConfView(c *Conformance) confView {
-	v := confView{Coverage: c.Coverage, CaseCount: len(c.Cases), Target: c.Target}
+	v := confView{Coverage: c.Coverage, CaseCount: len(c.Cases), Target: c.Target, Facts: c.Target.facts()}
 	v.Meta = runRow{Anchor: "conformance", Kind: "conformance", Name: "FrontendApi conformance",
 		Target: targetText(c.Target), Kratos: orNot(c.KratosVersion), Orybench: orNot(c.Orybench),
 		Started: fmtTime(c.StartedAt), Duration: fmtSeconds(c.DurationS), Command: orNot(scrubCommand(c.Command)), Passed: !c.Failed()}
@@ -308,6 +309,7 @@ func newLoadView(l *Load, anchors map[string]int) loadView {
 		{Label: "requests", Value: fmtCount(s.Requests), Sub: fmt.Sprintf("in %s, %s warm-up not measured", fmtSeconds(s.DurationS), fmtCount(s.WarmupRequests))},
 		{Label: "rate achieved", Value: trimFloat(s.Rate.Achieved, 1) + "/s", Sub: "requested " + trimFloat(s.Rate.Requested, 1) + "/s", Bad: s.Rate.Achieved < 0.99*s.Rate.Requested},
 		{Label: "p50", Value: fmtMS(s.Latency.P50), Sub: "uncorrected " + fmtMS(s.LatencyUncorrected.P50)},
+		{Label: "p90", Value: fmtMS(s.Latency.P90), Sub: "uncorrected " + fmtMS(s.LatencyUncorrected.P90)},
 		{Label: "p99", Value: fmtMS(s.Latency.P99), Sub: "uncorrected " + fmtMS(s.LatencyUncorrected.P99)},
 		{Label: "max", Value: fmtMS(s.Latency.Max), Sub: "uncorrected " + fmtMS(s.LatencyUncorrected.Max)},
 		{Label: "errors", Value: fmtCount(s.Errors.Total), Sub: trimFloat(100*errFrac, 3) + "% of requests", Bad: s.Errors.Total > 0},

@@ -27,9 +27,10 @@ type Load struct {
 	Distributions []Distribution
 }
 
-// SeriesPoint is one second of timeseries.jsonl. The fields beyond
-// loadtest.SeriesPoint's (p90, and the uncorrected percentiles) are read
-// when a run wrote them, and their charts say so when it did not.
+// SeriesPoint is one second of timeseries.jsonl, as loadtest.SeriesPoint
+// writes it. Runs saved before p90 and the uncorrected percentiles were
+// recorded per second lack them: those fields are nil then, and the
+// latency chart says so.
 type SeriesPoint struct {
 	T           int64             `json:"t"`
 	Requests    uint64            `json:"requests"`
@@ -42,6 +43,7 @@ type SeriesPoint struct {
 	P50U        *float64          `json:"p50_uncorrected_ms,omitempty"`
 	P90U        *float64          `json:"p90_uncorrected_ms,omitempty"`
 	P99U        *float64          `json:"p99_uncorrected_ms,omitempty"`
+	MaxU        *float64          `json:"max_uncorrected_ms,omitempty"`
 	StatusCodes map[string]uint64 `json:"status_codes"`
 }
 

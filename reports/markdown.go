@@ -38,6 +38,12 @@ func (r *Report) markdownConformance(w io.Writer, c *confView) {
 	fmt.Fprintf(w, "\n## Conformance: %s\n\n", passText(c.Meta.Passed))
 	fmt.Fprintf(w, "%d documented pairs, %d cases: **%d** passed, **%d** deviating (known), **%d** failed, **%d** skipped, **%d** untriggerable.\n",
 		cov.DocumentedPairs, c.CaseCount, cov.PassedPairs, cov.DeviatingPairs, cov.FailedPairs, cov.SkippedPairs, cov.UntriggerablePairs)
+	if len(c.Facts) > 0 {
+		fmt.Fprintln(w)
+		for _, f := range c.Facts {
+			fmt.Fprintf(w, "- **%s**: %s\n", f.K, mdCell(f.V))
+		}
+	}
 	if len(c.Failures) > 0 {
 		fmt.Fprintf(w, "\n### Failed cases (%d)\n\n", len(c.Failures))
 		mdTable(w, []string{"operation", "client", "case", "request", "expected", "actual", "schema violations", "message"}, nil, func(row func(...string)) {

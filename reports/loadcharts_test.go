@@ -1,0 +1,231 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/orybench/orybench/loadtest"
+)
+
+// What loadtest writes is what the report reads: every key of
+// loadtest.SeriesPoint, with its value.
+func TestSeriesReadsLoadtestPoints(t *testing.T) {
+	want := loadtest.SeriesPoint{T: 7, Requests: 100, Errors: 2, RateLimited: 1,
+		P50: 1.5, P90: 2.5, P99: 3.5, Max: 4.5,
+		P50Uncorrected: 1.25, P90Uncorrected: 2.25, P99Uncorrected: 3.25, MaxUncorrected: 4.25,
+		StatusCodes: map[string]uint64{"200": 97, "429": 1, "500": 2}}
+	data, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got SeriesPoint
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	val := func(p *float64) float64 {
+		if p == nil {
+			return math.NaN()
+		}
+		return *p
+	}
+	if got.T != want.T || got.Requests != want.Requests || got.Errors != want.Errors || got.RateLimited != want.RateLimited ||
+		got.P50 != want.P50 || val(got.P90) != want.P90 || got.P99 != want.P99 || got.Max != want.Max ||
+		val(got.P50U) != want.P50Uncorrected || val(got.P90U) != want.P90Uncorrected ||
+		val(got.P99U) != want.P99Uncorrected || val(got.MaxU) != want.MaxUncorrected ||
+		!reflect.DeepEqual(got.StatusCodes, want.StatusCodes) {
+		t.Errorf("read %s as %+v", data, got)
+	}
+	read := map[string]bool{}
+	rt := reflect.TypeOf(got)
+	for i := 0; i < rt.NumField(); i++ {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		read[name] = true
+	}
+	wt := reflect.TypeOf(want)
+	for i := 0; i < wt.NumField(); i++ {
+		if name, _, _ := strings.Cut(wt.Field(i).Tag.Get("json"), ","); !read[name] {
+			t.Errorf("loadtest writes %q, the report does not read it", name)
+		}
+	}
+}
+
+// seriesOf makes n seconds of new-format points whose values say what they
+// are: corrected p50/p90/p99 = 10/20/30 ms, uncorrected 1/2/3 ms, max 40.
+func seriesOf(n int) []SeriesPoint {
+	v := func(x float64) *float64 { return &x }
+	var pts []SeriesPoint
+	for i := 0; i < n; i++ {
+		pts = append(pts, SeriesPoint{T: int64(i), Requests: 10, P50: 10, P90: v(20), P99: 30, Max: 40,
+			P50U: v(1), P90U: v(2), P99U: v(3), MaxU: v(4), StatusCodes: map[string]uint64{"200": 10}})
+	}
+	return pts
+}
+
+type chartLine struct {
+	name   string
+	dashed bool
+	value  float64 // of every point; NaN: not checked
+}
+
+func TestLatencyChartLines(t *testing.T) {
+	old, err := ReadLoad("testdata/load-whoami") // written before p90 and uncorrected per second
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan := math.NaN()
+	tests := []struct {
+		name string
+		pts  []SeriesPoint
+		want []chartLine
+	}{
+		{"p90 and uncorrected recorded", seriesOf(5), []chartLine{
+			{"p50", false, 10}, {"p90", false, 20}, {"p99", false, 30},
+			{"p50 uncorrected", true, 1}, {"p90 uncorrected", true, 2}, {"p99 uncorrected", true, 3},
+			{"max", false, 40},
+		}},
+		{"older timeseries.jsonl", old.Series, []chartLine{{"p50", false, nan}, {"p99", false, nan}, {"max", false, nan}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, legend := newTimeline(tt.pts, MaxChartPoints).latencyChart("x")
+			if len(c.Lines) != len(tt.want) || len(legend) != len(tt.want) {
+				t.Fatalf("%d lines, %d legend items; want %d", len(c.Lines), len(legend), len(tt.want))
+			}
+			for i, w := range tt.want {
+				l := c.Lines[i]
+				if l.Name != w.name || l.Dashed != w.dashed || legend[i].Name != w.name || legend[i].Dashed != w.dashed {
+					t.Errorf("line %d: %q dashed %v (legend %q dashed %v); want %q dashed %v",
+						i, l.Name, l.Dashed, legend[i].Name, legend[i].Dashed, w.name, w.dashed)
+				}
+				if len(l.Y) != len(tt.pts) {
+					t.Errorf("%s: %d points, want %d", l.Name, len(l.Y), len(tt.pts))
+				}
+				for j, y := range l.Y {
+					if math.IsNaN(y) || (!math.IsNaN(w.value) && y != w.value) {
+						t.Errorf("%s at %d s = %v, want %v", l.Name, j, y, w.value)
+						break
+					}
+				}
+				if w.dashed && (!strings.Contains(w.name, "uncorrected") || !strings.Contains(legend[i].Swatch(), "stroke-dasharray")) {
+					t.Errorf("%s: an uncorrected line must say so and be dashed in the legend too", w.name)
+				}
+			}
+		})
+	}
+}
+
+// A window of several seconds shows its worst second of each percentile,
+// corrected and uncorrected alike, and a second with old-format points
+// leaves the new lines' gaps instead of zeros.
+func TestTimelineWindowsUncorrected(t *testing.T) {
+	pts := seriesOf(1200)
+	*pts[601].P99U = 99
+	*pts[602].P90 = 88
+	pts[10].P90, pts[10].P50U, pts[10].P90U, pts[10].P99U = nil, nil, nil, nil // older writer
+	tl := newTimeline(pts, MaxChartPoints)
+	if tl.Window != 2 || !tl.HasP90 || !tl.HasUncorrected {
+		t.Fatalf("window %d, p90 %v, uncorrected %v", tl.Window, tl.HasP90, tl.HasUncorrected)
+	}
+	if tl.P99U[300] != 99 || tl.P90[301] != 88 || tl.P99U[301] != 3 {
+		t.Errorf("windows 300, 301: p99 uncorrected %v, %v; p90 %v", tl.P99U[300], tl.P99U[301], tl.P90[301])
+	}
+	if tl.P90U[5] != 2 { // second 11 of the window has it
+		t.Errorf("window 5: p90 uncorrected %v, want 2", tl.P90U[5])
+	}
+	tl = newTimeline(pts[10:11], MaxChartPoints)
+	if tl.HasP90 || tl.HasUncorrected || !math.IsNaN(tl.P90[0]) {
+		t.Errorf("an older point: p90 %v, uncorrected %v, p90 value %v", tl.HasP90, tl.HasUncorrected, tl.P90[0])
+	}
+}
+
+// The page draws the uncorrected lines dashed and says so; for an older
+// run it says what is missing.
+func TestLatencyChartInPage(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "testdata/load-whoami", dir)
+	var b strings.Builder
+	for _, p := range seriesOf(10) {
+		data, _ := json.Marshal(p)
+		b.Write(append(data, '\n'))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "timeseries.jsonl"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		dir        string
+		want, lack []string
+	}{
+		{dir, []string{`Dashed: from the actual send.`, `>p90 uncorrected</span>`},
+			[]string{"holds no uncorrected", "p90 was not recorded"}},
+		{"testdata/load-whoami", []string{"holds no uncorrected percentiles", "p90 was not recorded per second"},
+			[]string{`data-series="p50 uncorrected"`}},
+	} {
+		page := renderHTML(t, readFixture(t, tt.dir))
+		for _, w := range tt.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: page lacks %q", tt.dir, w)
+			}
+		}
+		for _, w := range tt.lack {
+			if strings.Contains(page, w) {
+				t.Errorf("%s: page has %q", tt.dir, w)
+			}
+		}
+	}
+	page := renderHTML(t, readFixture(t, dir))
+	for _, name := range []string{"p50", "p90", "p99"} {
+		re := regexp.MustCompile(`<path class="line" data-series="` + name + ` uncorrected" [^>]*stroke-dasharray`)
+		if !re.MatchString(page) {
+			t.Errorf("no dashed %s uncorrected line", name)
+		}
+		re = regexp.MustCompile(`<path class="line" data-series="` + name + `" [^>]*>`)
+		if m := re.FindString(page); m == "" || strings.Contains(m, "dasharray") {
+			t.Errorf("%s corrected line: %q, want solid", name, m)
+		}
+	}
+}
+
+func renderHTML(t *testing.T, r *Report) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestTargetFacts(t *testing.T) {
+	r := readFixture(t, "testdata/conformance")
+	yes := true
+	r.Conformance.Target.Discovered = []DiscoveredTarget{{Name: "default", Registration: "open", SessionAfterRegistration: &yes,
+		LoginMethods: []string{"password", "code"}, Recovery: "code", Verification: "link", IdentitySchema: "default",
+		IdentifierTrait: "email", EmailTrait: "email", Traits: "schema", Declared: []string{"webauthn"}}}
+	r.Conformance.Target.RateLimits = &RateLimits{MaxRPS: 5, Requests: 1200, Limited: 12, Retried: 10, GaveUp: 2, WaitedS: 31}
+	page := renderHTML(t, r)
+	for _, want := range []string{
+		"<dt>discovered</dt><dd>registration open (signs in); login password, code; recovery code; verification link; identity schema default, identifier traits.email, mail to traits.email; declared webauthn</dd>",
+		"<dt>rate limits</dt><dd>12 of 1,200 requests answered 429; 10 retried after waiting 31 s in all, 2 still limited after every retry (their cases skipped); paced at 5 requests/s</dd>",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	var md bytes.Buffer
+	if err := r.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "- **rate limits**: 12 of 1,200 requests answered 429;") {
+		t.Errorf("summary.md lacks the rate limits")
+	}
+	r.Conformance.Target.RateLimits = &RateLimits{Requests: 900}
+	if got := r.Conformance.Target.facts(); len(got) != 2 || got[1].V != "0 of 900 requests answered 429; not paced" {
+		t.Errorf("facts of an unlimited run: %+v", got)
+	}
+}
