@@ -133,10 +133,11 @@ func (tl timeline) windowNote() string {
 }
 
 // latencyChart: p50/p90/p99 from intended send time (solid) and from the
-// actual send (dashed), when the run recorded them.
+// actual send (dashed), when the run recorded them, and max, on a log axis:
+// p50 and p99 are often a hundred times apart.
 func (tl timeline) latencyChart(id string) (chart, []legendItem) {
-	c := chart{ID: id, Title: "Latency percentiles over time", XLabel: "time since start", YLabel: "latency (ms)",
-		XTicks: clockTicks, YFormat: func(v float64) string { return trimFloat(v, 2) }}
+	c := chart{ID: id, Title: "Latency percentiles over time", XLabel: "time since start", YLabel: "latency (ms, log scale)",
+		XTicks: clockTicks, YLog: true, YFormat: func(v float64) string { return trimFloat(v, 2) }}
 	var legend []legendItem
 	add := func(name, color string, dashed bool, y []float64) {
 		c.Lines = append(c.Lines, line{Name: name, Color: color, Dashed: dashed, X: tl.T, Y: y})

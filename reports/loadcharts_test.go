@@ -229,3 +229,40 @@ func TestTargetFacts(t *testing.T) {
 		t.Errorf("facts of an unlimited run: %+v", got)
 	}
 }
+
+// The latency chart's log axis: 1-2-5 ends around the data, ticks that
+// stay few, and zero drawn on the floor rather than at minus infinity.
+func TestLogAxis(t *testing.T) {
+	join := func(vs []float64) string {
+		var s []string
+		for _, v := range vs {
+			s = append(s, trimFloat(v, 3))
+		}
+		return strings.Join(s, " ")
+	}
+	for _, tt := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{1, 1000, "1 2 5 10 20 50 100 200 500 1000"},
+		{1, 2000, "1 10 100 1000"},
+		{0.2, 5, "0.2 0.5 1 2 5"},
+	} {
+		if got := join(logTicks(tt.lo, tt.hi)); got != tt.want {
+			t.Errorf("logTicks(%v, %v) = %s, want %s", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+	lines := []line{{Y: []float64{3.2, math.NaN(), 0, 40}}, {Y: []float64{383}}}
+	if lo, hi := logBounds(lines, 383); lo != 2 || hi != 500 {
+		t.Errorf("logBounds = %v, %v; want 2, 500", lo, hi)
+	}
+	c := chart{ID: "l", YLog: true, Lines: []line{{Name: "a", X: []float64{0, 1, 2}, Y: []float64{0, 10, 100}}}}
+	svg := string(c.SVG())
+	// y = 0 sits on the floor (ylo = 10 → plot bottom), 100 at the top
+	// (yhi = 200), 10 on the floor too.
+	bottom, top := f(padT+plotH), f(padT+plotH-math.Log10(100/10.0)/math.Log10(200/10.0)*plotH)
+	want := "M" + f(padL) + " " + bottom + "L" + f(padL+plotW/2) + " " + bottom + "L" + f(padL+plotW) + " " + top
+	if !strings.Contains(svg, `d="`+want+`"`) {
+		t.Errorf("log chart path is not %q:\n%s", want, svg)
+	}
+}

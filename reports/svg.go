@@ -10,7 +10,7 @@ import (
 )
 
 // A chart is a small SVG plot: lines or stacked areas over a linear or
-// log10 x axis and a linear y axis. Its legend is drawn by the page around
+// log10 x axis and a linear or log10 y axis. Its legend is drawn by the page around
 // it (legend), so that it wraps and reads as text.
 type chart struct {
 	ID      string // unique in the page
@@ -18,6 +18,7 @@ type chart struct {
 	XLabel  string
 	YLabel  string
 	XLog    bool // log10 x axis (the percentile distribution)
+	YLog    bool // log10 y axis of lines (latencies that span decades)
 	XTicks  func(lo, hi float64) []tick
 	YFormat func(float64) string
 	Lines   []line
@@ -67,6 +68,13 @@ func (c chart) SVG() template.HTML {
 		return padL + (x-xlo)/(xhi-xlo)*plotW
 	}
 	ty := func(y float64) float64 { return padT + plotH - (y-ylo)/(yhi-ylo)*plotH }
+	if c.YLog {
+		ty = func(y float64) float64 {
+			y = math.Log10(math.Max(y, ylo)) // zero sits on the floor
+			lo, hi := math.Log10(ylo), math.Log10(yhi)
+			return padT + plotH - (y-lo)/(hi-lo)*plotH
+		}
+	}
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t" preserveAspectRatio="xMidYMid meet">`, c.ID, chartW, chartH, c.ID)
@@ -77,7 +85,11 @@ func (c chart) SVG() template.HTML {
 		yFmt = func(v float64) string { return trimFloat(v, 2) }
 	}
 	b.WriteString(`<g class="grid">`)
-	for _, t := range niceTicks(ylo, yhi, yTickN) {
+	yticks := niceTicks(ylo, yhi, yTickN)
+	if c.YLog {
+		yticks = logTicks(ylo, yhi)
+	}
+	for _, t := range yticks {
 		y := ty(t)
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%s" y2="%s"/>`, padL, padL+plotW, f(y), f(y))
 		fmt.Fprintf(&b, `<text class="yt" x="%d" y="%s">%s</text>`, padL-6, f(y+4), html.EscapeString(yFmt(t)))
@@ -221,8 +233,72 @@ func (c chart) bounds() (xlo, xhi, ylo, yhi float64) {
 	if yhi <= 0 {
 		yhi = 1
 	}
+	if c.YLog {
+		ylo, yhi = logBounds(c.Lines, yhi)
+		return xlo, xhi, ylo, yhi
+	}
 	ts := niceTicks(0, yhi*1.05, yTickN)
 	return xlo, xhi, 0, ts[len(ts)-1]
+}
+
+// logBounds are a log axis's ends: 1, 2 or 5 times a power of ten at or
+// below the lines' smallest positive value, and at or above yhi with
+// headroom.
+func logBounds(lines []line, yhi float64) (lo, hi float64) {
+	lo = math.Inf(1)
+	for _, l := range lines {
+		for _, y := range l.Y {
+			if y > 0 && !math.IsInf(y, 0) {
+				lo = math.Min(lo, y)
+			}
+		}
+	}
+	if math.IsInf(lo, 1) {
+		lo = yhi / 10
+	}
+	lo, hi = floor125(lo), ceil125(yhi*1.05)
+	if hi <= lo {
+		hi = ceil125(lo * 1.01)
+	}
+	return lo, hi
+}
+
+// floor125 is the largest 1, 2 or 5 times a power of ten at most v (> 0).
+func floor125(v float64) float64 {
+	e := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{5, 2} {
+		if m*e <= v*(1+1e-9) {
+			return m * e
+		}
+	}
+	return e
+}
+
+// ceil125 is the smallest 1, 2 or 5 times a power of ten at least v (> 0).
+func ceil125(v float64) float64 {
+	e := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5} {
+		if m*e >= v*(1-1e-9) {
+			return m * e
+		}
+	}
+	return 10 * e
+}
+
+// logTicks are the 1-2-5 values from lo to hi, or only the powers of ten
+// when that would be too many to read.
+func logTicks(lo, hi float64) []float64 {
+	var all, decades []float64
+	for v := lo; v <= hi*(1+1e-9); v = ceil125(v * 1.01) {
+		all = append(all, v)
+		if e := math.Log10(v); math.Abs(e-math.Round(e)) < 1e-9 {
+			decades = append(decades, v)
+		}
+	}
+	if len(all) > 2*yTickN && len(decades) >= 2 {
+		return decades
+	}
+	return all
 }
 
 // niceTicks returns about n round values from lo to at least hi.
