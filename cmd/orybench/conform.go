@@ -90,8 +90,8 @@ status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input.`,
 			}
 			opts.KratosBin = kratosBin
 			opts.Log = cmd.ErrOrStderr()
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return fmt.Errorf("--out: %w", err)
+			if err := checkOutDir(out); err != nil {
+				return err
 			}
 			set, err := schemas.ForVersion(schemas.DefaultVersion)
 			if err != nil {
@@ -115,7 +115,7 @@ status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input.`,
 					rl.Limited, rl.Requests, rl.Retried, rl.GaveUp, rl.WaitedS)
 			}
 			result.Orybench = versionText
-			result.Command = "orybench " + strings.Join(os.Args[1:], " ")
+			result.Command = reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...))
 			path, err := result.Write(out)
 			if err != nil {
 				return err

@@ -59,8 +59,10 @@ most ` + fmt.Sprint(loadtest.RemoteRateCap) + ` requests/s unless --yes. Every r
 duration (at most ` + loadtest.MaxDuration.String() + `) and --max-hits; Ctrl-C stops it and still writes
 everything measured within 2s.
 
-Exit codes: 0 thresholds held, 1 a threshold breached, 2 bad input, an
-unusable target or an interrupted run.`,
+Exit codes: 0 thresholds held, 1 a threshold breached or the target went
+down during the run (the run stops 1s after its last answer and writes
+everything, errors counted by kind), 2 bad input, a target that never
+answered, or an interrupted run.`,
 		Example: `  orybench load --scenario whoami --rate 500 --duration 30s
   orybench load --scenario flow-creation --threshold 'p99<100ms'
   orybench load --scenario my-scenario.yaml --admin-url http://127.0.0.1:4434
@@ -76,6 +78,20 @@ unusable target or an interrupted run.`,
 				return err
 			}
 			opts := []loadtest.Option{loadtest.WithAllowRemote(yes), loadtest.WithAbortOnFail(abortOnFail)}
+			for _, expr := range thresholds {
+				t, err := loadtest.ParseThreshold(expr)
+				if err != nil {
+					return err
+				}
+				opts = append(opts, loadtest.WithThresholds(t))
+			}
+			// Where the results go is checked before anything is sent.
+			if outDir == "" {
+				outDir = filepath.Join("out", "load", sc.Name+"-"+time.Now().Format("20060102-150405"))
+			}
+			if err := checkOutDir(outDir); err != nil {
+				return err
+			}
 			kratosVersion := "" // known when orybench starts the Kratos itself
 			if t.target == "" && rawURL == "" && sc.Target == "" {
 				// No target: load orybench's own local Kratos.
@@ -122,16 +138,6 @@ unusable target or an interrupted run.`,
 			if flags.Changed("max-workers") {
 				opts = append(opts, loadtest.WithMaxWorkers(maxWorkers))
 			}
-			for _, expr := range thresholds {
-				t, err := loadtest.ParseThreshold(expr)
-				if err != nil {
-					return err
-				}
-				opts = append(opts, loadtest.WithThresholds(t))
-			}
-			if outDir == "" {
-				outDir = filepath.Join("out", "load", sc.Name+"-"+time.Now().Format("20060102-150405"))
-			}
 			opts = append(opts, loadtest.WithOutDir(outDir))
 			if progress && isTerminal(cmd.ErrOrStderr()) {
 				opts = append(opts, loadtest.WithProgress(cmd.ErrOrStderr()))
@@ -147,8 +153,11 @@ unusable target or an interrupted run.`,
 			switch {
 			case err == nil:
 				return nil
+			case errors.Is(err, loadtest.ErrTargetDown) && sum != nil && len(sum.StatusCodes) > 0:
+				// It answered, then went down under the load: judged, failed.
+				return fmt.Errorf("%w: %w", errFailed, err)
 			case errors.Is(err, context.Canceled), errors.Is(err, loadtest.ErrTargetDown):
-				return err // not judged: exit 2
+				return err // interrupted, or never answered at all: not judged, exit 2
 			case errors.Is(err, loadtest.ErrThresholdsFailed):
 				return fmt.Errorf("%w: %w", errFailed, err)
 			default:

@@ -125,3 +125,28 @@ func writeRunInfo(dir, kratosVersion string) error {
 		Command:       reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...)),
 	})
 }
+
+// checkOutDir makes the --out directory dir and writes a file into it, so
+// that a run whose results could not be saved stops at once, before it
+// sends anything, with one line saying why.
+func checkOutDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: cannot create the directory: %w", dir, pathErrCause(err))
+	}
+	f, err := os.CreateTemp(dir, ".orybench-write-check-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: cannot write into it: %w", dir, pathErrCause(err))
+	}
+	name := f.Name()
+	return errors.Join(f.Close(), os.Remove(name))
+}
+
+// pathErrCause is the system's reason inside a path error ("not a
+// directory"), with the path of the failing call when it is not dir itself.
+func pathErrCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s %s: %w", pe.Op, pe.Path, pe.Err)
+	}
+	return err
+}
