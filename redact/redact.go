@@ -148,13 +148,32 @@ var (
 	// textSecrets finds key=value and "key":"value" pairs in free text.
 	textSecrets = regexp.MustCompile(`(?i)("?(?:[a-z_]*token|[a-z_]*password|[a-z_]*secret[a-z_]*|code|recovery_code|verification_code|token|logout_token|init_code|return_to_code|session_token_exchange_code|api_key)"?\s*[:=]\s*"?)([^"&\s,;}]+)`)
 	bearer      = regexp.MustCompile(`(?i)(bearer\s+)\S+`)
-	oryTokens   = regexp.MustCompile(`\bory_(?:st|ht|ac|apikey|pat|rt|at|lc|ac)_[A-Za-z0-9]+`)
+	// statusCode is the "code": of a JSON member with no quote after it.
+	statusCode = regexp.MustCompile(`(?i)^"code"\s*:\s*$`)
+	oryTokens  = regexp.MustCompile(`\bory_(?:st|ht|ac|apikey|pat|rt|at|lc|ac)_[A-Za-z0-9]+`)
 )
 
 // Text scrubs free text: key=value and "key":"value" pairs of secret keys,
-// bearer credentials and Ory-style tokens (ory_st_…, ory_apikey_…).
+// bearer credentials and Ory-style tokens (ory_st_…, ory_apikey_…). A JSON
+// "code" member holding a bare number is an error's HTTP status, as the JSON
+// walker sees it: one-time codes are strings.
 func Text(s string) string {
-	s = textSecrets.ReplaceAllString(s, "${1}"+Placeholder)
+	s = textSecrets.ReplaceAllStringFunc(s, func(m string) string {
+		sub := textSecrets.FindStringSubmatch(m)
+		if statusCode.MatchString(sub[1]) && isDigits(sub[2]) {
+			return m
+		}
+		return sub[1] + Placeholder
+	})
 	s = bearer.ReplaceAllString(s, "${1}"+Placeholder)
 	return oryTokens.ReplaceAllString(s, Placeholder)
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

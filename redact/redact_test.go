@@ -40,6 +40,16 @@ func TestTextAndHeaders(t *testing.T) {
 			t.Errorf("Text(%q) = %q", in, got)
 		}
 	}
+	for in, want := range map[string]string{
+		`{"error":{"code":500,"status":"Internal Server Error"}}`: `{"error":{"code":500,"status":"Internal Server Error"}}`,
+		`{"code": "123456"}`: `{"code": "` + Placeholder + `"}`,
+		`{"code":123456}`:    `{"code":123456}`, // a number, as the JSON walker sees it
+		`code=123456&flow=x`: `code=` + Placeholder + `&flow=x`,
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
 	h := http.Header{}
 	h.Set("X-Session-Token", "hunter2")
 	h.Add("Set-Cookie", "ory_kratos_session=hunter2; Path=/; HttpOnly")

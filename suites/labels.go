@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -23,8 +24,19 @@ const (
 // Op labels the Describe of one operation.
 func Op(operationID string) Labels { return Label(opPrefix + operationID) }
 
-// Status labels a spec with the documented status it reaches.
-func Status(code int) Labels { return Label(fmt.Sprintf("%s%d", statusPrefix, code)) }
+// Status labels a spec with the documented status it reaches, and bounds
+// it by specTimeout. Every spec reaches a status, so every spec has a
+// timeout (and Ginkgo refuses one on a body that takes no SpecContext).
+func Status(code int) []any {
+	return []any{Label(fmt.Sprintf("%s%d", statusPrefix, code)), SpecTimeout(specTimeout)}
+}
+
+// specTimeout bounds one spec, so that a target that stops answering fails
+// the spec it stalls with a timeout rather than holding the run until
+// --timeout. Each call has its own bound (kratosclient's 30s); a spec makes
+// a few, honours Retry-After up to 3 times and waits for mail, all well
+// within it. A spec that times out is reported failed, its cleanup run.
+const specTimeout = 3 * time.Minute
 
 // Client labels a spec with the kind of caller it acts as.
 func Client(m kratosclient.Mode) Labels { return Label(clientPrefix + m.String()) }

@@ -180,7 +180,7 @@ var _ = Describe("getLoginFlow", Op("getLoginFlow"), func() {
 	// share the wait, not their flows or clients.
 	Context("once the flow has expired", Ordered, ContinueOnFailure, Requires(ShortLifespans), func() {
 		var native, spa expiredFlow
-		BeforeAll(func(ctx SpecContext) {
+		BeforeAll(NodeTimeout(specTimeout), func(ctx SpecContext) {
 			fx := NewFixture()
 			native = fx.expiringFlow(ctx, kratosclient.Native, kratosclient.Login)
 			spa = fx.expiringFlow(ctx, kratosclient.SPA, kratosclient.Login)
@@ -467,7 +467,7 @@ var _ = Describe("updateLoginFlow", Op("updateLoginFlow"), func() {
 	// credentials, so any will do.
 	Context("once the flow has expired", Ordered, ContinueOnFailure, Requires(ShortLifespans), func() {
 		var native, spa, browser expiredFlow
-		BeforeAll(func(ctx SpecContext) {
+		BeforeAll(NodeTimeout(specTimeout), func(ctx SpecContext) {
 			fx := NewFixture()
 			native = fx.expiringFlow(ctx, kratosclient.Native, kratosclient.Login)
 			spa = fx.expiringFlow(ctx, kratosclient.SPA, kratosclient.Login)

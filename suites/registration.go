@@ -154,7 +154,7 @@ var _ = Describe("getRegistrationFlow", Op("getRegistrationFlow"), Requires(Regi
 	// One wait serves every expired-flow case of the operation.
 	Context("once the flow has expired", Ordered, ContinueOnFailure, Requires(ShortLifespans), func() {
 		var native, spa expiredFlow
-		BeforeAll(func(ctx SpecContext) {
+		BeforeAll(NodeTimeout(specTimeout), func(ctx SpecContext) {
 			fx := NewFixture()
 			native = fx.expiringFlow(ctx, kratosclient.Native, kratosclient.Registration)
 			spa = fx.expiringFlow(ctx, kratosclient.SPA, kratosclient.Registration)
@@ -418,7 +418,7 @@ var _ = Describe("updateRegistrationFlow", Op("updateRegistrationFlow"), Require
 	// One wait serves every expired-flow case of the operation.
 	Context("once the flow has expired", Ordered, ContinueOnFailure, Requires(ShortLifespans), func() {
 		var native, spa, browser expiredFlow
-		BeforeAll(func(ctx SpecContext) {
+		BeforeAll(NodeTimeout(specTimeout), func(ctx SpecContext) {
 			fx := NewFixture()
 			native = fx.expiringFlow(ctx, kratosclient.Native, kratosclient.Registration)
 			spa = fx.expiringFlow(ctx, kratosclient.SPA, kratosclient.Registration)

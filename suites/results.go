@@ -34,6 +34,12 @@ func Conformance(r types.Report, set *schemas.Set) *reports.Conformance {
 		StartedAt:     r.StartTime.UTC().Format("2006-01-02T15:04:05Z"),
 		DurationS:     r.RunTime.Seconds(),
 	}
+	// Ginkgo reports the specs a filter left out and those a run cut short
+	// never reached alike: skipped, with no message.
+	notRun := "not selected (label filter or focus)"
+	if len(r.SpecialSuiteFailureReasons) > 0 {
+		notRun = "not run: not selected, or the run ended first (" + strings.Join(r.SpecialSuiteFailureReasons, "; ") + ")"
+	}
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue
@@ -60,10 +66,13 @@ func Conformance(r types.Report, set *schemas.Set) *reports.Conformance {
 		case s.State == types.SpecStateSkipped || s.State == types.SpecStatePending:
 			k.Outcome, k.Reason = reports.Skipped, firstLine(s.Failure.Message)
 			if k.Reason == "" {
-				k.Reason = "not selected (label filter or focus)"
+				k.Reason = notRun
 			}
+		case s.State == types.SpecStateInterrupted:
+			// Stopped by Ctrl-C or SIGTERM: not judged, not failed.
+			k.Outcome, k.Reason = reports.Skipped, "interrupted before it finished: "+firstLine(s.Failure.Message)
 		default:
-			k.Outcome, k.Reason = reports.Failed, s.State.String()+": "+firstLine(s.Failure.Message)
+			k.Outcome, k.Reason = reports.Failed, s.State.String()+": "+redact.Text(failureLine(s.Failure.Message))
 			k.Failure = redact.Text(s.Failure.Message)
 			if loc := s.Failure.Location; loc.FileName != "" {
 				k.Location = fmt.Sprintf("%s:%d", filepath.Base(loc.FileName), loc.LineNumber)
@@ -91,6 +100,26 @@ func hasEntry(s types.SpecReport, name string) string {
 		}
 	}
 	return ""
+}
+
+// failureLine is the line of a failure message that says what went wrong:
+// the first, but for Gomega's "Unexpected error:", whose next lines are the
+// error's type and then its text ("Unexpected error: GET http://...:
+// connection refused").
+func failureLine(msg string) string {
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	if len(lines) < 2 || strings.TrimSpace(lines[0]) != "Unexpected error:" {
+		return firstLine(msg)
+	}
+	// "<*T | 0x...>: text" or "<*T | 0x...>: " with the text on the next line.
+	_, text, _ := strings.Cut(lines[1], ">: ")
+	if text = strings.TrimSpace(text); text == "" && len(lines) > 2 {
+		text = strings.TrimSpace(lines[2])
+	}
+	if text == "" {
+		return firstLine(msg)
+	}
+	return "Unexpected error: " + text
 }
 
 func firstLine(s string) string {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/schemas"
@@ -46,5 +48,55 @@ func TestVerdictEntry(t *testing.T) {
 	}
 	if len(got.Deviations) != 1 || got.Deviations[0] != (reports.Deviation{ID: "d1", Summary: "s", Upstream: "https://example.org/1"}) {
 		t.Errorf("deviations %+v", got.Deviations)
+	}
+}
+
+// An interrupted run: the spec Ctrl-C stopped is not judged, and the specs
+// it never reached say so rather than "not selected".
+func TestConformanceOfAnInterruptedRun(t *testing.T) {
+	set, err := schemas.ForVersion(schemas.DefaultVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := func(status string, state types.SpecState, msg string) types.SpecReport {
+		return types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "answers " + status, State: state,
+			LeafNodeLabels: []string{"op:toSession", "status:" + status, "client:native"},
+			Failure:        types.Failure{Message: msg}}
+	}
+	r := types.Report{SpecialSuiteFailureReasons: []string{"Interrupted by User"}, SpecReports: []types.SpecReport{
+		spec("200", types.SpecStatePassed, ""),
+		spec("401", types.SpecStateInterrupted, "Interrupted by User"),
+		spec("403", types.SpecStateSkipped, ""),
+	}}
+	c := Conformance(r, set)
+	got := map[int]reports.Case{}
+	for _, k := range c.Cases {
+		got[k.Status] = k
+	}
+	if k := got[200]; k.Outcome != reports.Passed {
+		t.Errorf("200: %s, want passed", k.Outcome)
+	}
+	if k := got[401]; k.Outcome != reports.Skipped || k.Reason != "interrupted before it finished: Interrupted by User" {
+		t.Errorf("401: %s %q, want skipped, interrupted", k.Outcome, k.Reason)
+	}
+	if k := got[403]; k.Outcome != reports.Skipped || !strings.Contains(k.Reason, "the run ended first (Interrupted by User)") {
+		t.Errorf("403: %s %q, want skipped, not run", k.Outcome, k.Reason)
+	}
+	if c.Failed() {
+		t.Errorf("an interrupted run counts as failed: %+v", c.Coverage)
+	}
+}
+
+func TestFailureLine(t *testing.T) {
+	for _, tc := range []struct{ msg, want string }{
+		{"Expected\n    <int>: 500\nto equal\n    <int>: 200", "Expected"},
+		{"Unexpected error:\n    <*fmt.wrapError | 0xc000>: \n    GET http://127.0.0.1:1/x: dial tcp 127.0.0.1:1: connect: connection refused\n    {\n        msg: \"...\",\n    }\noccurred",
+			"Unexpected error: GET http://127.0.0.1:1/x: dial tcp 127.0.0.1:1: connect: connection refused"},
+		{"Unexpected error:\n    <*errors.errorString | 0xc000>: boom\n    {s: \"boom\"}\noccurred", "Unexpected error: boom"},
+		{"Unexpected error:", "Unexpected error:"},
+	} {
+		if got := failureLine(tc.msg); got != tc.want {
+			t.Errorf("failureLine(%q) = %q, want %q", tc.msg, got, tc.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -55,7 +56,9 @@ that is skipped, and conformance.json counts every 429. --max-rps paces the
 whole run.
 
 Writes conformance.json and junit.xml into --out and prints the operation x
-status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input.`,
+status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input
+or an interrupted run (Ctrl-C stops it within seconds and still writes
+conformance.json and junit.xml for the cases that ran).`,
 		Example: `  orybench conform --out out/
   orybench conform --target http://127.0.0.1:4433 --admin-url http://127.0.0.1:4434
   ORY_SDK_URL=https://$PROJECT.projects.oryapis.com ORY_API_KEY=... orybench conform
@@ -127,6 +130,10 @@ status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input.`,
 			fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s and %s\n", path, filepath.Join(out, "junit.xml"))
 			if err := writeRunReport(cmd, out, ""); err != nil {
 				return err
+			}
+			if cmd.Context().Err() != nil {
+				// Ctrl-C: what ran is saved, but the run is not judged (exit 2).
+				return fmt.Errorf("interrupted: %w", context.Cause(cmd.Context()))
 			}
 			if err := suites.SetupError(report); err != nil {
 				return err // the target could not be checked at all (exit 2)

@@ -1,0 +1,233 @@
+//go:build unix
+
+package main
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/reports"
+)
+
+// TestConformTargetDies kills the Kratos under a conformance run: the cases
+// left fail on the refused connections, the run ends on its own soon after
+// (nothing waits on a target that is gone), writes conformance.json,
+// junit.xml and the report, and exits 1.
+func TestConformTargetDies(t *testing.T) {
+	inst := startKratos(t)
+	dir := t.TempDir()
+	p := startOrybench(t, procOpts{}, "conform", "--target", inst.PublicURL, "--admin-url", inst.AdminURL,
+		"--max-rps", "0", "--out", dir)
+	waitSpecs(t, p, 30)
+	killed := time.Now()
+	if err := syscall.Kill(inst.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	code := p.wait(t, 3*time.Minute)
+	took := time.Since(killed)
+	t.Logf("exit %d %s after the kill: %s", code, took, lastLine(p.stderr.String()))
+	if code != exitFailed {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitFailed, p.stderr.String())
+	}
+	// Nothing waits on the dead target: the cases left fail at once. What
+	// takes time is reporting 150-odd failures, slow in a -race binary on a
+	// busy machine (about 1s in a plain one).
+	if took > 2*time.Minute {
+		t.Errorf("the run went on for %s after its target died", took)
+	}
+	if !strings.Contains(lastLine(p.stderr.String()), "documented pairs failed") {
+		t.Errorf("last line %q does not say what failed", lastLine(p.stderr.String()))
+	}
+	c := readConformance(t, dir)
+	n := outcomes(c)
+	refused := 0
+	for _, k := range c.Cases {
+		if k.Outcome == reports.Failed && strings.Contains(k.Reason, "connection refused") {
+			refused++
+		}
+	}
+	t.Logf("cases: %v, %d failed on a refused connection", n, refused)
+	if n[reports.Passed] == 0 || refused == 0 || c.Coverage.FailedPairs == 0 {
+		t.Errorf("passed %d, failed on a refused connection %d, failed pairs %d: want the cases before the kill passed and those after failed",
+			n[reports.Passed], refused, c.Coverage.FailedPairs)
+	}
+	for _, name := range []string{"junit.xml", reports.HTMLFile} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: missing or empty (%v)", name, err)
+		}
+	}
+}
+
+// TestSIGINT interrupts the real binary at points of a run other tests do
+// not: while a load run makes its session pool, while it removes it, while
+// a conformance run reads its target, and in the middle of its specs.
+// Each exits within 2s with what it had (the attack itself: TestLoadSIGINT)
+// and leaves no identity behind.
+func TestSIGINT(t *testing.T) {
+	// One Kratos for all: each case leaves it as it found it, or fails.
+	inst := startKratos(t)
+	admin := adminOf(t, inst)
+
+	// load, making its pool: the first identity starts the signal, and
+	// every identity creation is slowed so that the set-up is still on.
+	t.Run("load set-up", func(t *testing.T) {
+		retryTimed(t, func(t *testing.T, timed func(took, limit time.Duration, what string)) {
+			proxy := newKratosProxy(t, inst)
+			baseline := identityIDs(t, admin)
+			seen := signalOnce(proxy, func(r *http.Request) bool {
+				return r.Method == http.MethodPost && r.URL.Path == "/admin/identities"
+			}, 300*time.Millisecond)
+			dir := t.TempDir()
+			p := startOrybench(t, procOpts{}, "load", "--scenario", writeScenario(t, t.TempDir()), "--warmup", "0s",
+				"--target", proxy.Public.URL, "--admin-url", proxy.Admin.URL, "--out", dir, "--progress=false")
+			took, code := interrupt(t, p, seen)
+			timed(took, 2*time.Second, "exit after SIGINT during the set-up")
+			if code != exitUsage || !strings.Contains(lastLine(p.stderr.String()), "interrupt") {
+				t.Errorf("exit %d, last line %q; want %d, interrupted", code, lastLine(p.stderr.String()), exitUsage)
+			}
+			// Nothing was measured: no summary, and no identity left.
+			if _, err := os.Stat(filepath.Join(dir, "summary.json")); err == nil {
+				t.Errorf("summary.json written for a run that never started")
+			}
+			expectIdentities(t, admin, baseline, "after SIGINT during the set-up")
+		})
+	})
+
+	// load, removing its pool after the attack: the run is over and
+	// judged, so its files stand; the removal goes on, bounded.
+	t.Run("load clean-up", func(t *testing.T) {
+		retryTimed(t, func(t *testing.T, timed func(took, limit time.Duration, what string)) {
+			proxy := newKratosProxy(t, inst)
+			baseline := identityIDs(t, admin)
+			dir := t.TempDir()
+			p := startOrybench(t, procOpts{}, "load", "--scenario", writeScenario(t, t.TempDir()), "--warmup", "0s",
+				"--target", proxy.Public.URL, "--admin-url", proxy.Admin.URL, "--out", dir, "--progress=false")
+			// The set-up may remove a half-made user too: the signal waits
+			// for the first removal after the attack has begun.
+			waitMeasuring(t, dir, 1, time.Minute)
+			seen := signalOnce(proxy, func(r *http.Request) bool { return r.Method == http.MethodDelete }, 0)
+			took, code := interrupt(t, p, seen)
+			timed(took, 2*time.Second, "exit after SIGINT during the clean-up")
+			if code != exitOK && code != exitFailed {
+				t.Errorf("exit %d, want the verdict of the finished run (0 or 1); stderr:\n%s", code, p.stderr.String())
+			}
+			s := readSummary(t, dir)
+			if s.Stopped != "" || s.Requests < 80 {
+				t.Errorf("stopped %q after %d requests; want the whole run (90)", s.Stopped, s.Requests)
+			}
+			expectIdentities(t, admin, baseline, "after SIGINT during the clean-up")
+		})
+	})
+
+	// conform, reading its target before any spec: the set-up gives up.
+	t.Run("conform set-up", func(t *testing.T) {
+		retryTimed(t, func(t *testing.T, timed func(took, limit time.Duration, what string)) {
+			proxy := newKratosProxy(t, inst)
+			baseline := identityIDs(t, admin)
+			seen := signalOnce(proxy, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/schemas") }, 0)
+			dir := t.TempDir()
+			p := startOrybench(t, procOpts{}, "conform", "--target", proxy.Public.URL, "--admin-url", proxy.Admin.URL,
+				"--max-rps", "0", "--out", dir)
+			took, code := interrupt(t, p, seen)
+			timed(took, 2*time.Second, "exit after SIGINT during the conformance set-up")
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, exitUsage, p.stderr.String())
+			}
+			c := readConformance(t, dir)
+			if n := outcomes(c); n[reports.Failed] != 0 || n[reports.Passed] != 0 {
+				t.Errorf("cases %v: want none judged", n)
+			}
+			expectIdentities(t, admin, baseline, "after SIGINT during the conformance set-up")
+		})
+	})
+
+	// conform, in the middle of its specs: what ran is saved, the spec
+	// interrupted is not counted a failure, the run is not judged.
+	t.Run("conform specs", func(t *testing.T) {
+		retryTimed(t, func(t *testing.T, timed func(took, limit time.Duration, what string)) {
+			baseline := identityIDs(t, admin)
+			dir := t.TempDir()
+			p := startOrybench(t, procOpts{}, "conform", "--target", inst.PublicURL, "--admin-url", inst.AdminURL,
+				"--max-rps", "0", "--out", dir)
+			waitSpecs(t, p, 30)
+			took, code := p.signal(t, os.Interrupt)
+			timed(took, 2*time.Second, "exit after SIGINT during the specs")
+			if code != exitUsage || !strings.Contains(lastLine(p.stderr.String()), "interrupted") {
+				t.Errorf("exit %d, last line %q; want %d, interrupted", code, lastLine(p.stderr.String()), exitUsage)
+			}
+			c := readConformance(t, dir)
+			n := outcomes(c)
+			interrupted, notRun := 0, 0
+			for _, k := range c.Cases {
+				switch {
+				case strings.HasPrefix(k.Reason, "interrupted"):
+					interrupted++
+					if k.Outcome != reports.Skipped {
+						t.Errorf("%s: %s, but it was interrupted, not judged", k.Name, k.Outcome)
+					}
+				case strings.HasPrefix(k.Reason, "not run"):
+					notRun++
+				}
+			}
+			t.Logf("cases %v, %d interrupted, %d not run", n, interrupted, notRun)
+			if n[reports.Passed] < 20 || notRun == 0 {
+				t.Errorf("cases %v, %d not run: want the specs before the signal judged, the rest not run", n, notRun)
+			}
+			if st, err := os.Stat(filepath.Join(dir, "junit.xml")); err != nil || st.Size() == 0 {
+				t.Errorf("junit.xml: missing or empty (%v)", err)
+			}
+			expectIdentities(t, admin, baseline, "after SIGINT during the specs")
+		})
+	})
+}
+
+// signalOnce makes the proxy close the returned channel at the first
+// request that match accepts, and hold every such request for delay.
+func signalOnce(p *kratosProxy, match func(*http.Request) bool, delay time.Duration) <-chan struct{} {
+	seen := make(chan struct{})
+	var once sync.Once
+	hook := func(r *http.Request) {
+		if match(r) {
+			once.Do(func() { close(seen) })
+			if delay > 0 {
+				select {
+				case <-time.After(delay):
+				case <-r.Context().Done():
+				}
+			}
+		}
+	}
+	p.onRequest.Store(&hook)
+	return seen
+}
+
+// interrupt sends SIGINT once seen is closed and returns how long the
+// process took to exit after it, and its exit code.
+func interrupt(t *testing.T, p *proc, seen <-chan struct{}) (time.Duration, int) {
+	t.Helper()
+	select {
+	case <-seen:
+	case <-p.done:
+		t.Fatalf("orybench ended before the point of the signal; stderr:\n%s", p.stderr.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the point of the signal never came")
+	}
+	return p.signal(t, os.Interrupt)
+}
+
+// expectIdentities fails unless the target holds exactly the identities
+// of baseline.
+func expectIdentities(t *testing.T, admin *kratosclient.Admin, baseline map[string]bool, when string) {
+	t.Helper()
+	after := identityIDs(t, admin)
+	if added, removed := diffIDs(baseline, after); len(added)+len(removed) > 0 {
+		t.Errorf("%s: %d identities left behind, %d removed", when, len(added), len(removed))
+	}
+}
