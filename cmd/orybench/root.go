@@ -61,8 +61,8 @@ func newRootCmd(logger *slog.Logger) *cobra.Command {
             intended-time HDR latency and SLO thresholds
   local     runs a real Kratos v1.3.1 on loopback to check against
 
-Exit codes: 0 all held, 1 a contract or threshold failure, 2 bad input or
-an unusable target.`,
+Exit codes: 0 all held, 1 a contract or threshold failure, 2 bad input,
+an unusable target or an interrupted run.`,
 		Version:       versionText,
 		SilenceUsage:  true,
 		SilenceErrors: true,
