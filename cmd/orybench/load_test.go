@@ -151,14 +151,7 @@ func TestLoadTargetDies(t *testing.T) {
 }
 
 func loadTargetDies(t *testing.T, timed func(took, limit time.Duration, what string)) {
-	bin := os.Getenv("ORYBENCH_KRATOS_BIN")
-	if bin == "" {
-		bin, _ = filepath.Abs("../../bin/kratos")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("no Kratos binary (make kratos): %v", err)
-	}
-	inst, err := localkratos.Start(t.Context(), localkratos.Options{Bin: bin})
+	inst, err := localkratos.Start(t.Context(), localkratos.Options{Bin: kratosBinary(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +181,19 @@ func loadTargetDies(t *testing.T, timed func(took, limit time.Duration, what str
 	if s.CleanupError == "" {
 		t.Errorf("no cleanup error, but Kratos was gone before the sessions could be revoked")
 	}
+}
+
+// kratosBinary returns the Kratos binary to test against, or skips.
+func kratosBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("ORYBENCH_KRATOS_BIN")
+	if bin == "" {
+		bin, _ = filepath.Abs("../../bin/kratos")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Skipf("no Kratos binary (make kratos): %v", err)
+	}
+	return bin
 }
 
 // retryTimed runs a scenario whose wall-clock bound a busy machine can miss
