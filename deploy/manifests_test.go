@@ -238,7 +238,8 @@ func TestShardScripts(t *testing.T) {
 		}
 		args, _ := os.ReadFile(filepath.Join(root, fmt.Sprintf("args-%d", k)))
 		want := []string{"load", "--scenario", root + "/config/scenario.yaml", "--target", cm["target"],
-			"--shard", fmt.Sprintf("%d/%s", k+1, cm["shards"]), "--out", dir, "--progress=false", "--yes", "--admin-url", cm["admin-url"]}
+			"--shard", fmt.Sprintf("%d/%s", k+1, cm["shards"]), "--sync-dir", shardsDir, "--out", dir, "--progress=false", "--yes",
+			"--admin-url", cm["admin-url"]}
 		if got := strings.Split(strings.TrimSpace(string(args)), "\n"); !slices.Equal(got, want) {
 			t.Errorf("index %d: orybench %q, want %q", k, got, want)
 		}

@@ -29,7 +29,8 @@ const stoppedBreached = "threshold breached"
 
 // ShardDirs returns the output directories of shards among paths: each
 // path that holds a summary.json, and for one that does not, each of its
-// subdirectories that does.
+// subdirectories that does, except a merge (so that a run's merge may be
+// written beside its shards).
 func ShardDirs(paths ...string) ([]string, error) {
 	var dirs []string
 	for _, p := range paths {
@@ -44,7 +45,7 @@ func ShardDirs(paths ...string) ([]string, error) {
 		found := false
 		for _, e := range entries {
 			sub := filepath.Join(p, e.Name())
-			if _, err := os.Stat(filepath.Join(sub, "summary.json")); e.IsDir() && err == nil {
+			if _, err := os.Stat(filepath.Join(sub, "summary.json")); e.IsDir() && err == nil && !isMerge(sub) {
 				dirs, found = append(dirs, sub), true
 			}
 		}
@@ -53,6 +54,15 @@ func ShardDirs(paths ...string) ([]string, error) {
 		}
 	}
 	return dirs, nil
+}
+
+// isMerge reports whether dir holds a merge's summary.json.
+func isMerge(dir string) bool {
+	var s struct {
+		Shard *ShardSummary `json:"shard"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	return err == nil && json.Unmarshal(data, &s) == nil && s.Shard != nil && s.Shard.Index == 0
 }
 
 // shardRun is what one shard wrote.

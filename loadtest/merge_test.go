@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -93,7 +94,7 @@ func TestMerge(t *testing.T) {
 		Steps: []Step{{Name: "ok", Weight: 3, Method: "GET", URL: "/ok"}, {Name: "bad", Method: "GET", URL: "/bad"}}}
 	dirs := runShards(t, sc, 4, WithTarget(srv.URL), WithThresholds(mustThresholds(t, "error_rate<50%", "ok:p99<10s", "rate>=0.5*requested")...))
 
-	out := t.TempDir()
+	out := filepath.Join(filepath.Dir(dirs[0]), "merged") // beside the shards
 	m, err := Merge(dirs, out)
 	if err != nil {
 		t.Fatal(err)
@@ -176,8 +177,8 @@ func TestMerge(t *testing.T) {
 	}
 
 	// A merge renders like a run, and is not a shard to merge again.
-	if found, err := ShardDirs(filepath.Dir(dirs[0])); err != nil || len(found) != 4 {
-		t.Errorf("ShardDirs(parent) = %v, %v", found, err)
+	if found, err := ShardDirs(filepath.Dir(dirs[0])); err != nil || !slices.Equal(found, dirs) {
+		t.Errorf("ShardDirs(parent) = %v, %v; want the shards, not the merge beside them", found, err)
 	}
 	if _, err := Merge([]string{out}, t.TempDir()); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "already a merge") {
 		t.Errorf("merging a merge: %v", err)

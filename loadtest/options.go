@@ -29,6 +29,8 @@ type config struct {
 	stopGrace   time.Duration
 	downAfter   time.Duration
 	shard       Shard
+	syncDir     string
+	syncTimeout time.Duration
 }
 
 func defaultConfig() config {
@@ -80,6 +82,18 @@ func WithOutDir(dir string) Option { return func(c *config) { c.outDir = dir } }
 // removes its own. summary.json records the shard, and Merge combines the
 // shards' output directories. Default: the whole run.
 func WithShard(s Shard) Option { return func(c *config) { c.shard = s } }
+
+// WithSync makes a shard start together with the other shards of its run
+// that share dir, a directory all of them can write (a shared volume):
+// once its fixtures are made, it writes dir/ready-INDEX, waits until every
+// shard has (at most timeout, default DefaultSyncTimeout), and starts its
+// warm-up one second after the last was ready, as they all do. So no shard
+// is loading while another makes its fixtures, and together they send the
+// whole rate at once. Give each run its own dir. Default: start when the
+// fixtures are made.
+func WithSync(dir string, timeout time.Duration) Option {
+	return func(c *config) { c.syncDir, c.syncTimeout = dir, timeout }
+}
 
 // WithThresholds adds thresholds to the scenario's.
 func WithThresholds(t ...Threshold) Option {

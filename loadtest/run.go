@@ -108,6 +108,9 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 	}
 	p.guard = allLoopback && !cfg.allowRemote
 
+	if cfg.syncDir != "" && cfg.shard.IsZero() {
+		return nil, usageErr("a sync directory is for the shards of a run")
+	}
 	// A shard sends its share of the hits; the checks above are the whole
 	// run's, which is what the target gets.
 	if !cfg.shard.IsZero() {
@@ -229,6 +232,13 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	}
 
 	r, err := newRunner(p, cfg, fx, out)
+	if err == nil && cfg.syncDir != "" {
+		timeout := cfg.syncTimeout
+		if timeout <= 0 {
+			timeout = DefaultSyncTimeout
+		}
+		err = syncStart(ctx, cfg.syncDir, p, timeout)
+	}
 	if err != nil {
 		return nil, errors.Join(err, cleanup())
 	}

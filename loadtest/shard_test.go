@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,5 +187,63 @@ func TestShardFixtureAddresses(t *testing.T) {
 	}
 	if len(seen) != 12 {
 		t.Errorf("%d addresses, want 12", len(seen))
+	}
+}
+
+// TestShardSync: shards that share a sync directory start together however
+// far apart they were started; one whose fellows never come gives up after
+// its timeout; a directory of another run is refused.
+func TestShardSync(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	sc := RawScenario("GET", srv.URL, 60, 500*time.Millisecond)
+	dir := t.TempDir()
+	const stagger = 600 * time.Millisecond
+	began := make([]time.Time, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * stagger)
+			var sum *Summary
+			sum, errs[i] = Run(context.Background(), sc, WithShard(Shard{i + 1, 3}), WithSync(dir, time.Minute))
+			if sum != nil {
+				began[i], _ = time.Parse(time.RFC3339Nano, sum.StartedAt)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("shard %d/3: %v", i+1, err)
+		}
+	}
+	spread := slices.MaxFunc(began, time.Time.Compare).Sub(slices.MinFunc(began, time.Time.Compare))
+	t.Logf("started %s apart, began within %s", 2*stagger, spread)
+	if spread > stagger/2 {
+		t.Errorf("shards started %s apart began within %s, want together", 2*stagger, spread)
+	}
+
+	// Shard 2 of 2 never comes.
+	lone := t.TempDir()
+	start := time.Now()
+	_, err := Run(context.Background(), sc, WithShard(Shard{1, 2}), WithSync(lone, 300*time.Millisecond))
+	if err == nil || !strings.Contains(err.Error(), "only 1 of 2 shards were ready") || time.Since(start) > 30*time.Second {
+		t.Errorf("a lone shard: %v after %s", err, time.Since(start))
+	}
+	// The same directory again, or for another run.
+	for _, c := range []struct {
+		shard Shard
+		want  string
+	}{{Shard{1, 2}, "exists already"}, {Shard{2, 3}, "not 1/3"}} {
+		_, err := Run(context.Background(), sc, WithShard(c.shard), WithSync(lone, 300*time.Millisecond))
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("shard %s in a used sync directory: %v, want %q", c.shard, err, c.want)
+		}
+	}
+	if _, err := Run(context.Background(), sc, WithSync(t.TempDir(), time.Second)); !errors.Is(err, ErrUsage) {
+		t.Errorf("a sync directory without a shard: %v, want ErrUsage", err)
 	}
 }

@@ -27,7 +27,8 @@ func newLoadCmd(logger *slog.Logger) *cobra.Command {
 		scenario, rawURL, method   string
 		t                          targetFlags
 		kratosBin, profile         string
-		outDir, shardSpec          string
+		outDir, shardSpec, syncDir string
+		syncTimeout                time.Duration
 		rate                       float64
 		duration, warmup           time.Duration
 		thresholds                 []string
@@ -55,6 +56,8 @@ HdrHistograms), and each latency histogram as .hgrm percentiles and .hdr
 1): it sends every N-th request of the rate profile, starting with the
 i-th, so N shards together send exactly what one process would, and makes
 its share of the session pool, with addresses no other shard uses.
+With --sync-dir, a directory all shards can write, each waits once its
+fixtures are made until all are ready, and all start at the same moment.
 orybench report merge adds the shards' results up and judges the
 thresholds on the whole (see deploy/ for N shards as a Kubernetes Job).
 
@@ -156,6 +159,9 @@ unusable target or an interrupted run.`,
 			if !shard.IsZero() {
 				opts = append(opts, loadtest.WithShard(shard))
 			}
+			if syncDir != "" {
+				opts = append(opts, loadtest.WithSync(syncDir, syncTimeout))
+			}
 			if progress && isTerminal(cmd.ErrOrStderr()) {
 				opts = append(opts, loadtest.WithProgress(cmd.ErrOrStderr()))
 			}
@@ -191,6 +197,8 @@ unusable target or an interrupted run.`,
 	f.StringVar(&profile, "profile", "default", "local Kratos profile when no --target is given")
 	f.StringVar(&outDir, "out", "", "output directory (default out/load/SCENARIO-TIME, /shard-i with --shard)")
 	f.StringVar(&shardSpec, "shard", "", "run shard i of N (i/N, i from 1): 1/N of the rate and of the session pool; merge with orybench report merge")
+	f.StringVar(&syncDir, "sync-dir", "", "with --shard: start together with the run's other shards that share this directory (one per run)")
+	f.DurationVar(&syncTimeout, "sync-timeout", loadtest.DefaultSyncTimeout, "with --sync-dir: how long to wait for the other shards")
 	f.StringArrayVar(&thresholds, "threshold", nil, "threshold like 'p99<50ms', 'error_rate<0.1%', 'rate>=0.99*requested', 'STEP:p99<20ms' (repeatable)")
 	f.BoolVar(&abortOnFail, "abort-on-fail", false, "stop as soon as a threshold is breached")
 	f.BoolVar(&yes, "yes", false, "allow load above "+fmt.Sprint(loadtest.RemoteRateCap)+"/s on hosts that are not loopback")

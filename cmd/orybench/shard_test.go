@@ -28,7 +28,8 @@ import (
 // shardScenario is whoami with a small session pool and thresholds that a
 // busy machine holds, so that every shard and the merge pass. (Kratos on
 // SQLite may answer a rare whoami 401 while another shard writes its
-// fixtures or removes them: an error, but an answer, counted like any.)
+// fixtures or removes them, which --sync-dir makes rarer: an error, but an
+// answer, counted like any.)
 const shardScenario = `name: whoami-shards
 rate: 100
 duration: 3s
@@ -78,10 +79,13 @@ func TestShardedLoad(t *testing.T) {
 	var procs []proc
 	for i := 1; i <= 4; i++ {
 		dir := filepath.Join(shards, fmt.Sprintf("shard-%d", i))
-		cmd, out := orybenchProcess(t, load(dir, "--shard", fmt.Sprintf("%d/4", i))...)
+		cmd, out := orybenchProcess(t, load(dir, "--shard", fmt.Sprintf("%d/4", i), "--sync-dir", shards)...)
 		procs = append(procs, proc{dir, func() (int, string) { code, _ := exited(t, cmd, started, out); return code, out.String() }})
 	}
-	var sum, errs uint64
+	var (
+		sum, errs   uint64
+		first, last time.Time
+	)
 	for i, p := range procs {
 		code, out := p.run()
 		if code != exitOK {
@@ -94,8 +98,22 @@ func TestShardedLoad(t *testing.T) {
 		}
 		sum += s.Requests
 		errs += s.Errors.Total
+		began, err := time.Parse(time.RFC3339Nano, s.StartedAt)
+		if err != nil {
+			t.Fatalf("shard %d/4: started_at: %v", i+1, err)
+		}
+		if first.IsZero() || began.Before(first) {
+			first = began
+		}
+		if began.After(last) {
+			last = began
+		}
 	}
-	t.Logf("4 shards ran in %s", time.Since(started).Round(time.Millisecond))
+	// --sync-dir: they began together, whenever each process got going.
+	if spread := last.Sub(first); spread > time.Second {
+		t.Errorf("the shards began %s apart, want together", spread)
+	}
+	t.Logf("4 shards ran in %s, began within %s", time.Since(started).Round(time.Millisecond), last.Sub(first))
 	// Each shard removed its own identities.
 	if left := testIdentities(t, inst.AdminURL); left != 0 {
 		t.Errorf("%d test identities left after the shards", left)
