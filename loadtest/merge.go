@@ -544,11 +544,7 @@ func writeMergedSeries(out string, runs []*shardRun) error {
 		if s == nil {
 			s = newStats(true)
 		}
-		pt := SeriesPoint{T: t, Requests: s.requests, Errors: s.errors, RateLimited: s.rateLimited, StatusCodes: s.statusCodes()}
-		if s.corrected.TotalCount() > 0 {
-			pt.P50, pt.P99, pt.Max = ms(s.corrected.ValueAtPercentile(50)), ms(s.corrected.ValueAtPercentile(99)), ms(s.corrected.Max())
-		}
-		b, err := json.Marshal(pt)
+		b, err := json.Marshal(s.seriesPoint(t))
 		if err != nil {
 			return err
 		}

@@ -139,18 +139,31 @@ func TestMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var inSeries, inHlog uint64
+	var inSeries, inHlog, inHlogU uint64
 	for i, pt := range series {
 		inSeries += pt.Requests
 		if pt.T != int64(i) {
 			t.Errorf("second %d of the series is numbered %d", i, pt.T)
 		}
+		// Each second's percentiles are its merged histograms'.
+		s := seconds[pt.T]
+		if s == nil {
+			t.Fatalf("second %d has no histograms in %s", pt.T, hlogFile)
+		}
+		p50, p90, p99, mx := seriesPercentiles(s.corrected)
+		u50, u90, u99, umx := seriesPercentiles(s.uncorrected)
+		if [8]float64{pt.P50, pt.P90, pt.P99, pt.Max, pt.P50Uncorrected, pt.P90Uncorrected, pt.P99Uncorrected, pt.MaxUncorrected} !=
+			[8]float64{p50, p90, p99, mx, u50, u90, u99, umx} || pt.Requests != uint64(s.corrected.TotalCount()) {
+			t.Errorf("second %d: %+v, not its histograms' percentiles", pt.T, pt)
+		}
 	}
 	for _, s := range seconds {
 		inHlog += uint64(s.corrected.TotalCount())
+		inHlogU += uint64(s.uncorrected.TotalCount())
 	}
-	if inSeries != 300 || inHlog != 300 {
-		t.Errorf("the merged series holds %d requests and its histograms %d, want 300", inSeries, inHlog)
+	if inSeries != 300 || inHlog != 300 || inHlogU != 300 {
+		t.Errorf("the merged series holds %d requests and its histograms %d (uncorrected %d), want 300",
+			inSeries, inHlog, inHlogU)
 	}
 
 	// Thresholds: those recorded, judged on the merge.
