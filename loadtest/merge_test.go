@@ -90,7 +90,7 @@ func TestMerge(t *testing.T) {
 	mux.HandleFunc("/bad", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	sc := &Scenario{Name: "two", Rate: Constant(200), Duration: 1500 * time.Millisecond,
+	sc := &Scenario{Name: "two", Rate: Constant(200), Duration: time.Second,
 		Steps: []Step{{Name: "ok", Weight: 3, Method: "GET", URL: "/ok"}, {Name: "bad", Method: "GET", URL: "/bad"}}}
 	dirs := runShards(t, sc, 4, WithTarget(srv.URL), WithThresholds(mustThresholds(t, "error_rate<50%", "ok:p99<10s", "rate>=0.5*requested")...))
 
@@ -114,8 +114,8 @@ func TestMerge(t *testing.T) {
 		}
 		corrected.Merge(readTestHdr(t, filepath.Join(dir, "overall.hdr")))
 	}
-	if m.Requests != 300 || requests != 300 {
-		t.Errorf("merged %d requests of shards that sent %d, want 300 (200/s for 1.5s)", m.Requests, requests)
+	if m.Requests != 200 || requests != 200 {
+		t.Errorf("merged %d requests of shards that sent %d, want 200 (200/s for 1s)", m.Requests, requests)
 	}
 	if m.Errors.Total != errs || m.Errors.ByKind["unexpected_status"] != errs || m.Steps[1].Requests != bad ||
 		m.StatusCodes["500"] != codes["500"] || m.StatusCodes["200"] != codes["200"] || errs == 0 {
@@ -123,7 +123,7 @@ func TestMerge(t *testing.T) {
 			m.Errors, m.Steps, m.StatusCodes, errs, bad, codes)
 	}
 	merged := readTestHdr(t, filepath.Join(out, "overall.hdr"))
-	if !merged.Equals(corrected) || merged.TotalCount() != 300 {
+	if !merged.Equals(corrected) || merged.TotalCount() != 200 {
 		t.Errorf("overall.hdr of the merge (%d values) is not the sum of the shards' (%d)", merged.TotalCount(), corrected.TotalCount())
 	}
 	if got, want := m.Latency, latencyOf(corrected); got != want {
@@ -161,8 +161,8 @@ func TestMerge(t *testing.T) {
 		inHlog += uint64(s.corrected.TotalCount())
 		inHlogU += uint64(s.uncorrected.TotalCount())
 	}
-	if inSeries != 300 || inHlog != 300 || inHlogU != 300 {
-		t.Errorf("the merged series holds %d requests and its histograms %d (uncorrected %d), want 300",
+	if inSeries != 200 || inHlog != 200 || inHlogU != 200 {
+		t.Errorf("the merged series holds %d requests and its histograms %d (uncorrected %d), want 200",
 			inSeries, inHlog, inHlogU)
 	}
 
@@ -170,7 +170,7 @@ func TestMerge(t *testing.T) {
 	if !m.Passed || len(m.Thresholds) != 3 {
 		t.Fatalf("thresholds %+v, want three that held", m.Thresholds)
 	}
-	if got, want := m.Thresholds[0].Actual, round3(float64(errs)/300); got != want {
+	if got, want := m.Thresholds[0].Actual, round3(float64(errs)/200); got != want {
 		t.Errorf("error_rate on the merge = %v, want %v", got, want)
 	}
 	if m.Thresholds[1].Step != "ok" {
