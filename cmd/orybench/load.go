@@ -87,6 +87,9 @@ unusable target or an interrupted run.`,
 					return err
 				}
 			}
+			if syncDir != "" && shard.IsZero() {
+				return fmt.Errorf("--sync-dir needs --shard: it starts the shards of a run together")
+			}
 			sc, err := loadScenario(scenario, rawURL, method)
 			if err != nil {
 				return err

@@ -206,6 +206,7 @@ func TestShardUsageErrors(t *testing.T) {
 		{"load", "--url", "http://127.0.0.1:1/", "--shard", "0/4"},
 		{"load", "--url", "http://127.0.0.1:1/", "--shard", "5/4"},
 		{"load", "--url", "http://127.0.0.1:1/", "--shard", "x"},
+		{"load", "--url", "http://127.0.0.1:1/", "--sync-dir", t.TempDir()},
 		{"report", "merge", "--in", t.TempDir(), "--out", t.TempDir()},
 		{"report", "merge", "--in", "../../reports/testdata/load-whoami", "--out", t.TempDir()},
 		{"report", "merge", "--out", t.TempDir()},
