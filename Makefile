@@ -15,7 +15,7 @@ RUN_ID        := $(shell date -u +%Y%m%dT%H%M%SZ)
 
 export ORYBENCH_KRATOS_BIN = $(BIN)/kratos
 
-.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz clean postgres test-postgres bench-db
+.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz clean postgres test-postgres bench-db deploy-check
 
 all: build kratos
 
@@ -46,7 +46,13 @@ run: build kratos
 	echo "report: $(OUT)/$(RUN_ID)/report.html"; exit $$status
 
 ## test: everything CI checks.
-test: vet schemas-check unit conformance test-postgres
+test: vet schemas-check unit conformance test-postgres deploy-check
+
+## deploy-check: the Kubernetes manifests in deploy/ decoded strictly into
+## the Kubernetes API types (its own module: k8s.io/api stays out of
+## orybench's go.mod), and their shell run with a stub orybench.
+deploy-check:
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 vet:
 	$(GO) vet ./...

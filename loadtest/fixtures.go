@@ -85,6 +85,10 @@ type KratosFixtures struct {
 	Identity func(address string) (identityschema.Identity, error)
 	// SchemaID for identities created through the admin API; default "default".
 	SchemaID string
+	// Shard, when set, numbers the identities this shard makes so that no
+	// two shards of a run ever make the same address, even if they drew the
+	// same run id: shard i of N only uses numbers that are i-1 modulo N.
+	Shard Shard
 
 	runOnce sync.Once
 	runID   string
@@ -227,7 +231,7 @@ func (f *KratosFixtures) Users(ctx context.Context, n int) ([]User, error) {
 			if _, err := rand.Read(pw); err != nil {
 				return err
 			}
-			u := User{Identifier: hygiene.Email(run, attempt*n+i), Password: "Ob1-" + hex.EncodeToString(pw)}
+			u := User{Identifier: hygiene.Email(run, f.number(attempt*n+i)), Password: "Ob1-" + hex.EncodeToString(pw)}
 			err := f.createUser(ctx, admin, &u)
 			if err != nil {
 				return errors.Join(err, f.removeAttempt(context.WithoutCancel(ctx), admin, u))
@@ -244,6 +248,15 @@ func (f *KratosFixtures) Users(ctx context.Context, n int) ([]User, error) {
 		return nil, errors.Join(err, f.DeleteUsers(context.WithoutCancel(ctx), made(users)))
 	}
 	return users, nil
+}
+
+// number returns the address number of the k-th identity f makes: k, or
+// for a shard the k-th number that is the shard's.
+func (f *KratosFixtures) number(k int) int {
+	if f.Shard.IsZero() {
+		return k
+	}
+	return k*f.Shard.Count + f.Shard.Index - 1
 }
 
 // removeAttempt removes what a failed attempt at making u made. An

@@ -28,6 +28,9 @@ type config struct {
 	maxHits     uint64
 	stopGrace   time.Duration
 	downAfter   time.Duration
+	shard       Shard
+	syncDir     string
+	syncTimeout time.Duration
 }
 
 func defaultConfig() config {
@@ -64,10 +67,33 @@ func WithMaxWorkers(n uint64) Option { return func(c *config) { c.maxWorkers = n
 
 // WithOutDir makes Run write its files into dir (created if missing):
 // summary.json, results.bin (vegeta's gob encoding: `vegeta report` and
-// `vegeta plot` read it), timeseries.jsonl, and HdrHistogram percentile
-// files overall.hgrm, overall.uncorrected.hgrm, step-NAME.hgrm and
-// step-NAME.uncorrected.hgrm. Default: no files.
+// `vegeta plot` read it), timeseries.jsonl, and the latency histograms
+// overall, overall.uncorrected, step-NAME and step-NAME.uncorrected, each
+// as an HdrHistogram percentile distribution (.hgrm) and encoded (.hdr:
+// HdrHistogram's compressed V2 encoding in base64, which Merge adds up
+// exactly), and timeseries.hlog, the histogram of each second of the time
+// series in HdrHistogram's interval log format. Default: no files.
 func WithOutDir(dir string) Option { return func(c *config) { c.outDir = dir } }
+
+// WithShard makes Run send one shard's share of the scenario: every
+// s.Count-th hit of its rate profile and of the max hits, starting with hit
+// s.Index-1 (Profile.Shard), and its share of the session pool (at least
+// one). Its identities never share an address with another shard's; it
+// removes its own. summary.json records the shard, and Merge combines the
+// shards' output directories. Default: the whole run.
+func WithShard(s Shard) Option { return func(c *config) { c.shard = s } }
+
+// WithSync makes a shard start together with the other shards of its run
+// that share dir, a directory all of them can write (a shared volume):
+// once its fixtures are made, it writes dir/ready-INDEX, waits until every
+// shard has (at most timeout, default DefaultSyncTimeout), and starts its
+// warm-up one second after the last was ready, as they all do. So no shard
+// is loading while another makes its fixtures, and together they send the
+// whole rate at once. Give each run its own dir. Default: start when the
+// fixtures are made.
+func WithSync(dir string, timeout time.Duration) Option {
+	return func(c *config) { c.syncDir, c.syncTimeout = dir, timeout }
+}
 
 // WithThresholds adds thresholds to the scenario's.
 func WithThresholds(t ...Threshold) Option {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -12,8 +13,8 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// output holds the files a run streams while it runs: results.bin and
-// timeseries.jsonl. With no directory it writes nothing.
+// output holds the files a run streams while it runs: results.bin,
+// timeseries.jsonl and timeseries.hlog. With no directory it writes nothing.
 type output struct {
 	dir     string
 	results *os.File
@@ -21,8 +22,21 @@ type output struct {
 	enc     vegeta.Encoder
 	ts      *os.File
 	tsBuf   *bufio.Writer
+	hlog    *os.File
+	hlogBuf *bufio.Writer
 	err     error // the first write error; writing stops there
+
+	// bucket is the runner's one time series bucket: series logs its
+	// histograms, which the runner resets after series returns.
+	bucket *stats
 }
+
+// File names of the per-second histograms, and the tags of its lines.
+const (
+	hlogFile       = "timeseries.hlog"
+	tagCorrected   = "corrected"
+	tagUncorrected = "uncorrected"
+)
 
 func newOutput(dir string) (*output, error) {
 	o := &output{dir: dir}
@@ -43,7 +57,46 @@ func newOutput(dir string) (*output, error) {
 		return nil, err
 	}
 	o.tsBuf = bufio.NewWriter(o.ts)
+	if o.hlog, err = os.Create(o.path(hlogFile)); err != nil {
+		o.results.Close()
+		o.ts.Close()
+		return nil, err
+	}
+	o.hlogBuf = bufio.NewWriter(o.hlog)
+	o.err = writeHlogHeader(o.hlogBuf)
 	return o, nil
+}
+
+// writeHlogHeader starts an HdrHistogram interval log: its timestamps are
+// seconds since the start of the measured attack (summary.json's
+// started_at), its values microseconds, so that its Interval_Max column
+// is in seconds.
+func writeHlogHeader(w io.Writer) error {
+	lw := hdrhistogram.NewHistogramLogWriter(w)
+	return errors.Join(lw.OutputLogFormatVersion(),
+		lw.OutputComment("[orybench: one interval per second since started_at in summary.json; values in µs, Interval_Max in s]"),
+		lw.OutputLegend())
+}
+
+// writeHlogSecond logs second t's histograms, tagged corrected and
+// uncorrected (a nil one is left out).
+func writeHlogSecond(w io.Writer, t int64, corrected, uncorrected *hdrhistogram.Histogram) error {
+	lw := hdrhistogram.NewHistogramLogWriter(w)
+	for _, h := range []struct {
+		tag string
+		h   *hdrhistogram.Histogram
+	}{{tagCorrected, corrected}, {tagUncorrected, uncorrected}} {
+		if h.h == nil {
+			continue
+		}
+		h.h.SetTag(h.tag)
+		h.h.SetStartTimeMs(t * 1000)
+		h.h.SetEndTimeMs((t + 1) * 1000)
+		if err := lw.OutputIntervalHistogram(h.h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (o *output) path(name string) string { return filepath.Join(o.dir, name) }
@@ -62,8 +115,14 @@ func (o *output) series(pt SeriesPoint) {
 	if err == nil {
 		_, err = o.tsBuf.Write(append(b, '\n'))
 	}
+	if err == nil && o.bucket != nil {
+		err = writeHlogSecond(o.hlogBuf, pt.T, o.bucket.corrected, o.bucket.uncorrected)
+	}
 	if err == nil {
 		err = o.tsBuf.Flush() // a second at a time, so an interrupted run keeps it
+	}
+	if err == nil {
+		err = o.hlogBuf.Flush()
 	}
 	o.err = err
 }
@@ -82,6 +141,10 @@ func (o *output) close() error {
 		errs = append(errs, o.tsBuf.Flush(), o.ts.Close())
 		o.tsBuf = nil
 	}
+	if o.hlogBuf != nil {
+		errs = append(errs, o.hlogBuf.Flush(), o.hlog.Close())
+		o.hlogBuf = nil
+	}
 	return errors.Join(errs...)
 }
 
@@ -94,22 +157,47 @@ func (r *runner) writeFiles(sum *Summary) error {
 		return nil
 	}
 	errs := []error{r.out.close()}
-	sum.Files = []string{"summary.json", "results.bin", "timeseries.jsonl"}
-	hgrm := func(name string, h *hdrhistogram.Histogram) {
-		f, err := os.Create(r.out.path(name))
+	sum.Files = []string{"summary.json", "results.bin", "timeseries.jsonl", hlogFile}
+	names := make([]string, len(r.plan.sc.Steps))
+	for i, st := range r.plan.sc.Steps {
+		names[i] = st.Name
+	}
+	files, err := writeHistograms(r.out.dir, r.overall, names, r.steps)
+	sum.Files = append(sum.Files, files...)
+	errs = append(errs, err, writeJSON(r.out.path("summary.json"), sum))
+	return errors.Join(errs...)
+}
+
+// writeHistograms writes the latency histograms of a run and of each
+// step (names[i] is steps[i]'s) into dir, each as a percentile
+// distribution (.hgrm) and encoded (.hdr), and returns the names of the
+// files written.
+func writeHistograms(dir string, overall *stats, names []string, steps []*stats) ([]string, error) {
+	var (
+		files []string
+		errs  []error
+	)
+	write := func(base string, h *hdrhistogram.Histogram) {
+		f, err := os.Create(filepath.Join(dir, base+".hgrm"))
 		if err != nil {
 			errs = append(errs, err)
 			return
 		}
 		errs = append(errs, writeHgrm(f, h), f.Close())
-		sum.Files = append(sum.Files, name)
+		enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err == nil {
+			err = writeFileAtomic(filepath.Join(dir, base+".hdr"), append(enc, '\n'))
+		}
+		errs = append(errs, err)
+		files = append(files, base+".hgrm", base+".hdr")
 	}
-	hgrm("overall.hgrm", r.overall.corrected)
-	hgrm("overall.uncorrected.hgrm", r.overall.uncorrected)
-	for i, st := range r.plan.sc.Steps {
-		hgrm("step-"+st.Name+".hgrm", r.steps[i].corrected)
-		hgrm("step-"+st.Name+".uncorrected.hgrm", r.steps[i].uncorrected)
+	both := func(base string, s *stats) {
+		write(base, s.corrected)
+		write(base+".uncorrected", s.uncorrected)
 	}
-	errs = append(errs, writeJSON(r.out.path("summary.json"), sum))
-	return errors.Join(errs...)
+	both("overall", overall)
+	for i, name := range names {
+		both("step-"+name, steps[i])
+	}
+	return files, errors.Join(errs...)
 }

@@ -17,6 +17,9 @@ import (
 type Profile struct {
 	segs []segment
 	hold segment // the last rate held after the segments
+	// part of parts (parts > 1): only hits part, part+parts, part+2·parts
+	// … of the segments are this Profile's (see Shard).
+	part, parts uint64
 }
 
 type segment struct {
@@ -52,6 +55,24 @@ func SteppedRate(steps ...RateStep) Profile {
 		p.segs = append(p.segs, segment{dur: s.Duration, from: s.Rate, to: s.Rate})
 	}
 	return p.link()
+}
+
+// Shard returns the share of p that shard s sends: hits s.Index-1,
+// s.Index-1+s.Count, … of p, each due when p has it due, so that the
+// shards of a run together send exactly p's hits, interleaved, and each at
+// 1/s.Count of p's rate. The zero Shard returns p.
+func (p Profile) Shard(s Shard) Profile {
+	p.part, p.parts = 0, 0
+	if s.Count > 1 {
+		p.part, p.parts = uint64(s.Index-1), uint64(s.Count)
+	}
+	return p
+}
+
+// whole returns the Profile p is a shard of, or p.
+func (p Profile) whole() Profile {
+	p.part, p.parts = 0, 0
+	return p
 }
 
 // link fills in each segment's start and the hits expected before it.
@@ -107,6 +128,9 @@ func (p Profile) tail() segment {
 
 // Rate returns the requested rate in hits per second at elapsed t.
 func (p Profile) Rate(t time.Duration) float64 {
+	if p.parts > 1 {
+		return p.whole().Rate(t) / float64(p.parts)
+	}
 	if len(p.segs) == 0 || t < 0 {
 		return 0
 	}
@@ -117,8 +141,14 @@ func (p Profile) Rate(t time.Duration) float64 {
 	return s.from + s.slope()*(t-s.start).Seconds()
 }
 
-// Hits returns the number of hits expected by elapsed t.
+// Hits returns the number of hits expected by elapsed t; for a shard, its
+// 1/n share of the whole profile's.
 func (p Profile) Hits(t time.Duration) float64 {
+	if p.parts > 1 {
+		// Its share: the shards' Hits add up to the whole's. (Of the
+		// whole's first h hits, ceil((h-part)/parts) are its own.)
+		return p.whole().Hits(t) / float64(p.parts)
+	}
 	if len(p.segs) == 0 || t <= 0 {
 		return 0
 	}
@@ -131,6 +161,9 @@ func (p Profile) Hits(t time.Duration) float64 {
 
 // Peak returns the highest rate requested within the first d.
 func (p Profile) Peak(d time.Duration) float64 {
+	if p.parts > 1 {
+		return p.whole().Peak(d) / float64(p.parts)
+	}
 	peak := p.Rate(0)
 	for _, s := range p.segs {
 		if s.start > d {
@@ -152,6 +185,12 @@ const Never = time.Duration(math.MaxInt64)
 // Due returns the elapsed time at which hit n (counting from 0) is due, or
 // Never when the profile's rate falls to zero before then.
 func (p Profile) Due(n uint64) time.Duration {
+	if p.parts > 1 {
+		if n > (math.MaxUint64-p.part)/p.parts {
+			return Never
+		}
+		return p.whole().Due(n*p.parts + p.part)
+	}
 	if len(p.segs) == 0 {
 		return Never
 	}

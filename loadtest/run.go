@@ -31,6 +31,10 @@ type plan struct {
 	thresholds []Threshold
 	users      int // pool size, 0 when no step needs one
 	flows      int // login flows to make ahead
+	shard      Shard
+	// wholeMaxHits is the max hits of the whole run, of which maxHits is
+	// the shard's share.
+	wholeMaxHits uint64
 }
 
 func usageErr(format string, a ...any) error {
@@ -104,6 +108,23 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 	}
 	p.guard = allLoopback && !cfg.allowRemote
 
+	if cfg.syncDir != "" && cfg.shard.IsZero() {
+		return nil, usageErr("a sync directory is for the shards of a run")
+	}
+	// A shard sends its share of the hits; the checks above are the whole
+	// run's, which is what the target gets.
+	if !cfg.shard.IsZero() {
+		if err := cfg.shard.validate(); err != nil {
+			return nil, err
+		}
+		p.shard, p.wholeMaxHits = cfg.shard, p.maxHits
+		p.profile = p.profile.Shard(p.shard)
+		p.warmupRate = math.Max(p.profile.Rate(0), 1)
+		if p.maxHits = p.shard.share(p.maxHits); p.maxHits == 0 {
+			return nil, usageErr("max hits %d leaves shard %s nothing to send", cfg.maxHits, p.shard)
+		}
+	}
+
 	// Thresholds: the scenario's, each step's, then the options'.
 	p.thresholds = append(p.thresholds, sc.Thresholds...)
 	for _, st := range sc.Steps {
@@ -139,6 +160,9 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 			p.flows += int(math.Ceil(float64(hits)*float64(st.Weight)/float64(totalWeight))) + totalWeight
 		}
 	}
+	if p.users > 0 {
+		p.users = max(1, int(p.shard.share(uint64(p.users)))) // a shard's share of the pool
+	}
 	if p.flows > MaxLoginFlows {
 		return nil, usageErr("%d login flows would have to be made ahead (one per login hit), more than %d: lower the rate or the duration",
 			p.flows, MaxLoginFlows)
@@ -146,13 +170,14 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 	return p, nil
 }
 
-// expectedHits returns the hits due within the first d, capped by maxHits.
+// expectedHits returns the hits due within the first d, capped by maxHits:
+// for a shard, those of the whole run's that are its own.
 func (p *plan) expectedHits(d time.Duration) uint64 {
-	h := math.Ceil(p.profile.Hits(d) - 1e-6)
+	h := math.Ceil(p.profile.whole().Hits(d) - 1e-6)
 	if h < 0 {
 		h = 0
 	}
-	return min(uint64(h), p.maxHits)
+	return min(p.shard.share(uint64(h)), p.maxHits)
 }
 
 // Run runs a scenario: it makes the fixtures, warms up, sends load on the
@@ -182,7 +207,8 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	fixtures := cfg.fixtures
 	if fixtures == nil {
 		fixtures = &KratosFixtures{PublicURL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey,
-			HTTPClient: newClient(30*time.Second, 0, p.guard, newConnTracker()), Traits: cfg.traits, Identity: cfg.identity}
+			HTTPClient: newClient(30*time.Second, 0, p.guard, newConnTracker()), Traits: cfg.traits, Identity: cfg.identity,
+			Shard: p.shard}
 	}
 	var fx fixtureData
 	cleanup := func() error { return nil }
@@ -206,6 +232,13 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	}
 
 	r, err := newRunner(p, cfg, fx, out)
+	if err == nil && cfg.syncDir != "" {
+		timeout := cfg.syncTimeout
+		if timeout <= 0 {
+			timeout = DefaultSyncTimeout
+		}
+		err = syncStart(ctx, cfg.syncDir, p, timeout)
+	}
 	if err != nil {
 		return nil, errors.Join(err, cleanup())
 	}
@@ -218,6 +251,7 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 		r.stopped = "interrupted"
 	}
 	sum := r.summary()
+	p.describe(sum, r.began())
 	werr := r.writeFiles(sum)
 	if err := cleanup(); err != nil {
 		sum.CleanupError = err.Error()
@@ -233,14 +267,8 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	case "target down":
 		errs = append(errs, fmt.Errorf("%w: connections refused or reset for %s with no answer", ErrTargetDown, cfg.downAfter))
 	}
-	if !sum.Passed {
-		var failed []string
-		for _, t := range sum.Thresholds {
-			if !t.OK {
-				failed = append(failed, t.Expr)
-			}
-		}
-		errs = append(errs, fmt.Errorf("%w: %s", ErrThresholdsFailed, strings.Join(failed, ", ")))
+	if err := sum.breached(); err != nil {
+		errs = append(errs, err)
 	}
 	if werr != nil {
 		errs = append(errs, fmt.Errorf("writing results: %w", werr))
@@ -340,6 +368,7 @@ func newRunner(p *plan, cfg config, fx fixtureData, out *output) (*runner, error
 		overall:   newStats(true),
 		bucket:    newStats(true),
 	}
+	out.bucket = r.bucket // series logs its histograms
 	r.client = newClient(p.sc.Timeout, p.sc.MaxConnections, p.guard, r.tracker)
 	for i, st := range p.sc.Steps {
 		r.stepIndex[st.Name] = i

@@ -273,17 +273,7 @@ func TestRunStatusJudging(t *testing.T) {
 func TestRunThresholdsDecide(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	thr := func(exprs ...string) []Threshold {
-		var ts []Threshold
-		for _, e := range exprs {
-			th, err := ParseThreshold(e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts = append(ts, th)
-		}
-		return ts
-	}
+	thr := func(exprs ...string) []Threshold { return mustThresholds(t, exprs...) }
 	sum, err := Run(context.Background(), RawScenario("GET", srv.URL, 100, time.Second),
 		WithThresholds(thr("error_rate<0.1%", "rate>=0.5*requested", "raw:p99<1s")...))
 	if err != nil {

@@ -268,18 +268,12 @@ func (r *runner) summary() *Summary {
 			stepRate[st.Name] = RateSummary{Requested: s.Rate.Requested * share, Achieved: float64(ss.requests) / secs}
 		}
 	}
-	s.Thresholds = []ThresholdResult{}
-	for _, t := range r.plan.thresholds {
+	s.Thresholds, s.Passed = judgeAll(r.plan.thresholds, func(step string) measures {
 		rate := s.Rate
-		if t.Step != "" {
-			rate = stepRate[t.Step]
+		if step != "" {
+			rate = stepRate[step]
 		}
-		actual, ok := t.eval(r.measuresOf(t.Step, rate.Achieved, rate.Requested))
-		if math.IsNaN(actual) || math.IsInf(actual, 0) {
-			actual = 0
-		}
-		s.Thresholds = append(s.Thresholds, ThresholdResult{Expr: t.Expr, Step: t.Step, Actual: round3(actual), OK: ok})
-		s.Passed = s.Passed && ok
-	}
+		return r.measuresOf(step, rate.Achieved, rate.Requested)
+	})
 	return s
 }

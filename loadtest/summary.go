@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
 // Summary is the outcome of a run, written as summary.json. Latencies are in
@@ -41,6 +43,24 @@ type Summary struct {
 	CleanupError string `json:"cleanup_error,omitempty"`
 	// Files written, relative to the output directory.
 	Files []string `json:"files,omitempty"`
+	// StartedAt is when the measured attack began, RFC 3339 with
+	// nanoseconds: hit n was due StartedAt + Profile.Due(n). Merge aligns
+	// the time series of shards by it.
+	StartedAt string `json:"started_at,omitempty"`
+	// Shard is set on a shard's summary (WithShard), and on a merge, whose
+	// Index is 0.
+	Shard *ShardSummary `json:"shard,omitempty"`
+}
+
+// ShardSummary says which share of a sharded run a summary holds, and what
+// the whole run was, so that Merge can tell whether shards belong together.
+type ShardSummary struct {
+	Shard
+	// Rate is the whole run's rate profile (RateSpec.String), DurationS its
+	// planned duration and MaxHits its cap on hits, before sharing.
+	Rate      string  `json:"rate"`
+	DurationS float64 `json:"planned_duration_s"`
+	MaxHits   uint64  `json:"max_hits"`
 }
 
 // RateSummary is the requested and achieved rate in hits per second over
@@ -69,6 +89,38 @@ type StepSummary struct {
 	StatusCodes        map[string]uint64 `json:"status_codes"`
 	RateLimited        uint64            `json:"rate_limited"`
 	Errors             ErrorSummary      `json:"errors"`
+	// Weight is the step's share of hits relative to the other steps'.
+	Weight int `json:"weight,omitempty"`
+}
+
+// breached returns an error wrapping ErrThresholdsFailed that names the
+// thresholds breached, or nil when all held.
+func (s *Summary) breached() error {
+	if s.Passed {
+		return nil
+	}
+	var failed []string
+	for _, t := range s.Thresholds {
+		if !t.OK {
+			failed = append(failed, t.Expr)
+		}
+	}
+	return fmt.Errorf("%w: %s", ErrThresholdsFailed, strings.Join(failed, ", "))
+}
+
+// describe adds to a run's summary what the plan knows: when the measured
+// attack began, the steps' weights and, for a shard, which one.
+func (p *plan) describe(s *Summary, began time.Time) {
+	if !began.IsZero() {
+		s.StartedAt = began.UTC().Format(time.RFC3339Nano)
+	}
+	for i := range s.Steps {
+		s.Steps[i].Weight = p.sc.Steps[i].Weight
+	}
+	if !p.shard.IsZero() {
+		s.Shard = &ShardSummary{Shard: p.shard, Rate: p.sc.Rate.String(), DurationS: p.sc.Duration.Seconds(),
+			MaxHits: p.wholeMaxHits}
+	}
 }
 
 // ThresholdResult is one judged threshold; Actual is in the threshold's

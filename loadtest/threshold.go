@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -216,3 +217,18 @@ func (t Threshold) eval(m measures) (actual float64, ok bool) {
 // midRun reports whether the threshold can be judged before the run ends
 // (for WithAbortOnFail): the achieved rate only means something at the end.
 func (t Threshold) midRun() bool { return t.metric != metricRate }
+
+// judgeAll judges thresholds on the figures that measuresOf returns for
+// the whole run (step "") or for one step, and reports whether all held.
+func judgeAll(ts []Threshold, measuresOf func(step string) measures) ([]ThresholdResult, bool) {
+	results, passed := []ThresholdResult{}, true
+	for _, t := range ts {
+		actual, ok := t.eval(measuresOf(t.Step))
+		if math.IsNaN(actual) || math.IsInf(actual, 0) {
+			actual = 0
+		}
+		results = append(results, ThresholdResult{Expr: t.Expr, Step: t.Step, Actual: round3(actual), OK: ok})
+		passed = passed && ok
+	}
+	return results, passed
+}

@@ -27,7 +27,8 @@ func newLoadCmd(logger *slog.Logger) *cobra.Command {
 		scenario, rawURL, method   string
 		t                          targetFlags
 		kratosBin, profile         string
-		outDir                     string
+		outDir, shardSpec, syncDir string
+		syncTimeout                time.Duration
 		rate                       float64
 		duration, warmup           time.Duration
 		thresholds                 []string
@@ -47,7 +48,18 @@ Built-in scenarios: ` + strings.Join(scenarios.Names(), ", ") + ` (see scenarios
 --scenario also takes a YAML file. --url URL loads one URL, like vegeta attack.
 
 Files in --out: summary.json, results.bin (vegeta's encoding: vegeta report,
-vegeta plot), timeseries.jsonl (1s buckets) and .hgrm percentile files.
+vegeta plot), timeseries.jsonl (1s buckets), timeseries.hlog (each second's
+HdrHistograms), and each latency histogram as .hgrm percentiles and .hdr
+(HdrHistogram's base64 V2 encoding).
+
+--shard i/N runs the i-th of N processes that share one run (i counts from
+1): it sends every N-th request of the rate profile, starting with the
+i-th, so N shards together send exactly what one process would, and makes
+its share of the session pool, with addresses no other shard uses.
+With --sync-dir, a directory all shards can write, each waits once its
+fixtures are made until all are ready, and all start at the same moment.
+orybench report merge adds the shards' results up and judges the
+thresholds on the whole (see deploy/ for N shards as a Kubernetes Job).
 
 Session pools are made before the clock starts, through the admin API when
 there is one (--admin-url, an API key, or the local Kratos), else native
@@ -66,9 +78,20 @@ answered, or an interrupted run.`,
 		Example: `  orybench load --scenario whoami --rate 500 --duration 30s
   orybench load --scenario flow-creation --threshold 'p99<100ms'
   orybench load --scenario my-scenario.yaml --admin-url http://127.0.0.1:4434
-  orybench load --url http://127.0.0.1:8080/ --rate 2000 --duration 10s`,
+  orybench load --url http://127.0.0.1:8080/ --rate 2000 --duration 10s
+  orybench load --scenario whoami --rate 800 --shard 2/4 --out out/run/shard-2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var shard loadtest.Shard
+			if shardSpec != "" {
+				var err error
+				if shard, err = loadtest.ParseShard(shardSpec); err != nil {
+					return err
+				}
+			}
+			if syncDir != "" && shard.IsZero() {
+				return fmt.Errorf("--sync-dir needs --shard: it starts the shards of a run together")
+			}
 			sc, err := loadScenario(scenario, rawURL, method)
 			if err != nil {
 				return err
@@ -88,6 +111,9 @@ answered, or an interrupted run.`,
 			// Where the results go is checked before anything is sent.
 			if outDir == "" {
 				outDir = filepath.Join("out", "load", sc.Name+"-"+time.Now().Format("20060102-150405"))
+				if !shard.IsZero() {
+					outDir = filepath.Join(outDir, fmt.Sprintf("shard-%d", shard.Index))
+				}
 			}
 			if err := checkOutDir(outDir); err != nil {
 				return err
@@ -139,6 +165,12 @@ answered, or an interrupted run.`,
 				opts = append(opts, loadtest.WithMaxWorkers(maxWorkers))
 			}
 			opts = append(opts, loadtest.WithOutDir(outDir))
+			if !shard.IsZero() {
+				opts = append(opts, loadtest.WithShard(shard))
+			}
+			if syncDir != "" {
+				opts = append(opts, loadtest.WithSync(syncDir, syncTimeout))
+			}
 			if progress && isTerminal(cmd.ErrOrStderr()) {
 				opts = append(opts, loadtest.WithProgress(cmd.ErrOrStderr()))
 			}
@@ -175,7 +207,10 @@ answered, or an interrupted run.`,
 	t.register(f)
 	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
 	f.StringVar(&profile, "profile", "default", "local Kratos profile when no --target is given")
-	f.StringVar(&outDir, "out", "", "output directory (default out/load/SCENARIO-TIME)")
+	f.StringVar(&outDir, "out", "", "output directory (default out/load/SCENARIO-TIME, /shard-i with --shard)")
+	f.StringVar(&shardSpec, "shard", "", "run shard i of N (i/N, i from 1): 1/N of the rate and of the session pool; merge with orybench report merge")
+	f.StringVar(&syncDir, "sync-dir", "", "with --shard: start together with the run's other shards that share this directory (one per run)")
+	f.DurationVar(&syncTimeout, "sync-timeout", loadtest.DefaultSyncTimeout, "with --sync-dir: how long to wait for the other shards")
 	f.StringArrayVar(&thresholds, "threshold", nil, "threshold like 'p99<50ms', 'error_rate<0.1%', 'rate>=0.99*requested', 'STEP:p99<20ms' (repeatable)")
 	f.BoolVar(&abortOnFail, "abort-on-fail", false, "stop as soon as a threshold is breached")
 	f.BoolVar(&yes, "yes", false, "allow load above "+fmt.Sprint(loadtest.RemoteRateCap)+"/s on hosts that are not loopback")
@@ -218,6 +253,11 @@ func printSummary(w io.Writer, s *loadtest.Summary, dir string) {
 		fmt.Fprintf(tw, " (stopped: %s)", s.Stopped)
 	}
 	fmt.Fprintln(tw)
+	if sh := s.Shard; sh != nil && sh.Index > 0 {
+		fmt.Fprintf(tw, "shard\t%s of a run at %s for %gs\n", sh.Shard, sh.Rate, sh.DurationS)
+	} else if sh != nil {
+		fmt.Fprintf(tw, "shards\t%d merged, of a run at %s for %gs\n", sh.Count, sh.Rate, sh.DurationS)
+	}
 	fmt.Fprintf(tw, "rate\trequested %.1f/s, achieved %.1f/s, unsent %d", s.Rate.Requested, s.Rate.Achieved, s.Unsent)
 	if s.Canceled > 0 {
 		fmt.Fprintf(tw, ", canceled in flight %d", s.Canceled)

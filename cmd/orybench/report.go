@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/reports"
 )
 
@@ -67,6 +68,76 @@ Exit 0 when every run passed, 1 when one failed, 2 on bad input.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&in, "in", nil, "results directory (repeatable)")
 	f.StringVar(&out, "out", "", "directory for report.html, summary.md and junit.xml")
+	cmd.AddCommand(newReportMergeCmd())
+	return cmd
+}
+
+func newReportMergeCmd() *cobra.Command {
+	var (
+		in, thresholds []string
+		out            string
+	)
+	cmd := &cobra.Command{
+		Use:   "merge",
+		Short: "Merge the results of the shards of one load run and judge its thresholds",
+		Long: `Merge the output directories that orybench load --shard i/N wrote into
+one run's results, exactly: HdrHistograms are added (never percentiles
+averaged), counts, statuses and errors summed, and the time series summed
+second by second, aligned by each shard's start time. The thresholds the
+shards recorded (they must agree), or the --threshold ones instead, are
+judged on the merged figures.
+
+--out gets summary.json, the histograms (.hgrm, .hdr), timeseries.jsonl,
+timeseries.hlog and the report (report.html, summary.md, junit.xml), which
+orybench report renders like any single run's.
+
+Each --in is a shard's directory, or a directory holding them. The shards
+must be of one run (same scenario, rate, duration, thresholds and N), each
+index once.
+
+Exit 0 when the thresholds held on the merge, 1 when one was breached, 2 on
+bad input, shards that do not belong together, or a shard that stopped early
+(interrupted, target down).`,
+		Example: `  orybench report merge --in out/run --out out/run/merged
+  orybench report merge --in out/run/shard-1 --in out/run/shard-2 --out out/merged --threshold 'p99<50ms'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(in) == 0 {
+				return fmt.Errorf("--in: give the shards' directories, or one directory that holds them")
+			}
+			if out == "" {
+				return fmt.Errorf("--out: give the directory to write the merge into")
+			}
+			var ts []loadtest.Threshold
+			for _, expr := range thresholds {
+				t, err := loadtest.ParseThreshold(expr)
+				if err != nil {
+					return err
+				}
+				ts = append(ts, t)
+			}
+			dirs, err := loadtest.ShardDirs(in...)
+			if err != nil {
+				return err
+			}
+			sum, err := loadtest.Merge(dirs, out, ts...)
+			if sum == nil {
+				return err
+			}
+			printSummary(cmd.OutOrStdout(), sum, out)
+			if rerr := writeRunReport(cmd, out, ""); rerr != nil && err == nil {
+				err = rerr
+			}
+			if errors.Is(err, loadtest.ErrThresholdsFailed) && !errors.Is(err, loadtest.ErrShardStopped) {
+				return fmt.Errorf("%w: %w", errFailed, err)
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&in, "in", nil, "a shard's results directory, or a directory of them (repeatable)")
+	f.StringVar(&out, "out", "", "directory for the merged results and report")
+	f.StringArrayVar(&thresholds, "threshold", nil, "judge the merge by this threshold instead of the shards' (repeatable)")
 	return cmd
 }
 
@@ -112,12 +183,16 @@ func writeRunInfo(dir, kratosVersion string) error {
 	}
 	var sum struct {
 		DurationS float64 `json:"duration_s"`
+		StartedAt string  `json:"started_at"`
 	}
 	if err := json.Unmarshal(data, &sum); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	// summary.json was written as the run ended.
-	started := time.Now().Add(-time.Duration(sum.DurationS * float64(time.Second)))
+	started, err := time.Parse(time.RFC3339Nano, sum.StartedAt)
+	if err != nil {
+		// Not recorded: summary.json was written as the run ended.
+		started = time.Now().Add(-time.Duration(sum.DurationS * float64(time.Second)))
+	}
 	return reports.WriteRunInfo(dir, reports.RunInfo{
 		KratosVersion: kratosVersion,
 		Orybench:      versionText,
