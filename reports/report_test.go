@@ -78,19 +78,7 @@ func TestWriteSelfContainedHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := b.String()
-	// Nothing that makes a browser fetch: no external script, style, font,
-	// image or frame; links to upstream issues are plain anchors.
-	for _, bad := range []*regexp.Regexp{
-		regexp.MustCompile(`<script`), regexp.MustCompile(`<link`), regexp.MustCompile(`<img`),
-		regexp.MustCompile(`<iframe`), regexp.MustCompile(`\bsrc=`), regexp.MustCompile(`url\(`), regexp.MustCompile(`@import`),
-	} {
-		if loc := bad.FindStringIndex(page); loc != nil {
-			t.Errorf("report.html has %q at %d: %s", bad, loc[0], page[loc[0]:min(len(page), loc[0]+80)])
-		}
-	}
-	if !strings.Contains(page, `Content-Security-Policy`) {
-		t.Errorf("no Content-Security-Policy")
-	}
+	expectSelfContained(t, "report.html", page)
 	for _, want := range []string{
 		`id="conformance"`, `class="matrix"`, `id="failures"`, "expected", "actual",
 		`id="load-whoami"`, `Latency over time`, `Latency by percentile`, `Status codes over time`, `Throughput and errors over time`,
@@ -102,6 +90,24 @@ func TestWriteSelfContainedHTML(t *testing.T) {
 	}
 	if got := strings.Count(page, `<th scope="row">`); got != 30 {
 		t.Errorf("matrix rows = %d, want 30", got)
+	}
+}
+
+// expectSelfContained checks that a page makes a browser fetch nothing: no
+// external script, style, font, image or frame (links to upstream issues
+// are plain anchors), under a Content-Security-Policy.
+func expectSelfContained(t *testing.T, name, page string) {
+	t.Helper()
+	for _, bad := range []*regexp.Regexp{
+		regexp.MustCompile(`<script`), regexp.MustCompile(`<link`), regexp.MustCompile(`<img`),
+		regexp.MustCompile(`<iframe`), regexp.MustCompile(`\bsrc=`), regexp.MustCompile(`url\(`), regexp.MustCompile(`@import`),
+	} {
+		if loc := bad.FindStringIndex(page); loc != nil {
+			t.Errorf("%s has %q at %d: %s", name, bad, loc[0], page[loc[0]:min(len(page), loc[0]+80)])
+		}
+	}
+	if !strings.Contains(page, `Content-Security-Policy`) {
+		t.Errorf("%s: no Content-Security-Policy", name)
 	}
 }
 

@@ -1,0 +1,481 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/orybench/orybench/bootstrap"
+	"github.com/orybench/orybench/loadtest"
+)
+
+// A Comparison is a release comparison: what changed from a baseline's
+// saved runs to a candidate's. The contract part lists the conformance
+// cases whose outcome changed; the latency part judges each load step's
+// p50 and p99 with a bootstrap confidence interval.
+type Comparison struct {
+	Baseline  CompareSide `json:"baseline"`
+	Candidate CompareSide `json:"candidate"`
+	// Tolerance is the smallest relative latency change that counts:
+	// 0.1 is 10 %.
+	Tolerance float64 `json:"tolerance"`
+	// Level is the confidence level of the intervals.
+	Level    float64        `json:"level"`
+	Contract *ContractDiff  `json:"contract,omitempty"`
+	Steps    []StepDiff     `json:"steps"`
+	Notes    []string       `json:"notes,omitempty"`
+	Verdict  CompareVerdict `json:"verdict"`
+	// Orybench is the version that compares; GeneratedAt when.
+	Orybench    string    `json:"orybench_version"`
+	GeneratedAt time.Time `json:"generated_at"`
+}
+
+// CompareSide is what one side of a comparison holds.
+type CompareSide struct {
+	Dir           string   `json:"dir"`
+	KratosVersion string   `json:"kratos_version,omitempty"`
+	Conformance   bool     `json:"conformance"`
+	Loads         []string `json:"loads,omitempty"` // "scenario (directory)"
+}
+
+// CompareVerdict counts what the comparison found.
+type CompareVerdict struct {
+	ContractRegressions int `json:"contract_regressions"`
+	LatencyRegressions  int `json:"latency_regressions"`
+	JudgedSteps         int `json:"judged_steps"`
+}
+
+// Regressed reports whether anything got worse.
+func (c *Comparison) Regressed() bool {
+	return c.Verdict.ContractRegressions+c.Verdict.LatencyRegressions > 0
+}
+
+// ContractDiff is the change of a conformance run's outcomes.
+type ContractDiff struct {
+	Baseline  Coverage     `json:"baseline_coverage"`
+	Candidate Coverage     `json:"candidate_coverage"`
+	Cases     [2]int       `json:"cases"`
+	Changes   []CaseChange `json:"changes"`
+}
+
+// CaseChange is one case whose outcome changed, by operation and status.
+// From or To is "absent" when the case ran on one side only.
+type CaseChange struct {
+	Operation string `json:"operation"`
+	Status    int    `json:"status"`
+	Client    string `json:"client"`
+	Name      string `json:"name"`
+	From      string `json:"from"`
+	To        string `json:"to"`
+	// Reason is the candidate's reason (or the baseline's, for a case the
+	// candidate did not run), redacted.
+	Reason string `json:"reason,omitempty"`
+	// Regression: the candidate fails a case the baseline did not.
+	Regression bool `json:"regression"`
+}
+
+// Absent is the outcome of a case that one side did not run.
+const Absent = "absent"
+
+// StepDiff compares one load step of a run on both sides.
+type StepDiff struct {
+	// Run names the pair of runs: their scenario, and their directory when
+	// one side holds several runs of it.
+	Run      string `json:"run"`
+	Scenario string `json:"scenario"`
+	// Step is the step's name; AllSteps for a run's overall series.
+	Step string `json:"step"`
+	// Source says where the per-second series came from.
+	Source   string              `json:"source,omitempty"`
+	Requests [2]uint64           `json:"requests"`
+	Errors   [2]uint64           `json:"errors"`
+	WholeRun [2]loadtest.Latency `json:"whole_run_ms"`
+	Metrics  []MetricDiff        `json:"metrics,omitempty"`
+	// NotJudged says why the step's latency was not judged.
+	NotJudged string   `json:"not_judged,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
+
+	series [2]secondSeries
+}
+
+// AllSteps names a run's overall series in a StepDiff.
+const AllSteps = "all steps"
+
+// MetricDiff is the judged change of one per-second percentile: Change's
+// statistic is the median over the run's seconds.
+type MetricDiff struct {
+	Name string `json:"name"` // p50, p99
+	bootstrap.Change
+	Verdict string `json:"verdict"`
+}
+
+// Latency verdicts.
+const (
+	Regressed       = "regressed"        // significant and above the tolerance
+	Improved        = "improved"         // significant and below minus the tolerance
+	WithinTolerance = "within tolerance" // significant, but smaller than the tolerance
+	NotSignificant  = "not significant"  // the interval holds no change
+)
+
+// CompareOptions tune Compare; the zero value is the defaults.
+type CompareOptions struct {
+	// Tolerance is the smallest relative change flagged (DefaultTolerance).
+	Tolerance float64
+	// Level and Resamples tune the bootstrap (its defaults).
+	Level     float64
+	Resamples int
+}
+
+// DefaultTolerance is the default of CompareOptions.Tolerance: 10 %.
+const DefaultTolerance = 0.10
+
+// ErrNothingComparable is returned, wrapped, by Compare when the two sides
+// share nothing that can be judged.
+var ErrNothingComparable = errors.New("nothing comparable")
+
+// Compare reads the results saved under baseline and candidate (each a run's
+// directory or a directory of runs, as Read takes) and compares them: the
+// conformance runs case by case, the load runs step by step, matched by
+// scenario (and by directory name when a side holds several runs of one
+// scenario).
+func Compare(baseline, candidate string, o CompareOptions) (*Comparison, error) {
+	if o.Tolerance <= 0 {
+		o.Tolerance = DefaultTolerance
+	}
+	if o.Level <= 0 || o.Level >= 1 {
+		o.Level = bootstrap.DefaultLevel
+	}
+	rb, err := Read(baseline)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	rc, err := Read(candidate)
+	if err != nil {
+		return nil, fmt.Errorf("candidate: %w", err)
+	}
+	c := &Comparison{Baseline: sideOf(baseline, rb), Candidate: sideOf(candidate, rc),
+		Tolerance: o.Tolerance, Level: o.Level, GeneratedAt: time.Now().UTC(), Steps: []StepDiff{}}
+
+	switch {
+	case rb.Conformance != nil && rc.Conformance != nil:
+		c.Contract = diffContract(rb.Conformance, rc.Conformance)
+		for _, ch := range c.Contract.Changes {
+			if ch.Regression {
+				c.Verdict.ContractRegressions++
+			}
+		}
+	case rb.Conformance != nil:
+		c.Notes = append(c.Notes, "only the baseline holds a conformance run: the contract is not compared")
+	case rc.Conformance != nil:
+		c.Notes = append(c.Notes, "only the candidate holds a conformance run: the contract is not compared")
+	}
+
+	pairs, unmatched := pairLoads(rb.Loads, rc.Loads)
+	c.Notes = append(c.Notes, unmatched...)
+	for _, p := range pairs {
+		steps, err := diffLoad(p, o)
+		if err != nil {
+			return nil, err
+		}
+		c.Steps = append(c.Steps, steps...)
+	}
+	for _, s := range c.Steps {
+		if s.NotJudged == "" {
+			c.Verdict.JudgedSteps++
+		}
+		for _, m := range s.Metrics {
+			if m.Verdict == Regressed {
+				c.Verdict.LatencyRegressions++
+			}
+		}
+	}
+	if c.Contract == nil && c.Verdict.JudgedSteps == 0 {
+		why := []string{"no conformance run on both sides"}
+		switch {
+		case len(pairs) == 0:
+			why = append(why, "no load scenario on both sides")
+		default:
+			for _, s := range c.Steps {
+				why = append(why, s.Run+" "+s.Step+": "+s.NotJudged)
+			}
+		}
+		return nil, fmt.Errorf("%w in %s and %s: %s", ErrNothingComparable, baseline, candidate, strings.Join(why, "; "))
+	}
+	return c, nil
+}
+
+func sideOf(dir string, r *Report) CompareSide {
+	s := CompareSide{Dir: dir, Conformance: r.Conformance != nil}
+	if r.Conformance != nil {
+		s.KratosVersion = r.Conformance.KratosVersion
+	}
+	for _, l := range r.Loads {
+		s.Loads = append(s.Loads, fmt.Sprintf("%s (%s)", l.Summary.Scenario, filepath.Base(l.Dir)))
+		if s.KratosVersion == "" {
+			s.KratosVersion = l.Run.KratosVersion
+		}
+	}
+	return s
+}
+
+// --- contract ---
+
+func caseKey(k Case) string {
+	return fmt.Sprintf("%s\x00%d\x00%s\x00%s", k.Operation, k.Status, k.Client, k.Name)
+}
+
+// keyed indexes cases by operation, status, client and name; a name that
+// repeats gets its occurrence number.
+func keyed(cases []Case) (map[string]Case, []string) {
+	m, seen := map[string]Case{}, map[string]int{}
+	var order []string
+	for _, k := range cases {
+		key := caseKey(k)
+		seen[key]++
+		if n := seen[key]; n > 1 {
+			key += fmt.Sprintf("\x00#%d", n)
+		}
+		m[key] = k
+		order = append(order, key)
+	}
+	return m, order
+}
+
+func diffContract(b, c *Conformance) *ContractDiff {
+	d := &ContractDiff{Baseline: b.Coverage, Candidate: c.Coverage, Cases: [2]int{len(b.Cases), len(c.Cases)}, Changes: []CaseChange{}}
+	bm, border := keyed(b.Cases)
+	cm, corder := keyed(c.Cases)
+	add := func(k Case, from, to, reason string) {
+		d.Changes = append(d.Changes, CaseChange{Operation: k.Operation, Status: k.Status, Client: k.Client, Name: k.Name,
+			From: from, To: to, Reason: clip(scrub(reason), 400), Regression: to == Failed && from != Failed})
+	}
+	for _, key := range corder {
+		kc := cm[key]
+		kb, ok := bm[key]
+		switch {
+		case !ok:
+			add(kc, Absent, kc.Outcome, kc.Reason)
+		case kb.Outcome != kc.Outcome:
+			add(kc, kb.Outcome, kc.Outcome, orDefault(kc.Reason, kb.Reason))
+		}
+	}
+	for _, key := range border {
+		if _, ok := cm[key]; !ok {
+			kb := bm[key]
+			add(kb, kb.Outcome, Absent, kb.Reason)
+		}
+	}
+	sort.SliceStable(d.Changes, func(i, j int) bool {
+		a, b := d.Changes[i], d.Changes[j]
+		if a.Operation != b.Operation {
+			return a.Operation < b.Operation
+		}
+		if a.Status != b.Status {
+			return a.Status < b.Status
+		}
+		if a.Client != b.Client {
+			return a.Client < b.Client
+		}
+		return a.Name < b.Name
+	})
+	return d
+}
+
+// --- latency ---
+
+type loadPair struct {
+	name string
+	b, c *Load
+}
+
+// pairLoads matches the runs of both sides by scenario; a scenario run
+// several times on a side is matched by directory name. It returns the
+// pairs and a note for each run left alone.
+func pairLoads(base, cand []*Load) ([]loadPair, []string) {
+	byScenario := func(ls []*Load) (map[string][]*Load, []string) {
+		m := map[string][]*Load{}
+		var order []string
+		for _, l := range ls {
+			s := l.Summary.Scenario
+			if _, ok := m[s]; !ok {
+				order = append(order, s)
+			}
+			m[s] = append(m[s], l)
+		}
+		return m, order
+	}
+	bm, border := byScenario(base)
+	cm, corder := byScenario(cand)
+	var (
+		pairs []loadPair
+		notes []string
+	)
+	alone := func(side string, l *Load) {
+		notes = append(notes, fmt.Sprintf("load run %s (%s) is only in the %s: not compared", l.Summary.Scenario, filepath.Base(l.Dir), side))
+	}
+	for _, s := range border {
+		bs, cs := bm[s], cm[s]
+		if len(bs) == 1 && len(cs) == 1 {
+			pairs = append(pairs, loadPair{name: s, b: bs[0], c: cs[0]})
+			continue
+		}
+		used := map[*Load]bool{}
+		for _, lb := range bs {
+			var match *Load
+			for _, lc := range cs {
+				if !used[lc] && filepath.Base(lc.Dir) == filepath.Base(lb.Dir) {
+					match = lc
+					break
+				}
+			}
+			if match == nil {
+				alone("baseline", lb)
+				continue
+			}
+			used[match] = true
+			pairs = append(pairs, loadPair{name: s + " (" + filepath.Base(lb.Dir) + ")", b: lb, c: match})
+		}
+		for _, lc := range cs {
+			if !used[lc] {
+				alone("candidate", lc)
+			}
+		}
+	}
+	for _, s := range corder {
+		if _, ok := bm[s]; !ok {
+			for _, lc := range cm[s] {
+				alone("candidate", lc)
+			}
+		}
+	}
+	return pairs, notes
+}
+
+// diffLoad compares a pair of runs: the overall series, and each step's
+// when the runs have several.
+func diffLoad(p loadPair, o CompareOptions) ([]StepDiff, error) {
+	sb, sc := p.b.Summary, p.c.Summary
+	var notes []string
+	notJudged := ""
+	if rb, rc := sb.Rate.Requested, sc.Rate.Requested; math.Abs(rb-rc) > 0.01*math.Max(rb, rc) {
+		notJudged = fmt.Sprintf("the requested rates differ (%s/s and %s/s): latency at different loads is not comparable", trimFloat(rb, 1), trimFloat(rc, 1))
+	}
+	for _, side := range []struct {
+		name string
+		s    loadtest.Summary
+	}{{"baseline", sb}, {"candidate", sc}} {
+		if side.s.Stopped != "" {
+			notes = append(notes, fmt.Sprintf("the %s run stopped early: %s", side.name, side.s.Stopped))
+		}
+	}
+
+	overall := StepDiff{Run: p.name, Scenario: sb.Scenario, Step: AllSteps, Source: seriesFile,
+		Requests: [2]uint64{sb.Requests, sc.Requests}, Errors: [2]uint64{sb.Errors.Total, sc.Errors.Total},
+		WholeRun: [2]loadtest.Latency{sb.Latency, sc.Latency}, Notes: notes, NotJudged: notJudged,
+		series: [2]secondSeries{overallSeries(p.b.Series), overallSeries(p.c.Series)}}
+	if len(sb.Steps) == 1 && len(sc.Steps) == 1 && sb.Steps[0].Name == sc.Steps[0].Name {
+		overall.Step = sb.Steps[0].Name // the run is its one step
+	}
+	out := []StepDiff{overall}
+	if len(sb.Steps) > 1 || len(sc.Steps) > 1 {
+		steps, err := stepDiffs(p, notes, notJudged)
+		if err != nil {
+			return nil, err
+		}
+		out = append(steps, overall)
+	}
+	for i := range out {
+		judge(&out[i], o)
+	}
+	return out, nil
+}
+
+// stepDiffs pairs the steps of two multi-step runs by name, with their
+// per-second series from results.bin.
+func stepDiffs(p loadPair, notes []string, notJudged string) ([]StepDiff, error) {
+	bSeries, bErr := stepSeries(filepath.Join(p.b.Dir, resultsFile))
+	cSeries, cErr := stepSeries(filepath.Join(p.c.Dir, resultsFile))
+	for _, err := range []error{bErr, cErr} {
+		if err != nil && !errors.Is(err, errNoResultsFile) {
+			return nil, err
+		}
+	}
+	cSteps := map[string]loadtest.StepSummary{}
+	for _, st := range p.c.Summary.Steps {
+		cSteps[st.Name] = st
+	}
+	var out []StepDiff
+	for _, bs := range p.b.Summary.Steps {
+		cs, ok := cSteps[bs.Name]
+		if !ok {
+			continue
+		}
+		d := StepDiff{Run: p.name, Scenario: p.b.Summary.Scenario, Step: bs.Name, Source: resultsFile,
+			Requests: [2]uint64{bs.Requests, cs.Requests}, Errors: [2]uint64{bs.Errors.Total, cs.Errors.Total},
+			WholeRun: [2]loadtest.Latency{bs.Latency, cs.Latency}, Notes: notes, NotJudged: notJudged,
+			series: [2]secondSeries{bSeries[bs.Name], cSeries[bs.Name]}}
+		switch {
+		case d.NotJudged != "":
+		case bErr != nil && cErr != nil:
+			d.NotJudged = "neither run kept " + resultsFile + ", which holds the per-second latency of each step"
+		case bErr != nil:
+			d.NotJudged = "the baseline run kept no " + resultsFile + ", which holds the per-second latency of each step"
+		case cErr != nil:
+			d.NotJudged = "the candidate run kept no " + resultsFile + ", which holds the per-second latency of each step"
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// judge bootstraps the change of the median per-second p50 and p99 and
+// gives each its verdict.
+func judge(d *StepDiff, o CompareOptions) {
+	if d.NotJudged != "" {
+		return
+	}
+	for _, m := range []struct {
+		name string
+		get  func(second) float64
+	}{{"p50", func(s second) float64 { return s.P50 }}, {"p99", func(s second) float64 { return s.P99 }}} {
+		b, c := d.series[0].values(m.get), d.series[1].values(m.get)
+		ch, err := bootstrap.RelativeChange(b, c, bootstrap.Median,
+			bootstrap.Options{Resamples: o.Resamples, Level: o.Level, Seed: seedOf(d.Run, d.Step, m.name)})
+		if err != nil {
+			d.NotJudged = fmt.Sprintf("%s: %v (%d and %d seconds with answers)", m.name, err, len(b), len(c))
+			d.Metrics = nil
+			return
+		}
+		d.Metrics = append(d.Metrics, MetricDiff{Name: m.name, Change: ch, Verdict: verdictOf(ch, o.Tolerance)})
+	}
+}
+
+// verdictOf judges a change: flagged only when its interval excludes no
+// change and its estimate is beyond the tolerance.
+func verdictOf(c bootstrap.Change, tolerance float64) string {
+	switch {
+	case !c.Significant():
+		return NotSignificant
+	case c.Lo > 0 && c.Rel > tolerance:
+		return Regressed
+	case c.Hi < 0 && c.Rel < -tolerance:
+		return Improved
+	}
+	return WithinTolerance
+}
+
+// seedOf seeds a step's bootstrap from what it compares, so that a result
+// does not depend on the order of the steps.
+func seedOf(parts ...string) uint64 {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}

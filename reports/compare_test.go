@@ -1,0 +1,375 @@
+package reports
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/loadtest"
+)
+
+// synthLoad is a load run written by hand: each step's latency drawn per
+// request from a lognormal around its median (ms), at rate requests a
+// second for seconds seconds. It writes summary.json, timeseries.jsonl and,
+// with results, results.bin, as orybench load does.
+type synthLoad struct {
+	scenario string
+	rate     float64
+	seconds  int
+	medians  map[string]float64 // step → median latency
+	results  bool
+	seed     uint64
+}
+
+func (s synthLoad) write(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(s.seed, 1))
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var names []string
+	for name := range s.medians {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var (
+		res    bytes.Buffer
+		enc    = vegeta.NewEncoder(&res)
+		series bytes.Buffer
+		n      = int(s.rate)
+	)
+	sum := loadtest.Summary{Scenario: s.scenario, DurationS: float64(s.seconds), Rate: loadtest.RateSummary{Requested: s.rate, Achieved: s.rate}}
+	for sec := range s.seconds {
+		var all []float64
+		for i := range n {
+			step := names[i%len(names)]
+			ms := s.medians[step] * math.Exp(0.2*rng.NormFloat64())
+			all = append(all, ms)
+			sent := t0.Add(time.Duration(sec)*time.Second + time.Duration(i)*time.Second/time.Duration(n))
+			if err := enc.Encode(&vegeta.Result{Attack: step, Seq: uint64(sec*n + i), Code: 200, Timestamp: sent,
+				Latency: time.Duration(ms * float64(time.Millisecond))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		slices.Sort(all)
+		fmt.Fprintf(&series, `{"t":%d,"requests":%d,"errors":0,"rate_limited":0,"p50_ms":%g,"p99_ms":%g,"max_ms":%g,"status_codes":{"200":%d}}`+"\n",
+			sec, n, nearestRank(all, 50), nearestRank(all, 99), all[len(all)-1], n)
+	}
+	for _, name := range names {
+		sum.Steps = append(sum.Steps, loadtest.StepSummary{Name: name, Requests: uint64(n * s.seconds / len(names)),
+			Latency: loadtest.Latency{P50: s.medians[name], P99: s.medians[name] * 1.6}})
+	}
+	sum.Requests = uint64(n * s.seconds)
+	data, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{summaryFile: data, seriesFile: series.Bytes()}
+	if s.results {
+		files[resultsFile] = res.Bytes()
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func compareDirs(t *testing.T, base, cand string) *Comparison {
+	t.Helper()
+	c, err := Compare(base, cand, CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func verdictsOf(c *Comparison) map[string]string {
+	v := map[string]string{}
+	for _, s := range c.Steps {
+		for _, m := range s.Metrics {
+			v[s.Step+" "+m.Name] = m.Verdict
+		}
+		if s.NotJudged != "" {
+			v[s.Step] = "not judged: " + s.NotJudged
+		}
+	}
+	return v
+}
+
+func TestCompareContract(t *testing.T) {
+	c := compareDirs(t, "testdata/conformance", "testdata/conformance-failing")
+	if c.Contract == nil {
+		t.Fatal("no contract diff")
+	}
+	if got := len(c.Contract.Changes); got != 5 {
+		t.Fatalf("%d changes, want 5: %+v", got, c.Contract.Changes)
+	}
+	want := []struct {
+		op       string
+		status   int
+		from, to string
+	}{
+		{"toSession", 401, Passed, Failed},
+		{"updateLoginFlow", 200, ExpectedFailure, Failed},
+		{"updateLoginFlow", 200, ExpectedFailure, Failed},
+		{"updateLoginFlow", 200, ExpectedFailure, Failed},
+		{"updateLogoutFlow", 403, Passed, Failed},
+	}
+	for i, w := range want {
+		got := c.Contract.Changes[i]
+		if got.Operation != w.op || got.Status != w.status || got.From != w.from || got.To != w.to || !got.Regression {
+			t.Errorf("change %d = %+v, want %+v, a regression", i, got, w)
+		}
+	}
+	if !c.Regressed() || c.Verdict.ContractRegressions != 5 {
+		t.Errorf("verdict %+v, want 5 contract regressions", c.Verdict)
+	}
+
+	// The other way round: fixed cases are changes, not regressions.
+	c = compareDirs(t, "testdata/conformance-failing", "testdata/conformance")
+	if len(c.Contract.Changes) != 5 || c.Regressed() {
+		t.Errorf("fixes: %d changes, regressed %v", len(c.Contract.Changes), c.Regressed())
+	}
+	for _, ch := range c.Contract.Changes {
+		if ch.From != Failed || ch.Regression {
+			t.Errorf("fix %+v", ch)
+		}
+	}
+
+	c = compareDirs(t, "testdata/conformance", "testdata/conformance")
+	if len(c.Contract.Changes) != 0 || c.Regressed() {
+		t.Errorf("a run against itself: %+v", c.Contract.Changes)
+	}
+}
+
+func TestCompareContractCasesOnOneSide(t *testing.T) {
+	b := &Conformance{Cases: []Case{
+		{Operation: "toSession", Status: 200, Client: "native", Name: "a", Outcome: Passed},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "gone", Outcome: Passed},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: Passed},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: Passed},
+	}}
+	c := &Conformance{Cases: []Case{
+		{Operation: "toSession", Status: 200, Client: "native", Name: "a", Outcome: Skipped, Reason: "requires:password"},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: Passed},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: Failed},
+		{Operation: "toSession", Status: 403, Client: "native", Name: "new", Outcome: Failed},
+	}}
+	d := diffContract(b, c)
+	got := map[string]string{}
+	for _, ch := range d.Changes {
+		got[fmt.Sprintf("%d %s", ch.Status, ch.Name)] = fmt.Sprintf("%s→%s %v", ch.From, ch.To, ch.Regression)
+	}
+	want := map[string]string{
+		"200 a":     "passed→skipped false",
+		"401 gone":  "passed→absent false",
+		"401 twice": "passed→failed true",
+		"403 new":   "absent→failed true",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("changes %v, want %v", got, want)
+	}
+}
+
+func TestCompareLatency(t *testing.T) {
+	dir := t.TempDir()
+	run := func(name string, seed uint64, median float64, rate float64) string {
+		p := filepath.Join(dir, name)
+		synthLoad{scenario: "whoami", rate: rate, seconds: 20, medians: map[string]float64{"whoami": median}, seed: seed}.write(t, p)
+		return p
+	}
+	base := run("base", 1, 20, 200)
+	for _, tc := range []struct {
+		name           string
+		cand           string
+		wantP50        string
+		wantRegressed  bool
+		wantNotJudged  bool
+		wantComparable bool
+	}{
+		{"same", run("same", 2, 20, 200), NotSignificant, false, false, true},
+		{"slower", run("slower", 3, 26, 200), Regressed, true, false, true},
+		{"faster", run("faster", 4, 14, 200), Improved, false, false, true},
+		{"slightly", run("slightly", 5, 21, 200), "", false, false, true},
+		{"other rate", run("other-rate", 6, 20, 100), "", false, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Compare(base, tc.cand, CompareOptions{})
+			if !tc.wantComparable {
+				if !errors.Is(err, ErrNothingComparable) || !strings.Contains(err.Error(), "requested rates differ") {
+					t.Errorf("err = %v, want %v naming the rates", err, ErrNothingComparable)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := verdictsOf(c)
+			if tc.wantP50 != "" && v["whoami p50"] != tc.wantP50 {
+				t.Errorf("p50 %q, want %q (%v)", v["whoami p50"], tc.wantP50, c.Steps[0].Metrics)
+			}
+			if v["whoami p50"] == Regressed && tc.name == "slightly" {
+				t.Errorf("a 5 %% change is flagged at a 10 %% tolerance")
+			}
+			if c.Regressed() != tc.wantRegressed {
+				t.Errorf("regressed %v, want %v: %v", c.Regressed(), tc.wantRegressed, v)
+			}
+			s := c.Steps[0]
+			if s.Step != "whoami" || s.Source != seriesFile || c.Verdict.JudgedSteps != 1 {
+				t.Errorf("step %q from %q, judged %d", s.Step, s.Source, c.Verdict.JudgedSteps)
+			}
+			// The last second is complete in these runs; every second counts.
+			if m := s.Metrics[0]; m.Points != [2]int{20, 20} {
+				t.Errorf("points %v, want 20 each", m.Points)
+			}
+		})
+	}
+}
+
+func TestCompareStepsFromResults(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, seed uint64, slow float64, results bool) string {
+		p := filepath.Join(dir, name, "load-mixed")
+		synthLoad{scenario: "mixed", rate: 300, seconds: 12, medians: map[string]float64{"fast": 5, "slow": slow},
+			seed: seed, results: results}.write(t, p)
+		return filepath.Dir(p)
+	}
+	base := write("base", 1, 50, true)
+	cand := write("cand", 2, 65, true)
+	c := compareDirs(t, base, cand)
+	v := verdictsOf(c)
+	for key, want := range map[string]string{"slow p50": Regressed, "slow p99": Regressed, "fast p50": NotSignificant} {
+		if v[key] != want {
+			t.Errorf("%s: %q, want %q (all: %v)", key, v[key], want, v)
+		}
+	}
+	if _, ok := v[AllSteps+" p50"]; !ok {
+		t.Errorf("no overall comparison: %v", v)
+	}
+	if c.Verdict.JudgedSteps != 3 {
+		t.Errorf("judged %d steps, want 3 (fast, slow, all)", c.Verdict.JudgedSteps)
+	}
+
+	// Without results.bin the steps are named, not judged; the run as a
+	// whole still is.
+	c = compareDirs(t, base, write("cand-without", 2, 65, false))
+	v = verdictsOf(c)
+	if !strings.Contains(v["slow"], "candidate run kept no results.bin") || v[AllSteps+" p50"] == "" {
+		t.Errorf("verdicts %v", v)
+	}
+}
+
+func TestComparePairsByDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, side := range []string{"a", "b"} {
+		for i, name := range []string{"whoami-100", "whoami-200", "only-" + side} {
+			synthLoad{scenario: "whoami", rate: 100, seconds: 8, medians: map[string]float64{"whoami": 10}, seed: uint64(i)}.
+				write(t, filepath.Join(dir, side, name))
+		}
+	}
+	c := compareDirs(t, filepath.Join(dir, "a"), filepath.Join(dir, "b"))
+	var runs []string
+	for _, s := range c.Steps {
+		runs = append(runs, s.Run)
+	}
+	if got := strings.Join(runs, ", "); got != "whoami (whoami-100), whoami (whoami-200)" {
+		t.Errorf("pairs %s", got)
+	}
+	notes := strings.Join(c.Notes, "\n")
+	for _, want := range []string{"(only-a) is only in the baseline", "(only-b) is only in the candidate"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+}
+
+func TestCompareBadInput(t *testing.T) {
+	if _, err := Compare(filepath.Join(t.TempDir(), "missing"), "testdata/load-whoami", CompareOptions{}); err == nil || !strings.HasPrefix(err.Error(), "baseline: ") {
+		t.Errorf("missing baseline: %v", err)
+	}
+	if _, err := Compare("testdata/load-whoami", t.TempDir(), CompareOptions{}); !errors.Is(err, ErrNoResults) || !strings.HasPrefix(err.Error(), "candidate: ") {
+		t.Errorf("empty candidate: %v", err)
+	}
+	_, err := Compare("testdata/conformance", "testdata/load-whoami", CompareOptions{})
+	if !errors.Is(err, ErrNothingComparable) {
+		t.Errorf("conformance against load: %v", err)
+	}
+}
+
+func TestCompareRendering(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "testdata/conformance", filepath.Join(dir, "a", "conformance"))
+	copyDir(t, "testdata/conformance-failing", filepath.Join(dir, "b", "conformance"))
+	synthLoad{scenario: "whoami", rate: 200, seconds: 10, medians: map[string]float64{"whoami": 20}, seed: 1}.write(t, filepath.Join(dir, "a", "load-whoami"))
+	synthLoad{scenario: "whoami", rate: 200, seconds: 10, medians: map[string]float64{"whoami": 26}, seed: 2}.write(t, filepath.Join(dir, "b", "load-whoami"))
+	c := compareDirs(t, filepath.Join(dir, "a"), filepath.Join(dir, "b"))
+	c.Orybench = "test"
+	paths, err := c.Write(filepath.Join(dir, "out"))
+	if err != nil || len(paths) != 3 {
+		t.Fatalf("Write: %v %v", paths, err)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "out", CompareHTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(html)
+	expectSelfContained(t, CompareHTMLFile, page)
+	for _, want := range []string{
+		`id="verdict">REGRESSED`, `id="contract"`, `id="latency"`, `class="regression"`, "updateLogoutFlow",
+		`<svg class="ci"`, `<svg class="chart"`, "Per-second latency, whoami", "--fg:#1b1f24", // report.html's styles
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("compare.html lacks %q", want)
+		}
+	}
+
+	md, err := os.ReadFile(filepath.Join(dir, "out", CompareMarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(md))
+	var heads, regressedRows int
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			heads++
+		}
+		if strings.HasPrefix(line, "| whoami | `whoami` |") && strings.Contains(line, "**regressed**") {
+			regressedRows++
+		}
+	}
+	if heads < 3 || regressedRows == 0 || !strings.HasPrefix(string(md), "# orybench compare: ❌ REGRESSED") {
+		t.Errorf("compare.md: %d headings, %d regressed rows:\n%s", heads, regressedRows, md)
+	}
+
+	var back Comparison
+	data, err := os.ReadFile(filepath.Join(dir, "out", CompareJSONFile))
+	if err == nil {
+		err = json.Unmarshal(data, &back)
+	}
+	if err != nil || back.Verdict != c.Verdict || len(back.Steps) != len(c.Steps) {
+		t.Errorf("compare.json: %v, %+v", err, back.Verdict)
+	}
+}
+
+func TestFmtRel(t *testing.T) {
+	for v, want := range map[float64]string{0.2: "+20%", -0.031: "−3.1%", 0: "0%", -0.0001: "0%", 1.5: "+150%"} {
+		if got := fmtRel(v); got != want {
+			t.Errorf("fmtRel(%g) = %q, want %q", v, got, want)
+		}
+	}
+}
