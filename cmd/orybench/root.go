@@ -72,6 +72,7 @@ an unusable target or an interrupted run.`,
 	})
 	root.AddCommand(
 		newCleanupCmd(),
+		newCompareCmd(),
 		newConformCmd(logger),
 		newLoadCmd(logger),
 		newLocalCmd(logger),
