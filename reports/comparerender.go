@@ -80,7 +80,8 @@ type compareView struct {
 	Rule, Method          string
 	Contract              *contractView
 	Steps                 []stepView
-	Judged, Regressions   int
+	Judged                string // "2 steps"
+	Regressions           int
 	Notes                 []string
 }
 
@@ -126,7 +127,7 @@ var verdictClass = map[string]string{Regressed: "fail", Improved: "pass", Within
 func (c *Comparison) view() compareView {
 	v := compareView{Regressed: c.Regressed(), GeneratedAt: c.GeneratedAt.Format("2006-01-02 15:04:05 UTC"), Orybench: orNot(c.Orybench),
 		Tolerance: trimFloat(100*c.Tolerance, 1) + "%", Level: trimFloat(100*c.Level, 1) + "%",
-		Judged: c.Verdict.JudgedSteps, Regressions: c.Verdict.LatencyRegressions, Notes: c.Notes}
+		Judged: plural(c.Verdict.JudgedSteps, "step", "steps"), Regressions: c.Verdict.LatencyRegressions, Notes: c.Notes}
 	v.Headline = "no regression"
 	if v.Regressed {
 		var parts []string
@@ -343,7 +344,7 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	if len(v.Steps) > 0 {
-		fmt.Fprintf(&b, "\n## Latency: %s in %s judged\n\n", plural(v.Regressions, "regression", "regressions"), plural(v.Judged, "step", "steps"))
+		fmt.Fprintf(&b, "\n## Latency: %s in %s judged\n\n", plural(v.Regressions, "regression", "regressions"), v.Judged)
 		mdTable(&b, []string{"run", "step", "metric", "baseline", "candidate", "change", v.Level + " interval", "verdict", "whole run"},
 			[]bool{false, false, false, true, true, true, true, false, true}, func(row func(...string)) {
 				for _, s := range v.Steps {
@@ -356,12 +357,16 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 					}
 				}
 			})
+		var notJudged []string
 		for _, s := range v.Steps {
 			if s.NotJudged != "" {
-				fmt.Fprintf(&b, "\n- %s `%s`: not judged: %s", s.Run, s.Step, s.NotJudged)
+				notJudged = append(notJudged, fmt.Sprintf("- %s `%s`: not judged: %s", s.Run, s.Step, s.NotJudged))
 			}
 		}
-		fmt.Fprintf(&b, "\n\n%s\n", v.Method)
+		if len(notJudged) > 0 {
+			fmt.Fprintf(&b, "\n%s\n", strings.Join(notJudged, "\n"))
+		}
+		fmt.Fprintf(&b, "\n%s\n", v.Method)
 	}
 	if notes := v.AllNotes(); len(notes) > 0 {
 		fmt.Fprintf(&b, "\n## Notes\n\n")
