@@ -373,6 +373,11 @@ func diffLoad(p loadPair, o CompareOptions) ([]StepDiff, error) {
 			notes = append(notes, fmt.Sprintf("the %s run stopped early: %s", side.name, side.s.Stopped))
 		}
 	}
+	// Latency is judged on answers; a candidate that fails fast looks fast.
+	if eb, ec := errorRate(sb), errorRate(sc); ec > eb+0.01 {
+		notes = append(notes, fmt.Sprintf("the candidate's error rate is %s (the baseline's %s): its latency is that of other answers, and errors are not judged here (load thresholds judge them)",
+			fmtPercent(sc.Errors.Total, sc.Requests), fmtPercent(sb.Errors.Total, sb.Requests)))
+	}
 
 	overall := StepDiff{Run: p.name, Scenario: sb.Scenario, Step: AllSteps, Source: seriesFile,
 		Requests: [2]uint64{sb.Requests, sc.Requests}, Errors: [2]uint64{sb.Errors.Total, sc.Errors.Total},
@@ -393,6 +398,13 @@ func diffLoad(p loadPair, o CompareOptions) ([]StepDiff, error) {
 		judge(&out[i], o)
 	}
 	return out, nil
+}
+
+func errorRate(s loadtest.Summary) float64 {
+	if s.Requests == 0 {
+		return 0
+	}
+	return float64(s.Errors.Total) / float64(s.Requests)
 }
 
 // stepDiffs pairs the steps of two multi-step runs by name, with their

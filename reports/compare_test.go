@@ -31,6 +31,7 @@ type synthLoad struct {
 	medians  map[string]float64 // step → median latency
 	results  bool
 	seed     uint64
+	errors   float64 // the fraction of requests that failed
 }
 
 func (s synthLoad) write(t *testing.T, dir string) {
@@ -73,6 +74,7 @@ func (s synthLoad) write(t *testing.T, dir string) {
 			Latency: loadtest.Latency{P50: s.medians[name], P99: s.medians[name] * 1.6}})
 	}
 	sum.Requests = uint64(n * s.seconds)
+	sum.Errors.Total = uint64(s.errors * float64(sum.Requests))
 	data, err := json.Marshal(sum)
 	if err != nil {
 		t.Fatal(err)
@@ -237,6 +239,21 @@ func TestCompareLatency(t *testing.T) {
 				t.Errorf("points %v, want 20 each", m.Points)
 			}
 		})
+	}
+}
+
+func TestCompareNotesErrors(t *testing.T) {
+	dir := t.TempDir()
+	base, cand := filepath.Join(dir, "base"), filepath.Join(dir, "cand")
+	synthLoad{scenario: "whoami", rate: 100, seconds: 10, medians: map[string]float64{"whoami": 20}, seed: 1}.write(t, base)
+	synthLoad{scenario: "whoami", rate: 100, seconds: 10, medians: map[string]float64{"whoami": 20}, seed: 2, errors: 0.3}.write(t, cand)
+	c := compareDirs(t, base, cand)
+	var b strings.Builder
+	if err := c.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "the candidate's error rate is 30% (the baseline's 0%)") {
+		t.Errorf("no note of the errors:\n%s", b.String())
 	}
 }
 
