@@ -22,6 +22,7 @@ type config struct {
 	abortOnFail bool
 	progress    io.Writer
 	fixtures    Fixtures
+	shared      *SharedFixtures
 	traits      func(email string) map[string]any
 	identity    func(address string) (identityschema.Identity, error)
 	allowRemote bool

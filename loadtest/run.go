@@ -210,6 +210,9 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 			HTTPClient: newClient(30*time.Second, 0, p.guard, newConnTracker()), Traits: cfg.traits, Identity: cfg.identity,
 			Shard: p.shard}
 	}
+	if cfg.shared != nil {
+		fixtures = cfg.shared.use(fixtures)
+	}
 	var fx fixtureData
 	cleanup := func() error { return nil }
 	if p.users > 0 {

@@ -1,0 +1,81 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// SharedFixtures keeps the users that runs make for their session pools, so
+// that a series of runs (a capacity search, say) makes them once: each run
+// given WithSharedFixtures takes the users it needs from the ones kept and
+// makes only those missing. Login flows are used up by the hits that log
+// in, so each run makes its own. Runs leave the kept users in place; Close
+// removes them.
+//
+// A SharedFixtures is safe for use by one run at a time.
+type SharedFixtures struct {
+	mu    sync.Mutex
+	made  []madeUsers // in the order they were made
+	users []User
+}
+
+// madeUsers are users and the fixtures that made them (and remove them).
+type madeUsers struct {
+	by    Fixtures
+	users []User
+}
+
+// WithSharedFixtures makes the run take its users from s, making only those
+// s does not hold yet (with the run's fixtures), and leave them to s.Close.
+func WithSharedFixtures(s *SharedFixtures) Option { return func(c *config) { c.shared = s } }
+
+// Users returns how many users s holds.
+func (s *SharedFixtures) Users() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.users)
+}
+
+// Close removes every user s holds, each with the fixtures that made it.
+func (s *SharedFixtures) Close(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, m := range s.made {
+		errs = append(errs, m.by.DeleteUsers(ctx, m.users))
+	}
+	s.made, s.users = nil, nil
+	return errors.Join(errs...)
+}
+
+// use returns the fixtures a run uses: f's, with users from s.
+func (s *SharedFixtures) use(f Fixtures) Fixtures { return &sharedUse{shared: s, base: f} }
+
+type sharedUse struct {
+	shared *SharedFixtures
+	base   Fixtures
+}
+
+func (u *sharedUse) Users(ctx context.Context, n int) ([]User, error) {
+	s := u.shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if missing := n - len(s.users); missing > 0 {
+		users, err := u.base.Users(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		s.made = append(s.made, madeUsers{by: u.base, users: users})
+		s.users = append(s.users, users...)
+	}
+	return s.users[:n:n], nil
+}
+
+func (u *sharedUse) LoginFlows(ctx context.Context, n int) ([]string, error) {
+	return u.base.LoginFlows(ctx, n)
+}
+
+// DeleteUsers keeps the users for the next run: SharedFixtures.Close
+// removes them.
+func (u *sharedUse) DeleteUsers(context.Context, []User) error { return nil }
