@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,25 +14,20 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/orybench/orybench/identityschema"
-	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
-	"github.com/orybench/orybench/localkratos"
 	"github.com/orybench/orybench/scenarios"
 )
 
 func newLoadCmd(logger *slog.Logger) *cobra.Command {
 	var (
-		scenario, rawURL, method   string
-		t                          targetFlags
-		kratosBin, profile         string
+		lt                         loadTarget
 		outDir, shardSpec, syncDir string
 		syncTimeout                time.Duration
 		rate                       float64
 		duration, warmup           time.Duration
 		thresholds                 []string
-		abortOnFail, yes, progress bool
-		maxHits, maxWorkers        uint64
+		abortOnFail, progress      bool
+		maxHits                    uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -92,15 +86,12 @@ answered, or an interrupted run.`,
 			if syncDir != "" && shard.IsZero() {
 				return fmt.Errorf("--sync-dir needs --shard: it starts the shards of a run together")
 			}
-			sc, err := loadScenario(scenario, rawURL, method)
+			sc, err := lt.resolve()
 			if err != nil {
 				return err
 			}
 			flags := cmd.Flags()
-			if err := t.resolve(); err != nil {
-				return err
-			}
-			opts := []loadtest.Option{loadtest.WithAllowRemote(yes), loadtest.WithAbortOnFail(abortOnFail)}
+			opts := []loadtest.Option{loadtest.WithAbortOnFail(abortOnFail)}
 			for _, expr := range thresholds {
 				t, err := loadtest.ParseThreshold(expr)
 				if err != nil {
@@ -118,37 +109,13 @@ answered, or an interrupted run.`,
 			if err := checkOutDir(outDir); err != nil {
 				return err
 			}
-			kratosVersion := "" // known when orybench starts the Kratos itself
-			if t.target == "" && rawURL == "" && sc.Target == "" {
-				// No target: load orybench's own local Kratos.
-				inst, err := localkratos.Start(cmd.Context(), localkratos.Options{Bin: kratosBin, Profile: profile})
-				if err != nil {
-					return err
-				}
-				defer inst.Stop()
-				kratosVersion = pinnedKratosVersion
-				logger.Info("local kratos", "profile", profile, "public", inst.PublicURL, "admin", inst.AdminURL)
-				t.target, t.adminURL = inst.PublicURL, inst.AdminURL
+			ls, err := lt.start(cmd, logger, sc)
+			if err != nil {
+				return err
 			}
-			if t.target != "" {
-				opts = append(opts, loadtest.WithTarget(t.target))
-			}
-			if t.target != "" && rawURL == "" {
-				// Test identities fit the target's identity schema: a
-				// username, nested required traits, whatever it asks for.
-				pub, err := kratosclient.New(t.target, kratosclient.Native)
-				if err != nil {
-					return fmt.Errorf("--target: %w", err)
-				}
-				schema, err := identityschema.Fetch(cmd.Context(), pub, "")
-				if err != nil {
-					return fmt.Errorf("read the target's identity schema: %w", err)
-				}
-				opts = append(opts, loadtest.WithIdentities(schema.Identity))
-			}
-			if t.adminURL != "" {
-				opts = append(opts, loadtest.WithAdmin(t.adminURL, t.apiKey))
-			}
+			defer ls.stop()
+			kratosVersion := ls.kratosVersion
+			opts = append(opts, ls.opts...)
 			if flags.Changed("rate") {
 				opts = append(opts, loadtest.WithRate(rate))
 			}
@@ -160,9 +127,6 @@ answered, or an interrupted run.`,
 			}
 			if flags.Changed("max-hits") {
 				opts = append(opts, loadtest.WithMaxHits(maxHits))
-			}
-			if flags.Changed("max-workers") {
-				opts = append(opts, loadtest.WithMaxWorkers(maxWorkers))
 			}
 			opts = append(opts, loadtest.WithOutDir(outDir))
 			if !shard.IsZero() {
@@ -182,40 +146,25 @@ answered, or an interrupted run.`,
 					err = rerr
 				}
 			}
-			switch {
-			case err == nil:
-				return nil
-			case errors.Is(err, loadtest.ErrTargetDown) && sum != nil && len(sum.StatusCodes) > 0:
+			if errors.Is(err, loadtest.ErrTargetDown) && sum != nil && len(sum.StatusCodes) > 0 {
 				// It answered, then went down under the load: judged, failed.
 				return fmt.Errorf("%w: %w", errFailed, err)
-			case errors.Is(err, context.Canceled), errors.Is(err, loadtest.ErrTargetDown):
-				return err // interrupted, or never answered at all: not judged, exit 2
-			case errors.Is(err, loadtest.ErrThresholdsFailed):
-				return fmt.Errorf("%w: %w", errFailed, err)
-			default:
-				return err
 			}
+			return verdict(err, loadtest.ErrThresholdsFailed)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&scenario, "scenario", "whoami", "built-in scenario name or YAML file")
-	f.StringVar(&rawURL, "url", "", "load this one URL (the raw scenario), like vegeta attack")
-	f.StringVar(&method, "method", "GET", "method for --url")
+	lt.register(f)
 	f.Float64Var(&rate, "rate", 0, "constant requests per second (default: the scenario's profile)")
 	f.DurationVar(&duration, "duration", 0, "measured duration (default: the scenario's)")
 	f.DurationVar(&warmup, "warmup", 0, "unmeasured warm-up before the clock starts (default: the scenario's)")
-	t.register(f)
-	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
-	f.StringVar(&profile, "profile", "default", "local Kratos profile when no --target is given")
 	f.StringVar(&outDir, "out", "", "output directory (default out/load/SCENARIO-TIME, /shard-i with --shard)")
 	f.StringVar(&shardSpec, "shard", "", "run shard i of N (i/N, i from 1): 1/N of the rate and of the session pool; merge with orybench report merge")
 	f.StringVar(&syncDir, "sync-dir", "", "with --shard: start together with the run's other shards that share this directory (one per run)")
 	f.DurationVar(&syncTimeout, "sync-timeout", loadtest.DefaultSyncTimeout, "with --sync-dir: how long to wait for the other shards")
 	f.StringArrayVar(&thresholds, "threshold", nil, "threshold like 'p99<50ms', 'error_rate<0.1%', 'rate>=0.99*requested', 'STEP:p99<20ms' (repeatable)")
 	f.BoolVar(&abortOnFail, "abort-on-fail", false, "stop as soon as a threshold is breached")
-	f.BoolVar(&yes, "yes", false, "allow load above "+fmt.Sprint(loadtest.RemoteRateCap)+"/s on hosts that are not loopback")
 	f.Uint64Var(&maxHits, "max-hits", loadtest.DefaultMaxHits, "cap on the requests of the measured run")
-	f.Uint64Var(&maxWorkers, "max-workers", 0, "cap on vegeta workers (default: the scenario's)")
 	f.BoolVar(&progress, "progress", true, "show a live progress line when stderr is a terminal")
 	return cmd
 }
