@@ -71,6 +71,7 @@ an unusable target or an interrupted run.`,
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(
+		newCapacityCmd(logger),
 		newCleanupCmd(),
 		newCompareCmd(),
 		newConformCmd(logger),

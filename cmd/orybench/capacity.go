@@ -1,0 +1,216 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orybench/orybench/capacity"
+	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/reports"
+)
+
+// defaultSLO is what capacity judges by when --slo is not given.
+const defaultSLO = "p99<50ms,error_rate<0.1%"
+
+func newCapacityCmd(logger *slog.Logger) *cobra.Command {
+	var (
+		lt                          loadTarget
+		slo, precision, outDir      string
+		startRate, minRate, maxRate float64
+		step, warmup, maxDuration   time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "capacity",
+		Short: "Find the highest rate the target sustains within an SLO",
+		Long: `Find the highest constant rate (requests/s) at which the target meets the
+SLO. Each step is one open-model load run at a constant rate (as orybench
+load --rate), measured for --step after an unmeasured --warmup at the same
+rate, and judged by the SLO's thresholds alone (the scenario's own are set
+aside). A step also fails when its achieved rate falls short of the rate
+asked for (` + capacity.DefaultRateRule + `, unless the SLO has a rate rule of its own):
+a generator or a target that cannot keep up does not sustain the rate.
+
+The search starts at --start-rate and doubles until a rate fails (or halves
+until one holds, down to --min-rate), then bisects between the highest rate
+that held and the lowest that failed until they are within --precision, and
+runs the winner again to confirm it. A winner that fails its confirmation
+is replaced by the next rate below that held. A rate counts as sustainable
+only when every run at it held. Session pools are made once for the whole
+search. --max-rate and --max-duration bound it: a step that would not fit
+in --max-duration (with a confirmation after it) is not started.
+
+capacity.json in --out holds sustainable_rate, its confidence (runs at that
+rate, the lowest failing rate and how far above it is: high = confirmed and
+within the precision, medium = confirmed but wider or no rate failed, low =
+not confirmed), why the search ended and every step's summary; each step's
+files are in --out/steps/NN-RATE. report.html shows latency against
+throughput with the SLO and the sustainable rate marked.
+
+Load goes to loopback only; a target that is not loopback is searched up to
+` + strconv.Itoa(loadtest.RemoteRateCap) + ` requests/s unless --yes.
+
+Exit codes: 0 a sustainable rate was found (also when it is --max-rate, a
+lower bound), 1 not even --min-rate held the SLO, 2 bad input, an unusable
+target or an interrupted search.`,
+		Example: `  orybench capacity --scenario whoami --slo 'p99<50ms,error_rate<0.1%' --out out/capacity
+  orybench capacity --url http://127.0.0.1:8080/ --slo 'p99<100ms' --max-rate 5000 --max-duration 5m
+  orybench capacity --profile postgres --scenario flow-creation --slo 'p99<100ms' --precision 10%`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			flags := cmd.Flags()
+			rules, err := parseSLO(slo)
+			if err != nil {
+				return err
+			}
+			prec, err := parseFraction(precision)
+			if err != nil {
+				return fmt.Errorf("--precision: %w", err)
+			}
+			opts := []capacity.Option{capacity.WithSLO(rules...), capacity.WithPrecision(prec),
+				capacity.WithStartRate(startRate), capacity.WithMinRate(minRate), capacity.WithMaxRate(maxRate),
+				capacity.WithStepDuration(step), capacity.WithWarmup(warmup), capacity.WithMaxDuration(maxDuration)}
+			if err := capacity.Validate(opts...); err != nil {
+				return err
+			}
+			sc, err := lt.resolve()
+			if err != nil {
+				return err
+			}
+			if host := targetHost(sc, lt.t.target); !lt.yes && !loadtest.IsLoopback(host) {
+				if flags.Changed("max-rate") && maxRate > loadtest.RemoteRateCap {
+					return fmt.Errorf("--max-rate %g: %s is not loopback; give --yes to load it above %d requests/s", maxRate, host, loadtest.RemoteRateCap)
+				}
+				limit := float64(loadtest.RemoteRateCap)
+				opts = append(opts, capacity.WithMaxRate(min(maxRate, limit)), capacity.WithStartRate(min(startRate, limit)))
+			}
+			// Where the results go is checked before anything is sent.
+			if outDir == "" {
+				outDir = filepath.Join("out", "capacity", sc.Name+"-"+time.Now().Format("20060102-150405"))
+			}
+			if err := checkOutDir(outDir); err != nil {
+				return err
+			}
+			ls, err := lt.start(cmd, logger, sc)
+			if err != nil {
+				return err
+			}
+			defer ls.stop()
+			out := cmd.OutOrStdout()
+			opts = append(opts, capacity.WithOutDir(outDir), capacity.WithLoadOptions(ls.opts...),
+				capacity.WithStepDone(func(st capacity.Step) { printStep(out, st) }))
+			logger.Info("capacity", "scenario", sc.Name, "slo", slo, "out", outDir)
+			started := time.Now()
+			res, err := capacity.Find(cmd.Context(), sc, opts...)
+			if res != nil {
+				printCapacity(out, res, outDir)
+				info := reports.RunInfo{Target: res.Target, KratosVersion: ls.kratosVersion, Orybench: versionText,
+					StartedAt: started.UTC().Format(time.RFC3339), DurationS: res.DurationS,
+					Command: reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...))}
+				rerr := reports.WriteRunInfo(outDir, info)
+				if rerr == nil {
+					rerr = writeRunReport(cmd, outDir, ls.kratosVersion)
+				}
+				if rerr != nil && err == nil {
+					err = rerr
+				}
+			}
+			return verdict(err, capacity.ErrNoSustainableRate)
+		},
+	}
+	f := cmd.Flags()
+	lt.register(f)
+	f.StringVar(&slo, "slo", defaultSLO, "comma-separated thresholds every step must hold, as orybench load --threshold takes them")
+	f.Float64Var(&startRate, "start-rate", capacity.DefaultStartRate, "first rate tried, requests/s")
+	f.Float64Var(&minRate, "min-rate", capacity.DefaultMinRate, "lowest rate tried when the start rate fails (halving), requests/s")
+	f.Float64Var(&maxRate, "max-rate", capacity.DefaultMaxRate, "highest rate tried, requests/s")
+	f.StringVar(&precision, "precision", "5%", "stop bisecting when the lowest failing rate is at most this much above the highest that held")
+	f.DurationVar(&step, "step", capacity.DefaultStepDuration, "measured duration of each step")
+	f.DurationVar(&warmup, "warmup", capacity.DefaultWarmup, "unmeasured warm-up of each step, at its rate")
+	f.DurationVar(&maxDuration, "max-duration", capacity.DefaultMaxDuration, "wall-clock bound on the whole search")
+	f.StringVar(&outDir, "out", "", "output directory (default out/capacity/SCENARIO-TIME)")
+	return cmd
+}
+
+// parseSLO parses comma-separated thresholds.
+func parseSLO(s string) ([]loadtest.Threshold, error) {
+	var out []loadtest.Threshold
+	for _, expr := range strings.Split(s, ",") {
+		if strings.TrimSpace(expr) == "" {
+			continue
+		}
+		t, err := loadtest.ParseThreshold(expr)
+		if err != nil {
+			return nil, fmt.Errorf("--slo: %w", err)
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--slo: give at least one threshold, e.g. %q", defaultSLO)
+	}
+	return out, nil
+}
+
+// parseFraction reads 0.05 or 5%.
+func parseFraction(s string) (float64, error) {
+	num, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a fraction like 0.05 or 5%%", s)
+	}
+	if pct {
+		v /= 100
+	}
+	return v, nil
+}
+
+// targetHost is the host the scenario's requests go to.
+func targetHost(sc *loadtest.Scenario, target string) string {
+	if target == "" {
+		target = sc.Target
+	}
+	if target == "" {
+		target = loadtest.DefaultTarget
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return target
+	}
+	return u.Hostname()
+}
+
+func printStep(w io.Writer, st capacity.Step) {
+	verdict := "held"
+	switch {
+	case st.Error != "":
+		verdict = "not judged: " + oneLine(st.Error)
+	case !st.Held:
+		verdict = "FAILED " + strings.Join(st.Breached, ", ")
+	}
+	fmt.Fprintf(w, "step %2d  %-7s %8s/s  achieved %8.1f/s  p50 %8.2fms  p99 %8.2fms  errors %6.2f%%  %s\n",
+		st.N, st.Phase, strconv.FormatFloat(st.Rate, 'f', -1, 64), st.Achieved, st.P50, st.P99, 100*st.ErrorRate, verdict)
+}
+
+func printCapacity(w io.Writer, r *capacity.Result, dir string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if r.Found {
+		fmt.Fprintf(tw, "sustainable rate\t%g requests/s\n", r.SustainableRate)
+	} else {
+		fmt.Fprintln(tw, "sustainable rate\tnone")
+	}
+	fmt.Fprintf(tw, "slo\t%s\n", strings.Join(r.SLO, ", "))
+	fmt.Fprintf(tw, "confidence\t%s: %s\n", r.Confidence.Level, r.Confidence.Reason)
+	fmt.Fprintf(tw, "search\t%s → %s, %d steps in %s, ended: %s\n", r.Scenario, r.Target, len(r.Steps),
+		time.Duration(r.DurationS*float64(time.Second)).Round(time.Second), r.Ended)
+	fmt.Fprintf(tw, "files\t%s\n", dir)
+	tw.Flush()
+}
