@@ -38,6 +38,7 @@ type page struct {
 	Runs        []runRow
 	Conf        *confView
 	Loads       []loadView
+	Capacities  []capacityView
 }
 
 // runRow is a run's metadata: one line of the overview, and the head of
@@ -62,6 +63,11 @@ func (r *Report) page() page {
 		lv := newLoadView(l, anchors)
 		p.Loads = append(p.Loads, lv)
 		p.Runs = append(p.Runs, lv.Meta)
+	}
+	for _, c := range r.Capacities {
+		cv := newCapacityView(c, anchors)
+		p.Capacities = append(p.Capacities, cv)
+		p.Runs = append(p.Runs, cv.Meta)
 	}
 	return p
 }

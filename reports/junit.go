@@ -67,6 +67,9 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	for _, l := range r.Loads {
 		out.Suites = append(out.Suites, loadSuite(l))
 	}
+	for _, c := range r.Capacities {
+		out.Suites = append(out.Suites, capacitySuite(c))
+	}
 	total := 0.0
 	for _, s := range out.Suites {
 		out.Tests += s.Tests

@@ -257,10 +257,14 @@ type legendItem struct {
 	Color  string
 	Dashed bool
 	Area   bool
+	Dot    bool
 }
 
 // Swatch is the legend's sample of the line or area.
 func (l legendItem) Swatch() string {
+	if l.Dot {
+		return `<svg class="sw" viewBox="0 0 24 12" aria-hidden="true"><circle cx="12" cy="6" r="5" fill="` + l.Color + `"/></svg>`
+	}
 	if l.Area {
 		return `<svg class="sw" viewBox="0 0 24 12" aria-hidden="true"><rect x="2" y="1" width="20" height="10" fill="` + l.Color + `"/></svg>`
 	}

@@ -29,6 +29,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, l := range p.Loads {
 		markdownLoad(bw, l)
 	}
+	for _, c := range p.Capacities {
+		markdownCapacity(bw, c)
+	}
 	fmt.Fprintf(bw, "\n---\ngenerated %s by orybench %s; charts and every case are in report.html.\n", p.GeneratedAt, p.Orybench)
 	return bw.Flush()
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/orybench/orybench/capacity"
 )
 
 // Report is what one rendering shows: a conformance run, load runs, or
@@ -16,6 +18,7 @@ type Report struct {
 	Conformance    *Conformance
 	ConformanceDir string
 	Loads          []*Load
+	Capacities     []*Capacity
 	// Orybench is the version that renders the report; GeneratedAt when.
 	Orybench    string
 	GeneratedAt time.Time
@@ -33,9 +36,10 @@ const (
 var ErrNoResults = errors.New("no results")
 
 // Read finds saved results in dirs by the files present: conformance.json
-// for a conformance run, summary.json for a load run. A directory that holds
-// neither is searched one level down, so a run's parent directory works
-// too. A report takes at most one conformance run.
+// for a conformance run, summary.json for a load run, capacity.json for a
+// capacity search. A directory that holds none is searched one level down,
+// so a run's parent directory works too. A report takes at most one
+// conformance run.
 func Read(dirs ...string) (*Report, error) {
 	r := &Report{GeneratedAt: time.Now().UTC()}
 	for _, dir := range dirs {
@@ -61,10 +65,10 @@ func Read(dirs ...string) (*Report, error) {
 			found = found || f
 		}
 		if !found {
-			return nil, fmt.Errorf("%w in %s: neither %s nor %s, here or one level down", ErrNoResults, dir, conformanceFile, summaryFile)
+			return nil, fmt.Errorf("%w in %s: no %s, %s or %s, here or one level down", ErrNoResults, dir, conformanceFile, summaryFile, capacity.File)
 		}
 	}
-	if r.Conformance == nil && len(r.Loads) == 0 {
+	if r.Conformance == nil && len(r.Loads) == 0 && len(r.Capacities) == 0 {
 		return nil, fmt.Errorf("%w: no directory given", ErrNoResults)
 	}
 	return r, nil
@@ -89,17 +93,29 @@ func (r *Report) readDir(dir string) (bool, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return false, err
 	}
+	cp, err := ReadCapacity(dir)
+	switch {
+	case err == nil:
+		r.Capacities, found = append(r.Capacities, cp), true
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, err
+	}
 	return found, nil
 }
 
-// Passed reports whether no conformance case failed and every load run
-// held its thresholds.
+// Passed reports whether no conformance case failed, every load run held
+// its thresholds and every capacity search found a sustainable rate.
 func (r *Report) Passed() bool {
 	if r.Conformance != nil && r.Conformance.Failed() {
 		return false
 	}
 	for _, l := range r.Loads {
 		if !l.Summary.Passed {
+			return false
+		}
+	}
+	for _, c := range r.Capacities {
+		if !c.Result.Found {
 			return false
 		}
 	}

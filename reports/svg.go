@@ -33,6 +33,7 @@ type line struct {
 	Color  string
 	Dashed bool
 	Width  float64
+	Dots   bool // a dot at each point instead of a line
 	X, Y   []float64
 }
 
@@ -143,6 +144,14 @@ func (c chart) SVG() template.HTML {
 	}
 	// Lines.
 	for _, l := range c.Lines {
+		if l.Dots {
+			for i := range l.X {
+				if i < len(l.Y) && !math.IsNaN(l.Y[i]) && !math.IsInf(l.Y[i], 0) {
+					fmt.Fprintf(&b, `<circle class="dot" data-series="%s" fill="%s" cx="%s" cy="%s" r="5"/>`, html.EscapeString(l.Name), l.Color, f(tx(l.X[i])), f(ty(l.Y[i])))
+				}
+			}
+			continue
+		}
 		d := linePath(l, tx, ty)
 		if d == "" {
 			continue

@@ -1,0 +1,341 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/orybench/orybench/capacity"
+)
+
+// Capacity is one saved capacity search, as orybench capacity leaves it in
+// its output directory: capacity.json and, when the CLI wrote it, run.json.
+// Each step's own files are in the directories the steps name.
+type Capacity struct {
+	Dir    string
+	Run    RunInfo
+	Result capacity.Result
+}
+
+// ReadCapacity reads the capacity search saved in dir. Its error matches
+// fs.ErrNotExist when dir holds no capacity.json.
+func ReadCapacity(dir string) (*Capacity, error) {
+	c := &Capacity{Dir: dir}
+	if err := readJSON(filepath.Join(dir, capacity.File), &c.Result); err != nil {
+		return nil, err
+	}
+	if err := readJSON(filepath.Join(dir, runInfoFile), &c.Run); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if c.Run.Target == "" {
+		c.Run.Target = c.Result.Target
+	}
+	if c.Run.StartedAt == "" {
+		c.Run.StartedAt = c.Result.StartedAt
+	}
+	return c, nil
+}
+
+type capacityView struct {
+	Meta   runRow
+	SLO    string
+	Tiles  []tile
+	Chart  chartView
+	Steps  []capacityStepRow
+	Search []kv
+}
+
+type capacityStepRow struct {
+	N, Phase, Rate, Achieved, P50, P90, P99, Errors, Verdict, Dir string
+	Held                                                          bool
+}
+
+func newCapacityView(c *Capacity, anchors map[string]int) capacityView {
+	r := c.Result
+	anchor := uniqueAnchor("capacity-"+safeID(r.Scenario), anchors)
+	v := capacityView{SLO: strings.Join(r.SLO, ", ")}
+	v.Meta = runRow{Anchor: anchor, Kind: "capacity", Name: "capacity: " + r.Scenario,
+		Target: orNot(scrubURL(c.Run.Target)), Kratos: orNot(c.Run.KratosVersion), Orybench: orNot(c.Run.Orybench),
+		Started: orNot(fmtTime(c.Run.StartedAt)), Duration: fmtSeconds(r.DurationS), Command: orNot(scrubCommand(c.Run.Command)),
+		Passed: r.Found}
+	if r.Found {
+		v.Meta.Verdict = fmt.Sprintf("sustainable %s/s, confidence %s", trimFloat(r.SustainableRate, 1), r.Confidence.Level)
+	} else {
+		v.Meta.Verdict = "no rate held the SLO"
+	}
+	failing := "none failed"
+	if r.Confidence.LowestFailingRate > 0 {
+		failing = trimFloat(r.Confidence.LowestFailingRate, 1) + "/s"
+	}
+	v.Tiles = []tile{
+		{Label: "sustainable rate", Value: orDefault(rateText(r.SustainableRate), "none"), Sub: "every run at it held the SLO", Bad: !r.Found},
+		{Label: "confidence", Value: r.Confidence.Level, Sub: r.Confidence.Reason, Bad: r.Confidence.Level == "low" || r.Confidence.Level == "none"},
+		{Label: "lowest failing rate", Value: failing, Sub: fmt.Sprintf("precision asked %s%%", trimFloat(100*r.Settings.Precision, 1))},
+		{Label: "steps", Value: fmt.Sprint(len(r.Steps)), Sub: "in " + fmtSeconds(r.DurationS) + ", ended: " + string(r.Ended)},
+	}
+	ch, legend, note := capacityChart(anchor+"-curve", r)
+	v.Chart = chartView{ID: ch.ID, Title: "Latency against throughput", Note: note, SVG: ch.SVG(), Legend: legend}
+	for _, st := range r.Steps {
+		row := capacityStepRow{N: fmt.Sprint(st.N), Phase: string(st.Phase), Rate: rateText(st.Rate), Achieved: rateText(st.Achieved),
+			P50: fmtMS(st.P50), P99: fmtMS(st.P99), Errors: trimFloat(100*st.ErrorRate, 3) + "%", Held: st.Held, Dir: st.Dir}
+		if st.Summary != nil {
+			row.P90 = fmtMS(st.Summary.Latency.P90)
+		}
+		switch {
+		case st.Error != "":
+			row.Verdict = "not judged: " + clip(scrub(st.Error), 300)
+		case st.Held:
+			row.Verdict = "held"
+		default:
+			row.Verdict = "breached " + strings.Join(st.Breached, ", ")
+		}
+		v.Steps = append(v.Steps, row)
+	}
+	s := r.Settings
+	v.Search = []kv{
+		{"rates", fmt.Sprintf("from %s/s, doubling up to %s/s or halving down to %s/s", trimFloat(s.StartRate, 1), trimFloat(s.MaxRate, 1), trimFloat(s.MinRate, 1))},
+		{"each step", fmt.Sprintf("%s warm-up (not measured), then %s measured", fmtSeconds(s.WarmupS), fmtSeconds(s.StepDurationS))},
+		{"bounds", fmt.Sprintf("%s in all, up to %d confirmation runs", fmtSeconds(s.MaxDurationS), s.MaxConfirms)},
+		{"step files", filepath.Join(c.Dir, "steps")},
+	}
+	return v
+}
+
+func rateText(r float64) string {
+	if r == 0 {
+		return ""
+	}
+	return trimFloat(r, 1) + "/s"
+}
+
+// uniqueAnchor returns base, or base-N when base was taken.
+func uniqueAnchor(base string, anchors map[string]int) string {
+	n := anchors[base]
+	anchors[base]++
+	if n == 0 {
+		return base
+	}
+	return fmt.Sprintf("%s-%d", base, n+1)
+}
+
+// sloLatency is a latency threshold of the SLO, for a line on the chart.
+type sloLatency struct {
+	Expr   string
+	Metric string // p50, p90, p99, p999, max, mean
+	MS     float64
+}
+
+// sloLatencies returns the whole-run latency thresholds of an SLO.
+func sloLatencies(slo []string) []sloLatency {
+	var out []sloLatency
+	for _, expr := range slo {
+		s := strings.ReplaceAll(expr, " ", "")
+		if strings.Contains(s, ":") || ThresholdUnit(s) != "ms" {
+			continue // a step's, or not a latency
+		}
+		i := strings.IndexAny(s, "<>")
+		if i <= 0 || s[i] != '<' {
+			continue
+		}
+		d, err := time.ParseDuration(strings.ReplaceAll(strings.TrimLeft(s[i:], "<="), "µ", "u"))
+		if err != nil {
+			continue
+		}
+		out = append(out, sloLatency{Expr: expr, Metric: s[:i], MS: float64(d) / 1e6})
+	}
+	return out
+}
+
+// capacityChart: p50 and p99 (and any other latency the SLO names) of each
+// run against its achieved rate, the SLO's latency limits, and the
+// sustainable rate.
+func capacityChart(id string, r capacity.Result) (chart, []legendItem, string) {
+	c := chart{ID: id, Title: "Latency against achieved throughput", XLabel: "achieved throughput (requests/s)", YLabel: "latency (ms)",
+		YFormat: func(v float64) string { return trimFloat(v, 2) }}
+	// Every measured run is a dot; the lines go through one point per rate,
+	// the run that did worst there (which decides whether the rate held).
+	var runs, worst []capacity.Step
+	at := map[float64]int{}
+	for _, st := range r.Steps {
+		if st.Summary == nil || st.Summary.Requests == 0 {
+			continue
+		}
+		runs = append(runs, st)
+		if i, ok := at[st.Rate]; !ok {
+			at[st.Rate] = len(worst)
+			worst = append(worst, st)
+		} else if worse(st, worst[i]) {
+			worst[i] = st
+		}
+	}
+	sort.SliceStable(worst, func(i, j int) bool { return worst[i].Achieved < worst[j].Achieved })
+	slo := sloLatencies(r.SLO)
+
+	// p50 and p99, and what else the SLO names; the verdict dots sit on the
+	// SLO's first latency metric that a summary holds, else on p99.
+	judged := ""
+	named := map[string]bool{"p50": true, "p99": true}
+	for _, s := range slo {
+		named[s.Metric] = true
+		if judged == "" && slices.ContainsFunc(capacityMetrics, func(m latencyMetric) bool { return m.name == s.Metric }) {
+			judged = s.Metric
+		}
+	}
+	judged = orDefault(judged, "p99")
+
+	// The y axis: up to three times the SLO's highest latency limit, or the
+	// held runs' worst latency drawn, whichever is higher; what lies above
+	// is drawn at the top edge, so that one overloaded run does not flatten
+	// the rest.
+	top := 0.0
+	for _, s := range slo {
+		top = math.Max(top, 3*s.MS)
+	}
+	var legend []legendItem
+	var judgedOf func(capacity.Step) float64
+	for _, m := range capacityMetrics {
+		if !named[m.name] {
+			continue
+		}
+		if m.name == judged {
+			judgedOf = m.of
+		}
+		l := line{Name: m.name, Color: m.color}
+		for _, st := range worst {
+			l.X, l.Y = append(l.X, st.Achieved), append(l.Y, m.of(st))
+			if st.Held {
+				top = math.Max(top, 1.2*m.of(st))
+			}
+		}
+		c.Lines = append(c.Lines, l)
+		legend = append(legend, legendItem{Name: m.name, Color: m.color})
+	}
+	held := line{Name: "run held the SLO (at its " + judged + ")", Color: colGreen, Dots: true}
+	failed := line{Name: "run breached the SLO (at its " + judged + ")", Color: colVermilion, Dots: true}
+	for _, st := range runs {
+		if st.Held {
+			held.X, held.Y = append(held.X, st.Achieved), append(held.Y, judgedOf(st))
+		} else {
+			failed.X, failed.Y = append(failed.X, st.Achieved), append(failed.Y, judgedOf(st))
+		}
+	}
+	for _, l := range []line{held, failed} {
+		if len(l.X) > 0 {
+			c.Lines = append(c.Lines, l)
+			legend = append(legend, legendItem{Name: l.Name, Color: l.Color, Dot: true})
+		}
+	}
+	c.YMax = top
+	_, _, _, yTop := c.bounds()
+	clipped := 0
+	for _, l := range c.Lines {
+		for i, y := range l.Y {
+			if y > yTop {
+				l.Y[i] = yTop
+				clipped++
+			}
+		}
+	}
+
+	// Reference lines span the runs' throughput.
+	xlo, xhi := math.Inf(1), math.Inf(-1)
+	for _, st := range runs {
+		xlo, xhi = math.Min(xlo, st.Achieved), math.Max(xhi, st.Achieved)
+	}
+	if r.Found {
+		xlo, xhi = math.Min(xlo, r.SustainableRate), math.Max(xhi, r.SustainableRate)
+	}
+	if math.IsInf(xlo, 1) {
+		return c, legend, "No run was measured."
+	}
+	for _, s := range slo {
+		name := "SLO " + s.Expr
+		y := math.Min(s.MS, yTop)
+		c.Lines = append(c.Lines, line{Name: name, Color: colBlack, Dashed: true, Width: 1.5, X: []float64{xlo, xhi}, Y: []float64{y, y}})
+		legend = append(legend, legendItem{Name: name, Color: colBlack, Dashed: true})
+	}
+	if r.Found {
+		name := "sustainable rate " + rateText(r.SustainableRate)
+		c.Lines = append(c.Lines, line{Name: name, Color: colGreen, Dashed: true, Width: 2,
+			X: []float64{r.SustainableRate, r.SustainableRate}, Y: []float64{0, yTop}})
+		legend = append(legend, legendItem{Name: name, Color: colGreen, Dashed: true})
+	}
+	note := "Each run at the throughput it achieved: a dot per run (confirmations included), the lines through the worst run at each rate. " +
+		"Latency from each request's intended send time (corrected for coordinated omission)."
+	if clipped > 0 {
+		note += fmt.Sprintf(" Latencies above %s are drawn at the top edge (%d points): the step table has their values.", fmtMS(yTop), clipped)
+	}
+	return c, legend, note
+}
+
+// latencyMetric is a latency of a run that the chart can draw.
+type latencyMetric struct {
+	name, color string
+	of          func(capacity.Step) float64 // of a run with a summary
+}
+
+var capacityMetrics = []latencyMetric{
+	{"p50", colBlue, func(s capacity.Step) float64 { return s.P50 }},
+	{"p90", colOrange, func(s capacity.Step) float64 { return s.Summary.Latency.P90 }},
+	{"p99", colVermilion, func(s capacity.Step) float64 { return s.P99 }},
+	{"p999", colPurple, func(s capacity.Step) float64 { return s.Summary.Latency.P999 }},
+	{"max", colBlack, func(s capacity.Step) float64 { return s.Summary.Latency.Max }},
+	{"mean", colSky, func(s capacity.Step) float64 { return s.Summary.Latency.Mean }},
+}
+
+// worse reports whether run a did worse than run b at the same rate: it
+// failed where b held, or held or failed alike with a higher p99.
+func worse(a, b capacity.Step) bool {
+	if a.Held != b.Held {
+		return !a.Held
+	}
+	return a.P99 > b.P99
+}
+
+func markdownCapacity(w io.Writer, v capacityView) {
+	fmt.Fprintf(w, "\n## %s: %s\n\n%s.\n\n", strings.ToUpper(v.Meta.Name[:1])+v.Meta.Name[1:], passText(v.Meta.Passed), v.Meta.Verdict)
+	var head, vals []string
+	for _, t := range v.Tiles {
+		head = append(head, t.Label)
+		vals = append(vals, t.Value+" ("+t.Sub+")")
+	}
+	mdTable(w, head, nil, func(row func(...string)) { row(vals...) })
+	fmt.Fprintf(w, "\n### Steps\n\n")
+	mdTable(w, []string{"step", "phase", "requested", "achieved", "p50", "p99", "errors", "result"},
+		[]bool{true, false, true, true, true, true, true, false}, func(row func(...string)) {
+			for _, s := range v.Steps {
+				res := "✅ " + s.Verdict
+				if !s.Held {
+					res = "❌ " + s.Verdict
+				}
+				row(s.N, s.Phase, s.Rate, s.Achieved, s.P50, s.P99, s.Errors, res)
+			}
+		})
+}
+
+func capacitySuite(c *Capacity) junitSuite {
+	r := c.Result
+	s := junitSuite{Name: "orybench capacity " + r.Scenario, Time: seconds(r.DurationS), Timestamp: c.Run.StartedAt, Tests: 1,
+		Properties: []junitProperty{
+			{"target", scrubURL(r.Target)},
+			{"slo", strings.Join(r.SLO, ", ")},
+			{"sustainable_rate", trimFloat(r.SustainableRate, 3)},
+			{"confidence", r.Confidence.Level},
+			{"steps", fmt.Sprint(len(r.Steps))},
+		}}
+	jc := junitCase{Name: "sustainable rate within the SLO", Classname: "capacity." + r.Scenario, Time: seconds(r.DurationS),
+		SystemOut: fmt.Sprintf("sustainable %s/s; confidence %s: %s", trimFloat(r.SustainableRate, 1), r.Confidence.Level, r.Confidence.Reason)}
+	if !r.Found {
+		s.Failures++
+		jc.Failure = &junitFailure{Message: "no rate held the SLO: " + r.Confidence.Reason, Type: "capacity", Text: jc.SystemOut}
+	}
+	s.Cases = append(s.Cases, jc)
+	return s
+}
