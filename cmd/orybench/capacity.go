@@ -108,7 +108,6 @@ target or an interrupted search.`,
 			out := cmd.OutOrStdout()
 			opts = append(opts, capacity.WithOutDir(outDir), capacity.WithLoadOptions(ls.opts...),
 				capacity.WithStepDone(func(st capacity.Step) { printStep(out, st) }))
-			logger.Info("capacity", "scenario", sc.Name, "slo", slo, "out", outDir)
 			started := time.Now()
 			res, err := capacity.Find(cmd.Context(), sc, opts...)
 			if res != nil {

@@ -33,8 +33,9 @@ func newReportCmd() *cobra.Command {
   summary.md   the same as Markdown tables, for $GITHUB_STEP_SUMMARY
   junit.xml    the conformance cases and one testcase per load threshold
 
-Each --in is a directory that conform (conformance.json) or load
-(summary.json) wrote, or a directory holding such directories. conform and
+Each --in is a directory that conform (conformance.json), load
+(summary.json) or capacity (capacity.json) wrote, or a directory holding
+such directories. conform and
 load render their own --out this way when they finish.
 
 Exit 0 when every run passed, 1 when one failed, 2 on bad input.`,
