@@ -133,6 +133,26 @@ func TestReportInChromium(t *testing.T) {
 		p.elementScreenshot(t, "section.load figure", filepath.Join(shots, "report-10min-latency.png"))
 	})
 
+	t.Run("capacity search", func(t *testing.T) {
+		dir := t.TempDir()
+		r, err := Read("testdata/capacity-whoami")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Orybench = "test"
+		if _, err := r.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+		p := b.open(t, filepath.Join(dir, HTMLFile))
+		p.expectClean(t)
+		p.expectCharts(t, 1)
+		res := r.Capacities[0].Result
+		if got := p.eval(t, `return document.querySelectorAll("section.capacity svg.chart circle.dot").length`); got != float64(len(res.Steps)) {
+			t.Errorf("%v dots on the curve, want one per step (%d)", got, len(res.Steps))
+		}
+		p.elementScreenshot(t, "section.capacity", filepath.Join(shots, "report-capacity.png"))
+	})
+
 	// The harness itself: a page that fetches something must fail its
 	// checks, or the checks above prove nothing.
 	t.Run("harness sees requests", func(t *testing.T) {
