@@ -41,16 +41,8 @@ func TestReportInChromium(t *testing.T) {
 	shots := screenshotDir(t)
 
 	t.Run("combined report", func(t *testing.T) {
-		dir := t.TempDir()
-		r, err := Read("testdata/conformance-failing", "testdata/load-whoami", "testdata/load-flow-creation")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Orybench = "test"
-		if _, err := r.Write(dir); err != nil {
-			t.Fatal(err)
-		}
-		p := b.open(t, filepath.Join(dir, HTMLFile))
+		r, page := writeFixtureReport(t, "testdata/conformance-failing", "testdata/load-whoami", "testdata/load-flow-creation")
+		p := b.open(t, page)
 		p.expectClean(t)
 
 		if got := p.eval(t, `return document.querySelectorAll("table.matrix tbody tr").length`); got != float64(30) {
@@ -134,16 +126,8 @@ func TestReportInChromium(t *testing.T) {
 	})
 
 	t.Run("capacity search", func(t *testing.T) {
-		dir := t.TempDir()
-		r, err := Read("testdata/capacity-whoami")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Orybench = "test"
-		if _, err := r.Write(dir); err != nil {
-			t.Fatal(err)
-		}
-		p := b.open(t, filepath.Join(dir, HTMLFile))
+		r, page := writeFixtureReport(t, "testdata/capacity-whoami")
+		p := b.open(t, page)
 		p.expectClean(t)
 		p.expectCharts(t, 1)
 		res := r.Capacities[0].Result
@@ -170,6 +154,18 @@ func TestReportInChromium(t *testing.T) {
 			t.Errorf("a page whose image fails to load showed no console error")
 		}
 	})
+}
+
+// writeFixtureReport writes the report of the fixtures in dirs into a new
+// directory and returns it with the path of its report.html.
+func writeFixtureReport(t *testing.T, dirs ...string) (*Report, string) {
+	t.Helper()
+	dir := t.TempDir()
+	r := readFixture(t, dirs...)
+	if _, err := r.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return r, filepath.Join(dir, HTMLFile)
 }
 
 // --- the browser ---

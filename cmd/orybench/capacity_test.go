@@ -28,6 +28,7 @@ type knownCapacity struct {
 	service time.Duration
 	status  int // answered; 0 means 200
 	served  atomic.Int64
+	late    atomic.Int64 // the latest a request ended after its schedule, ns
 }
 
 func newKnownCapacity(limit int, service time.Duration) *knownCapacity {
@@ -54,6 +55,9 @@ func (k *knownCapacity) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	*free = start.Add(k.service)
 	time.Sleep(time.Until(*free))
+	late := int64(time.Since(*free))
+	for old := k.late.Load(); late > old && !k.late.CompareAndSwap(old, late); old = k.late.Load() {
+	}
 	k.slots <- free
 	k.served.Add(1)
 	if k.status != 0 {
@@ -71,45 +75,41 @@ func (k *knownCapacity) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the scheduling stalls of a shared 2-core machine put the p99 of a server
 // far below its capacity at 100 ms and more. Those stalls can only make a
 // rate fail, never hold: a rate above capacity +10% always fails the test.
-// A rate below capacity -10% fails it only when the machine was quiet
-// (the wake-up lateness of a 1 ms sleep, probed meanwhile, stayed under
-// 50 ms); on a busy machine the search is tried again, up to attempts
-// times, and when every attempt was disturbed, the test is skipped, saying
-// so.
+// A rate below capacity -10% fails it only when the machine was quiet (no
+// request ended more than 50 ms after its schedule); on a busy machine the
+// search is tried again, up to attempts times, and when every attempt was
+// disturbed, the test is skipped, saying so.
 func capacitySearch(t *testing.T, attempts, limit int, service, slo, within time.Duration, flags ...string) {
 	var noisy []string
 	for attempt := 1; attempt <= attempts; attempt++ {
-		stop := make(chan struct{})
-		probe := noiseProbe(stop)
 		var (
-			res  *capacity.Result
-			took time.Duration
-			want float64
+			res         *capacity.Result
+			took, worst time.Duration
+			want        float64
 		)
 		if !t.Run(fmt.Sprintf("attempt%d", attempt), func(t *testing.T) {
-			res, took, want = searchOnce(t, limit, service, slo, flags...)
+			res, took, worst, want = searchOnce(t, limit, service, slo, flags...)
 		}) {
-			close(stop)
 			return
 		}
-		close(stop)
-		worst := probe()
 		switch low := res.SustainableRate < 0.9*want; {
 		case !low && took <= within:
 			return
 		case worst < 50*time.Millisecond:
-			t.Errorf("sustainable rate %g/s for a capacity of %g/s (±10%%) after %s (at most %s), on a quiet machine (wake-up lateness at most %s)",
+			t.Errorf("sustainable rate %g/s for a capacity of %g/s (±10%%) after %s (at most %s), on a quiet machine (requests at most %s behind schedule)",
 				res.SustainableRate, want, took.Round(time.Second), within, worst)
 			return
 		}
-		noisy = append(noisy, fmt.Sprintf("%g/s in %s with wake-ups up to %s late", res.SustainableRate, took.Round(time.Second), worst))
+		noisy = append(noisy, fmt.Sprintf("%g/s in %s with requests up to %s behind schedule", res.SustainableRate, took.Round(time.Second), worst))
 		t.Logf("attempt %d: %s, on a busy machine", attempt, noisy[len(noisy)-1])
 	}
 	t.Skipf("the machine was too busy to measure a capacity of %g/s: %s", float64(limit)/service.Seconds(), strings.Join(noisy, "; "))
 }
 
-// searchOnce runs one search and checks what no busy machine excuses.
-func searchOnce(t *testing.T, limit int, service, slo time.Duration, flags ...string) (*capacity.Result, time.Duration, float64) {
+// searchOnce runs one search and checks what no busy machine excuses. It
+// returns the result, how long the search took, how far behind its
+// schedule the server fell at worst, and the server's capacity.
+func searchOnce(t *testing.T, limit int, service, slo time.Duration, flags ...string) (*capacity.Result, time.Duration, time.Duration, float64) {
 	srv := newKnownCapacity(limit, service)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
@@ -153,31 +153,7 @@ func searchOnce(t *testing.T, limit int, service, slo time.Duration, flags ...st
 	if err != nil || !bytes.Contains(html, []byte(`data-series="sustainable rate`)) {
 		t.Errorf("report.html (%v) has no chart marking the sustainable rate", err)
 	}
-	return res, took, want
-}
-
-// noiseProbe measures, until stop is closed, how late 1 ms sleeps wake up.
-// The function it returns waits for the probe and returns the latest.
-func noiseProbe(stop <-chan struct{}) func() time.Duration {
-	var worst time.Duration
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			t0 := time.Now()
-			time.Sleep(time.Millisecond)
-			worst = max(worst, time.Since(t0)-time.Millisecond)
-		}
-	}()
-	return func() time.Duration {
-		<-done
-		return worst
-	}
+	return res, took, time.Duration(srv.late.Load()), want
 }
 
 // TestCapacityFindsKnownCapacity: 5 slots of 50 ms, 100 requests/s, with
