@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -95,7 +94,7 @@ target or an interrupted search.`,
 			}
 			// Where the results go is checked before anything is sent.
 			if outDir == "" {
-				outDir = filepath.Join("out", "capacity", sc.Name+"-"+time.Now().Format("20060102-150405"))
+				outDir = defaultOutDir("capacity", sc)
 			}
 			if err := checkOutDir(outDir); err != nil {
 				return err

@@ -101,7 +101,7 @@ answered, or an interrupted run.`,
 			}
 			// Where the results go is checked before anything is sent.
 			if outDir == "" {
-				outDir = filepath.Join("out", "load", sc.Name+"-"+time.Now().Format("20060102-150405"))
+				outDir = defaultOutDir("load", sc)
 				if !shard.IsZero() {
 					outDir = filepath.Join(outDir, fmt.Sprintf("shard-%d", shard.Index))
 				}

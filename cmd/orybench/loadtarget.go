@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -100,6 +102,12 @@ func (l *loadTarget) start(cmd *cobra.Command, logger *slog.Logger, sc *loadtest
 		s.opts = append(s.opts, loadtest.WithMaxWorkers(l.maxWorkers))
 	}
 	return s, nil
+}
+
+// defaultOutDir is where a command's results go without --out:
+// out/COMMAND/SCENARIO-TIME.
+func defaultOutDir(command string, sc *loadtest.Scenario) string {
+	return filepath.Join("out", command, sc.Name+"-"+time.Now().Format("20060102-150405"))
 }
 
 // verdict maps the error of a load run or a capacity search to the exit
