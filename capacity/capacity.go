@@ -123,12 +123,17 @@ func WithLoadOptions(o ...loadtest.Option) Option {
 // WithStepDone calls fn after each step, with the step as recorded.
 func WithStepDone(fn func(Step)) Option { return func(c *config) { c.onStep = fn } }
 
-func defaultConfig() config {
-	return config{
+// newConfig returns the defaults changed by opts.
+func newConfig(opts []Option) config {
+	c := config{
 		start: DefaultStartRate, min: DefaultMinRate, max: DefaultMaxRate, precision: DefaultPrecision,
 		stepDuration: DefaultStepDuration, warmup: DefaultWarmup, maxDuration: DefaultMaxDuration,
 		run: runAt, now: time.Now,
 	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
 }
 
 func usageErr(format string, a ...any) error {
@@ -177,10 +182,7 @@ func (c *config) sloRules() ([]loadtest.Threshold, error) {
 // Validate checks opts as Find would, without running anything. Its error
 // matches loadtest.ErrUsage.
 func Validate(opts ...Option) error {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(opts)
 	return cfg.validate()
 }
 
@@ -191,10 +193,7 @@ func Validate(opts ...Option) error {
 // judged (loadtest.ErrTargetDown, say). Errors before the first run match
 // loadtest.ErrUsage when an option is wrong.
 func Find(ctx context.Context, sc *loadtest.Scenario, opts ...Option) (*Result, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(opts)
 	if sc == nil {
 		return nil, usageErr("no scenario")
 	}

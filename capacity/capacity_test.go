@@ -237,7 +237,7 @@ func TestSLORules(t *testing.T) {
 		{[]string{"rate_limited<1%"}, []string{"rate_limited<1%", DefaultRateRule}},
 		{[]string{"raw:rate>=10"}, []string{"raw:rate>=10", DefaultRateRule}},
 	} {
-		c := defaultConfig()
+		c := newConfig(nil)
 		for _, e := range tc.slo {
 			th, err := loadtest.ParseThreshold(e)
 			if err != nil {
