@@ -471,9 +471,12 @@ func (s *search) conclude() {
 	switch {
 	case lo == 0 && len(r.Steps) == 0:
 		c.Level, c.Reason = "none", "nothing was measured"
-	case lo == 0:
+	case lo == 0 && r.Ended == EndMinRate:
 		c.Level = "none"
 		c.Reason = fmt.Sprintf("no rate held the SLO, down to %g/s", lowestRate(r.Steps))
+	case lo == 0:
+		c.Level = "none"
+		c.Reason = fmt.Sprintf("no rate held the SLO, down to %g/s, when the search ended (%s)", lowestRate(r.Steps), r.Ended)
 	case runs < 2:
 		c.Level = "low"
 		c.Reason = fmt.Sprintf("held on its one run; not confirmed (search ended: %s)", r.Ended)
