@@ -136,7 +136,8 @@ func WithAllowRemote(on bool) Option { return func(c *config) { c.allowRemote = 
 func WithMaxHits(n uint64) Option { return func(c *config) { c.maxHits = n } }
 
 // WithStopGrace sets how long requests in flight may still finish when a run
-// is stopped early before their connections are closed; default 1s.
+// is stopped early before their connections are closed; default 1s (at
+// most interruptGrace when the run is interrupted).
 func WithStopGrace(d time.Duration) Option { return func(c *config) { c.stopGrace = d } }
 
 // WithTargetDownAfter sets how long connections must have been refused or

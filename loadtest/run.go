@@ -279,6 +279,10 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	return sum, errors.Join(errs...)
 }
 
+// interruptGrace bounds how long an interrupted run waits for the answers
+// still in flight, so that what was measured is written within 2s of Ctrl-C.
+const interruptGrace = 300 * time.Millisecond
+
 // attack runs one vegeta attack: the warm-up (measure false) or the measured
 // one. It returns once every result is in, at most stopGrace plus a moment
 // after a stop.
@@ -322,7 +326,13 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 		}
 		close(stop)
 		atk.Stop()
-		graceC = time.After(r.cfg.stopGrace)
+		grace := r.cfg.stopGrace
+		if reason == "interrupted" {
+			// Ctrl-C: the person waits; answers still in flight after a
+			// moment are counted as canceled, not waited for.
+			grace = min(grace, interruptGrace)
+		}
+		graceC = time.After(grace)
 	}
 	done := ctx.Done()
 	for {
