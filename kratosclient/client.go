@@ -205,9 +205,12 @@ func New(baseURL string, mode Mode, opts ...Option) (*Client, error) {
 // ParseBaseURL checks that s is an absolute http(s) URL and returns it with
 // any trailing slash removed from its path.
 func ParseBaseURL(s string) (*url.URL, error) {
+	if !strings.Contains(s, "://") {
+		return nil, fmt.Errorf("invalid URL %q: no scheme: want an http:// or https:// URL, e.g. http://127.0.0.1:4433", s)
+	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("invalid URL %q: %w", s, err)
+		return nil, fmt.Errorf("invalid URL %q: %w", s, errors.Unwrap(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("invalid URL %q: want an http:// or https:// URL", s)
@@ -342,7 +345,7 @@ func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("%s %s: %w", r.method, redact.URL(u.String()), err)
+		return nil, fmt.Errorf("%s %s: %w", r.method, redact.URL(u.String()), explain(ctx, err, u.Host, c.http.Timeout))
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, MaxBodyBytes+1))
@@ -350,7 +353,7 @@ func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 		return nil, fmt.Errorf("%s %s: read body: %w", r.method, redact.URL(u.String()), err)
 	}
 	if len(data) > MaxBodyBytes {
-		return nil, fmt.Errorf("%s %s: %w", r.method, redact.URL(u.String()), ErrBodyTooLarge)
+		return nil, fmt.Errorf("%s %s: %w (%d MiB)", r.method, redact.URL(u.String()), ErrBodyTooLarge, MaxBodyBytes>>20)
 	}
 	resp := &Response{
 		Method:   r.method,
