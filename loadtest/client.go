@@ -125,9 +125,9 @@ func (c *trackedConn) Close() error {
 }
 
 // newClient returns the HTTP client of an attack: no proxy, no redirects
-// followed (a redirect is an answer to judge), connections kept alive, the
-// dialer limited to loopback when guard is set.
-func newClient(timeout time.Duration, maxConns int, guard bool, tracker *connTracker) *http.Client {
+// followed (a redirect is an answer to judge), connections kept alive, TLS
+// as tlsConfig says, the dialer limited to loopback when guard is set.
+func newClient(timeout time.Duration, maxConns int, guard bool, tlsConfig *tls.Config, tracker *connTracker) *http.Client {
 	dialer := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	if guard {
 		dialer.Control = loopbackOnly
@@ -135,7 +135,7 @@ func newClient(timeout time.Duration, maxConns int, guard bool, tracker *connTra
 	tr := &http.Transport{
 		Proxy:               nil,
 		DialContext:         tracker.dial(dialer.DialContext),
-		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     tlsConfig.Clone(),
 		MaxIdleConns:        0,
 		MaxIdleConnsPerHost: 10000,
 		MaxConnsPerHost:     maxConns,

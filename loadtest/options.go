@@ -1,9 +1,11 @@
 package loadtest
 
 import (
-	"github.com/orybench/orybench/identityschema"
+	"crypto/tls"
 	"io"
 	"time"
+
+	"github.com/orybench/orybench/identityschema"
 )
 
 // An Option changes how Run runs a scenario.
@@ -26,6 +28,9 @@ type config struct {
 	traits      func(email string) map[string]any
 	identity    func(address string) (identityschema.Identity, error)
 	allowRemote bool
+	remoteCap   float64
+	timeout     time.Duration
+	tls         *tls.Config
 	maxHits     uint64
 	stopGrace   time.Duration
 	downAfter   time.Duration
@@ -36,6 +41,8 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
+		remoteCap: RemoteRateCap,
+		tls:       &tls.Config{MinVersion: tls.VersionTLS12},
 		maxHits:   DefaultMaxHits,
 		stopGrace: time.Second,
 		downAfter: time.Second,
@@ -131,6 +138,24 @@ func WithIdentities(identity func(address string) (identityschema.Identity, erro
 // WithAllowRemote lets Run send load to hosts that are not loopback at any
 // rate. Without it, such hosts get at most RemoteRateCap hits per second.
 func WithAllowRemote(on bool) Option { return func(c *config) { c.allowRemote = on } }
+
+// WithMaxRemoteRate raises (or lowers) the highest rate Run sends to hosts
+// that are not loopback; default RemoteRateCap.
+func WithMaxRemoteRate(hitsPerSecond float64) Option {
+	return func(c *config) { c.remoteCap = hitsPerSecond }
+}
+
+// WithTimeout replaces the scenario's timeout of one request; it also
+// bounds each set-up call of the default fixtures (default 30s).
+func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithInsecureSkipVerify accepts TLS certificates that do not verify
+// (a test target's self-signed one), for the load and the fixtures alike.
+func WithInsecureSkipVerify(on bool) Option {
+	return func(c *config) {
+		c.tls = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: on}
+	}
+}
 
 // WithMaxHits caps the hits of the measured attack; default DefaultMaxHits.
 func WithMaxHits(n uint64) Option { return func(c *config) { c.maxHits = n } }

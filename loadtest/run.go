@@ -58,6 +58,9 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 	if cfg.maxWorkers != 0 {
 		sc.MaxWorkers = cfg.maxWorkers
 	}
+	if cfg.timeout != 0 {
+		sc.Timeout = cfg.timeout
+	}
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
@@ -101,9 +104,8 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 			continue
 		}
 		allLoopback = false
-		if !cfg.allowRemote && peak > RemoteRateCap {
-			return nil, usageErr("refusing to send up to %g hits/s to %s: it is not loopback (127.0.0.0/8, ::1, localhost); "+
-				"allow remote targets explicitly, or stay at %d hits/s or less", peak, u.Host, RemoteRateCap)
+		if !cfg.allowRemote && peak > cfg.remoteCap {
+			return nil, &RemoteRateError{Host: u.Host, Peak: peak, Cap: cfg.remoteCap}
 		}
 	}
 	p.guard = allLoopback && !cfg.allowRemote
@@ -170,6 +172,15 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 	return p, nil
 }
 
+// setupTimeout bounds one set-up call of the default fixtures: WithTimeout's,
+// else 30s.
+func setupTimeout(cfg config) time.Duration {
+	if cfg.timeout > 0 {
+		return cfg.timeout
+	}
+	return 30 * time.Second
+}
+
 // expectedHits returns the hits due within the first d, capped by maxHits:
 // for a shard, those of the whole run's that are its own.
 func (p *plan) expectedHits(d time.Duration) uint64 {
@@ -178,6 +189,34 @@ func (p *plan) expectedHits(d time.Duration) uint64 {
 		h = 0
 	}
 	return min(p.shard.share(uint64(h)), p.maxHits)
+}
+
+// RemoteRateError is a run refused before it sent anything: it would send
+// more hits per second to a host that is not loopback than allowed (see
+// WithMaxRemoteRate and WithAllowRemote). It matches ErrUsage.
+type RemoteRateError struct {
+	Host      string
+	Peak, Cap float64
+}
+
+func (e *RemoteRateError) Error() string {
+	return fmt.Sprintf("refusing to send up to %g hits/s to %s, which is not loopback (127.0.0.0/8, ::1, localhost): such hosts get at most %g hits/s unless allowed more",
+		e.Peak, e.Host, e.Cap)
+}
+
+// Is makes a RemoteRateError match ErrUsage.
+func (e *RemoteRateError) Is(target error) bool { return target == ErrUsage }
+
+// Check returns the error Run would return for sc and opts before it sends
+// anything (a bad scenario or option, a remote host above its rate cap), so
+// that a caller can refuse a run before any set-up of its own.
+func Check(sc *Scenario, opts ...Option) error {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	_, err := newPlan(sc, cfg)
+	return err
 }
 
 // Run runs a scenario: it makes the fixtures, warms up, sends load on the
@@ -207,7 +246,7 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	fixtures := cfg.fixtures
 	if fixtures == nil {
 		fixtures = &KratosFixtures{PublicURL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey,
-			HTTPClient: newClient(30*time.Second, 0, p.guard, newConnTracker()), Traits: cfg.traits, Identity: cfg.identity,
+			HTTPClient: newClient(setupTimeout(cfg), 0, p.guard, cfg.tls, newConnTracker()), Traits: cfg.traits, Identity: cfg.identity,
 			Shard: p.shard}
 	}
 	if cfg.shared != nil {
@@ -382,7 +421,7 @@ func newRunner(p *plan, cfg config, fx fixtureData, out *output) (*runner, error
 		bucket:    newStats(true),
 	}
 	out.bucket = r.bucket // series logs its histograms
-	r.client = newClient(p.sc.Timeout, p.sc.MaxConnections, p.guard, r.tracker)
+	r.client = newClient(p.sc.Timeout, p.sc.MaxConnections, p.guard, cfg.tls, r.tracker)
 	for i, st := range p.sc.Steps {
 		r.stepIndex[st.Name] = i
 		r.steps = append(r.steps, newStats(true))

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -45,7 +46,12 @@ func ParseScenario(file string, data []byte) (*Scenario, error) {
 	p := &yamlParser{file: file, lines: map[string]int{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &ScenarioError{File: file, Line: yamlErrLine(err), Err: errors.New(strings.TrimPrefix(err.Error(), "yaml: "))}
+		// yaml places an error at the end of the input on the line after it.
+		lines := bytes.Count(data, []byte("\n"))
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			lines++
+		}
+		return nil, &ScenarioError{File: file, Line: min(yamlErrLine(err), lines), Err: errors.New(yamlLine.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), ""))}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &ScenarioError{File: file, Err: errors.New("empty scenario")}
@@ -60,12 +66,29 @@ func ParseScenario(file string, data []byte) (*Scenario, error) {
 	return sc, nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+// yamlLine finds the line in yaml's errors ("yaml: line 3: did not find
+// expected key"); ScenarioError says it as file:3 instead.
+var yamlLine = regexp.MustCompile(`line (\d+): `)
 
+// yamlParserProblems are the errors of yaml's parser (parserc.go), as
+// opposed to its scanner's: yaml reports their line counting from 0, and
+// leaves it out on the first line.
+var yamlParserProblems = regexp.MustCompile(`(^|: )(did not find expected (<document start>|<stream-start>|node content|key|'-' indicator|',' or '\]'|',' or '\}')|found (duplicate %(TAG|YAML) directive|incompatible YAML document|undefined tag handle))$`)
+
+// yamlErrLine is the line, counted from 1, of yaml's error (0: unknown).
 func yamlErrLine(err error) int {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+	msg := err.Error()
+	parser := yamlParserProblems.MatchString(msg)
+	m := yamlLine.FindStringSubmatch(msg)
+	switch {
+	case m != nil && parser:
+		n, _ := strconv.Atoi(m[1])
+		return n + 1
+	case m != nil:
 		n, _ := strconv.Atoi(m[1])
 		return n
+	case parser:
+		return 1
 	}
 	return 0
 }

@@ -88,6 +88,9 @@ func TestParseScenarioErrors(t *testing.T) {
 		want      []string // each a line of the error
 	}{
 		{"syntax", "name: [", []string{"bad.yaml:1: "}},
+		// yaml counts its parser's lines from 0: the line is corrected.
+		{"unclosed flow", "name: x\nrate: 10\nsteps:\n  - name: [a\n", []string{"bad.yaml:4: did not find expected ',' or ']'"}},
+		{"sequence then mapping", "- a\nb: c\n", []string{"bad.yaml:2: did not find expected '-' indicator"}},
 		{"not a mapping", "- a\n", []string{"bad.yaml:1: want a mapping"}},
 		{"unknown field", "name: x\nrate: 1\nrats: 2\nsteps: [{name: a, method: GET, url: /}]\n",
 			[]string{"bad.yaml:3: rats: unknown field (known: description, duration,"}},

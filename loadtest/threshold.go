@@ -44,11 +44,12 @@ const (
 
 func (t Threshold) String() string { return t.Expr }
 
-// ParseThreshold parses one threshold expression. Its errors match ErrUsage.
+// ParseThreshold parses one threshold expression. Its errors are
+// ScenarioErrors, which match ErrUsage.
 func ParseThreshold(expr string) (Threshold, error) {
 	t, err := parseThreshold(expr)
 	if err != nil {
-		return Threshold{}, fmt.Errorf("%w: threshold %q: %w", ErrUsage, expr, err)
+		return Threshold{}, &ScenarioError{Field: fmt.Sprintf("threshold %q", expr), Err: err}
 	}
 	return t, nil
 }
@@ -136,7 +137,7 @@ func parseLatency(s string) (float64, error) {
 func parseFraction(s string) (float64, error) {
 	pct := strings.HasSuffix(s, "%")
 	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-	if err != nil || v < 0 {
+	if err != nil || !(v >= 0) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("bad fraction %q: want e.g. 0.001 or 0.1%%", s)
 	}
 	if pct {
@@ -154,13 +155,13 @@ func parseRate(s string) (float64, bool, error) {
 	}
 	if k, ok := strings.CutSuffix(s, "*requested"); ok {
 		v, err := strconv.ParseFloat(k, 64)
-		if err != nil || v < 0 {
+		if err != nil || !(v >= 0) || math.IsInf(v, 0) {
 			return 0, false, fmt.Errorf("bad factor %q", k)
 		}
 		return v, true, nil
 	}
 	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "/s"), 64)
-	if err != nil || v < 0 {
+	if err != nil || !(v >= 0) || math.IsInf(v, 0) {
 		return 0, false, fmt.Errorf("bad rate %q: want hits per second or K*requested", s)
 	}
 	return v, false, nil

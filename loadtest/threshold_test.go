@@ -47,6 +47,7 @@ func TestParseThresholdErrors(t *testing.T) {
 	for _, expr := range []string{
 		"", "p99", "p99<", "p99<50", "p99<fast", "p0<1ms", "p101<1ms", "latency<1ms",
 		"error_rate<2", "error_rate<-1%", "rate>=x*requested", "Bad Step:p99<1ms", "p99=50ms", "rate>=fast",
+		"error_rate<NaN", "error_rate<NaN%", "rate>=NaN", "rate>=Inf", "rate>=+Inf*requested", "rate_limited<nan",
 	} {
 		_, err := ParseThreshold(expr)
 		if err == nil {
