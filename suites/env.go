@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -47,6 +48,9 @@ type Options struct {
 	MaxRPS float64
 	// KratosBin is the binary for local instances ("" finds one).
 	KratosBin string
+	// HTTPClient, when set, carries every call to a remote Target and its
+	// admin API: its transport (e.g. TLS settings) and timeout.
+	HTTPClient *http.Client
 	// Log receives progress lines (never secrets).
 	Log io.Writer
 }
@@ -59,6 +63,7 @@ type target struct {
 	mail      *mailbox.Mailbox    // nil when codes cannot be read
 	local     *localkratos.Instance
 	pace      *kratosclient.Pace
+	http      []kratosclient.Option // the transport of a remote target
 
 	// declared are capabilities known without asking (a local profile's, or
 	// --capabilities), absent those declared missing; capabilities is the
@@ -81,7 +86,7 @@ func (t *target) has(c Capability) bool { return slices.Contains(t.capabilities,
 // of the API: such answers are sent again, and counted in the run's
 // rate-limits entry (storage_conflicts_retried). Nowhere else.
 func (t *target) client(mode kratosclient.Mode, opts ...kratosclient.Option) (*kratosclient.Client, error) {
-	base := []kratosclient.Option{kratosclient.WithPace(t.pace)}
+	base := append([]kratosclient.Option{kratosclient.WithPace(t.pace)}, t.http...)
 	if t.local != nil && t.local.DSN == "memory" {
 		base = append(base, kratosclient.WithConflictRetries())
 	}
@@ -144,8 +149,11 @@ func newEnv(ctx context.Context, opts Options) (*env, error) {
 	e := &env{opts: opts, runID: hygiene.NewRunID(), pace: kratosclient.NewPace(opts.MaxRPS)}
 	if opts.Target != "" {
 		t := &target{name: "target", publicURL: opts.Target, pace: e.pace, declared: opts.Capabilities, absent: opts.Without}
+		if opts.HTTPClient != nil {
+			t.http = []kratosclient.Option{kratosclient.WithHTTPClient(opts.HTTPClient)}
+		}
 		if opts.AdminURL != "" {
-			admin, err := kratosclient.NewAdmin(opts.AdminURL, opts.APIKey, kratosclient.WithPace(e.pace))
+			admin, err := kratosclient.NewAdmin(opts.AdminURL, opts.APIKey, append([]kratosclient.Option{kratosclient.WithPace(e.pace)}, t.http...)...)
 			if err != nil {
 				return nil, fmt.Errorf("--admin-url: %w", err)
 			}

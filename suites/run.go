@@ -2,7 +2,9 @@ package suites
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -100,13 +102,25 @@ func Run(_ context.Context, opts Options, cfg RunConfig) (types.Report, error) {
 	reporterCfg.SilenceSkips = !cfg.Verbose
 	reporterCfg.JUnitReport = cfg.JUnitReport
 	reporterCfg.JSONReport = cfg.JSONReport
-	if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
+	if err := CheckLabelFilter(cfg.LabelFilter); err != nil {
 		return types.Report{}, fmt.Errorf("--label-filter: %w", err)
 	}
 	RegisterFailHandler(failOrSkip)
 	t := &failer{}
 	RunSpecs(t, "orybench FrontendApi conformance", suiteCfg, reporterCfg)
 	return lastReport, nil
+}
+
+// CheckLabelFilter returns, in one line without colours, why filter is not
+// a Ginkgo label filter, if it is not.
+func CheckLabelFilter(filter string) error {
+	_, err := types.ParseLabelFilter(filter)
+	var ge types.GinkgoError
+	if errors.As(err, &ge) {
+		lines := strings.Split(strings.TrimSpace(ge.Message), "\n")
+		return fmt.Errorf("%q: %s", filter, strings.TrimSpace(lines[len(lines)-1]))
+	}
+	return err
 }
 
 // SetupError is why a run could not check its target at all: the suite's
