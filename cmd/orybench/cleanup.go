@@ -36,7 +36,7 @@ ORY_API_KEY for Ory Network (the admin API on the same host, under /admin).`,
 			if olderThan < 0 {
 				return fmt.Errorf("--older-than must not be negative")
 			}
-			admin, err := kratosclient.NewAdmin(t.adminURL, t.apiKey)
+			admin, err := kratosclient.NewAdmin(t.adminURL, t.apiKey, kratosclient.WithHTTPClient(t.httpClient(setupTimeout)))
 			if err != nil {
 				return err
 			}

@@ -77,6 +77,11 @@ conformance.json and junit.xml for the cases that ran).`,
 			if len(profiles) > 0 && t.target != "" {
 				return fmt.Errorf("--profile starts local Kratos instances: it cannot be combined with --target")
 			}
+			for _, p := range profiles {
+				if !slices.Contains(suites.AllLocalProfileNames(), p) {
+					return fmt.Errorf("--profile: unknown profile %q (known: %s)", p, strings.Join(suites.AllLocalProfileNames(), ", "))
+				}
+			}
 			opts.Profiles = profiles
 			opts.SchemaID = schemaID
 			if traitsFile != "" {
@@ -91,10 +96,23 @@ conformance.json and junit.xml for the cases that ran).`,
 			if !cmd.Flags().Changed("max-rps") && t.target != "" {
 				opts.MaxRPS = defaultRemoteRPS
 			}
+			if err := suites.CheckLabelFilter(labelFilter); err != nil {
+				return fmt.Errorf("--label-filter: %w", err)
+			}
+			if timeout <= 0 {
+				return fmt.Errorf("--timeout must be positive, got %s", timeout)
+			}
 			opts.KratosBin = kratosBin
 			opts.Log = cmd.ErrOrStderr()
 			if err := checkOutDir(out); err != nil {
 				return err
+			}
+			if t.target != "" {
+				// A target that cannot be checked at all is one clear error
+				// now, not a failed set-up inside the suite.
+				if err := t.check(cmd.Context(), t.target, min(timeout, setupTimeout)); err != nil {
+					return err
+				}
 			}
 			set, err := schemas.ForVersion(schemas.DefaultVersion)
 			if err != nil {

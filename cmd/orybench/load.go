@@ -5,15 +5,19 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/scenarios"
 )
@@ -23,7 +27,7 @@ func newLoadCmd(logger *slog.Logger) *cobra.Command {
 		lt                         loadTarget
 		outDir, shardSpec, syncDir string
 		syncTimeout                time.Duration
-		rate                       float64
+		rate, maxRate              float64
 		duration, warmup           time.Duration
 		thresholds                 []string
 		abortOnFail, progress      bool
@@ -61,7 +65,8 @@ registration; their identities have orybench test addresses, which
 orybench cleanup finds if a run could not remove them.
 
 Load goes to loopback only (127.0.0.0/8, ::1, localhost); other hosts get at
-most ` + fmt.Sprint(loadtest.RemoteRateCap) + ` requests/s unless --yes. Every run is bounded by its
+most ` + fmt.Sprint(loadtest.RemoteRateCap) + ` requests/s unless --max-rate says more or --yes lifts the cap;
+a run above it is refused before anything is sent. Every run is bounded by its
 duration (at most ` + loadtest.MaxDuration.String() + `) and --max-hits; Ctrl-C stops it and still writes
 everything measured within 2s.
 
@@ -91,13 +96,22 @@ answered, or an interrupted run.`,
 				return err
 			}
 			flags := cmd.Flags()
-			opts := []loadtest.Option{loadtest.WithAbortOnFail(abortOnFail)}
-			for _, expr := range thresholds {
-				t, err := loadtest.ParseThreshold(expr)
-				if err != nil {
-					return err
-				}
-				opts = append(opts, loadtest.WithThresholds(t))
+			opts, err := loadOptions(flags, loadFlags{
+				rate: rate, maxRate: maxRate, duration: duration, warmup: warmup, timeout: lt.timeout,
+				maxHits: maxHits, maxWorkers: lt.maxWorkers, thresholds: thresholds,
+			})
+			if err != nil {
+				return err
+			}
+			opts = append(opts, loadtest.WithAbortOnFail(abortOnFail))
+			if !shard.IsZero() {
+				opts = append(opts, loadtest.WithShard(shard))
+			}
+			if syncDir != "" {
+				opts = append(opts, loadtest.WithSync(syncDir, syncTimeout))
+			}
+			if err := refuseRun(sc, opts, &lt); err != nil {
+				return err
 			}
 			// Where the results go is checked before anything is sent.
 			if outDir == "" {
@@ -116,25 +130,7 @@ answered, or an interrupted run.`,
 			defer ls.stop()
 			kratosVersion := ls.kratosVersion
 			opts = append(opts, ls.opts...)
-			if flags.Changed("rate") {
-				opts = append(opts, loadtest.WithRate(rate))
-			}
-			if flags.Changed("duration") {
-				opts = append(opts, loadtest.WithDuration(duration))
-			}
-			if flags.Changed("warmup") {
-				opts = append(opts, loadtest.WithWarmup(warmup))
-			}
-			if flags.Changed("max-hits") {
-				opts = append(opts, loadtest.WithMaxHits(maxHits))
-			}
 			opts = append(opts, loadtest.WithOutDir(outDir))
-			if !shard.IsZero() {
-				opts = append(opts, loadtest.WithShard(shard))
-			}
-			if syncDir != "" {
-				opts = append(opts, loadtest.WithSync(syncDir, syncTimeout))
-			}
 			if progress && isTerminal(cmd.ErrOrStderr()) {
 				opts = append(opts, loadtest.WithProgress(cmd.ErrOrStderr()))
 			}
@@ -158,6 +154,8 @@ answered, or an interrupted run.`,
 	f.Float64Var(&rate, "rate", 0, "constant requests per second (default: the scenario's profile)")
 	f.DurationVar(&duration, "duration", 0, "measured duration (default: the scenario's)")
 	f.DurationVar(&warmup, "warmup", 0, "unmeasured warm-up before the clock starts (default: the scenario's)")
+	f.DurationVar(&lt.timeout, "timeout", 0, "bound on each request, set-up calls included (default: the scenario's, 10s; set-up calls 30s)")
+	f.Float64Var(&maxRate, "max-rate", loadtest.RemoteRateCap, "highest rate allowed on hosts that are not loopback (--yes: any)")
 	f.StringVar(&outDir, "out", "", "output directory (default out/load/SCENARIO-TIME, /shard-i with --shard)")
 	f.StringVar(&shardSpec, "shard", "", "run shard i of N (i/N, i from 1): 1/N of the rate and of the session pool; merge with orybench report merge")
 	f.StringVar(&syncDir, "sync-dir", "", "with --shard: start together with the run's other shards that share this directory (one per run)")
@@ -169,21 +167,118 @@ answered, or an interrupted run.`,
 	return cmd
 }
 
+// refuseRun refuses, before anything starts or is sent, a run that cannot
+// go well: a bad scenario or option, or a host that is not loopback above
+// its rate cap (the message says which flag allows it).
+func refuseRun(sc *loadtest.Scenario, opts []loadtest.Option, lt *loadTarget) error {
+	check := append(slices.Clip(opts), loadtest.WithAllowRemote(lt.yes))
+	if lt.t.target != "" {
+		check = append(check, loadtest.WithTarget(lt.t.target))
+	}
+	if lt.t.adminURL != "" {
+		check = append(check, loadtest.WithAdmin(lt.t.adminURL, ""))
+	}
+	err := loadtest.Check(sc, check...)
+	var remote *loadtest.RemoteRateError
+	if errors.As(err, &remote) {
+		return fmt.Errorf("%w: pass --max-rate %g (or --yes) to allow it", err, math.Ceil(remote.Peak))
+	}
+	return err
+}
+
+// loadFlags are the flags of load that become loadtest options.
+type loadFlags struct {
+	rate, maxRate             float64
+	duration, warmup, timeout time.Duration
+	maxHits, maxWorkers       uint64
+	thresholds                []string
+}
+
+// loadOptions checks the numeric flags the user set, each against its own
+// range with its own message, and turns them and --threshold into options.
+func loadOptions(flags *pflag.FlagSet, v loadFlags) ([]loadtest.Option, error) {
+	set := flags.Changed
+	switch {
+	case set("rate") && !(v.rate > 0 && v.rate <= loadtest.MaxRate):
+		return nil, fmt.Errorf("--rate must be within (0, %d] requests/s, got %g", loadtest.MaxRate, v.rate)
+	case set("max-rate") && !(v.maxRate > 0 && v.maxRate <= loadtest.MaxRate):
+		return nil, fmt.Errorf("--max-rate must be within (0, %d] requests/s, got %g", loadtest.MaxRate, v.maxRate)
+	case set("duration") && (v.duration <= 0 || v.duration > loadtest.MaxDuration):
+		return nil, fmt.Errorf("--duration must be within (0, %s], got %s", loadtest.MaxDuration, v.duration)
+	case set("warmup") && (v.warmup < 0 || v.warmup > loadtest.MaxDuration):
+		return nil, fmt.Errorf("--warmup must be within [0, %s], got %s", loadtest.MaxDuration, v.warmup)
+	case set("timeout") && v.timeout <= 0:
+		return nil, fmt.Errorf("--timeout must be positive, got %s", v.timeout)
+	case set("max-workers") && v.maxWorkers == 0:
+		return nil, fmt.Errorf("--max-workers must be at least 1")
+	}
+	var opts []loadtest.Option
+	for _, o := range []struct {
+		flag string
+		opt  loadtest.Option
+	}{
+		{"rate", loadtest.WithRate(v.rate)},
+		{"duration", loadtest.WithDuration(v.duration)},
+		{"warmup", loadtest.WithWarmup(v.warmup)},
+		{"timeout", loadtest.WithTimeout(v.timeout)},
+		{"max-hits", loadtest.WithMaxHits(v.maxHits)},
+	} {
+		if set(o.flag) { // else the scenario's
+			opts = append(opts, o.opt)
+		}
+	}
+	opts = append(opts, loadtest.WithMaxRemoteRate(v.maxRate))
+	for _, expr := range v.thresholds {
+		t, err := loadtest.ParseThreshold(expr)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, loadtest.WithThresholds(t))
+	}
+	return opts, nil
+}
+
 // loadScenario resolves --url, a built-in name, or a YAML file.
 func loadScenario(name, rawURL, method string) (*loadtest.Scenario, error) {
 	if rawURL != "" {
+		if !strings.HasPrefix(rawURL, "/") { // else relative to --target
+			if _, err := kratosclient.ParseBaseURL(rawURL); err != nil {
+				return nil, fmt.Errorf("--url: %w", err)
+			}
+		}
 		sc := loadtest.RawScenario(strings.ToUpper(method), rawURL, 100, loadtest.DefaultDuration)
 		return sc, sc.Validate()
 	}
 	if data, file, ok := scenarios.Lookup(name); ok {
 		return loadtest.ParseScenario(file, data)
 	}
-	data, err := os.ReadFile(name)
+	data, err := readBounded(name, maxScenarioBytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w: scenario %q is neither built in (%s) nor a readable file: %w",
-			loadtest.ErrUsage, name, strings.Join(scenarios.Names(), ", "), err)
+		return nil, fmt.Errorf("--scenario %q is neither a built-in scenario (%s) nor a readable file: %w",
+			name, strings.Join(scenarios.Names(), ", "), err)
 	}
 	return loadtest.ParseScenario(name, data)
+}
+
+// maxScenarioBytes bounds a scenario file: a few kilobytes of YAML, so a
+// larger one (or /dev/zero) is a mistake.
+const maxScenarioBytes = 1 << 20
+
+// readBounded reads the file name, which must be at most limit bytes.
+func readBounded(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d KiB", limit>>10)
+	}
+	return data, nil
 }
 
 func isTerminal(w io.Writer) bool {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,9 +27,14 @@ type loadTarget struct {
 	kratosBin, profile       string
 	yes                      bool
 	maxWorkers               uint64
+	// timeout bounds each set-up call (load's --timeout; 0: setupTimeout).
+	timeout time.Duration
+
+	flags *pflag.FlagSet // where the flags were registered
 }
 
 func (l *loadTarget) register(f *pflag.FlagSet) {
+	l.flags = f
 	f.StringVar(&l.scenario, "scenario", "whoami", "built-in scenario name or YAML file")
 	f.StringVar(&l.rawURL, "url", "", "load this one URL (the raw scenario), like vegeta attack")
 	f.StringVar(&l.method, "method", "GET", "method for --url")
@@ -58,15 +64,49 @@ func (l *loadTarget) resolve() (*loadtest.Scenario, error) {
 	if err := l.t.resolve(); err != nil {
 		return nil, err
 	}
+	switch {
+	case !l.local(sc) && l.flags != nil && l.flags.Changed("profile"):
+		return nil, fmt.Errorf("--profile starts a local Kratos: it cannot be combined with --target, --url or a scenario's target")
+	case l.local(sc):
+		if _, err := localkratos.LookupProfile(l.profile); err != nil {
+			return nil, fmt.Errorf("--profile: %w", err)
+		}
+	}
 	return sc, nil
 }
 
-// start points the run of sc at the target, starting the local Kratos when
-// no target is given, and reads the target's identity schema. The caller
-// calls stop when done.
+// local reports whether sc loads orybench's own local Kratos: no --target,
+// no --url and no target in the scenario.
+func (l *loadTarget) local(sc *loadtest.Scenario) bool {
+	return l.t.target == "" && l.rawURL == "" && sc.Target == ""
+}
+
+// check refuses a target that cannot be loaded, before anything is made on
+// it: a Kratos is asked one read-only question, a raw URL's host is only
+// connected to; a local Kratos is orybench's own. setup bounds that.
+func (l *loadTarget) check(ctx context.Context, sc *loadtest.Scenario, setup time.Duration) error {
+	switch target := cmp.Or(l.t.target, sc.Target, loadtest.DefaultTarget); {
+	case l.local(sc):
+	case l.rawURL == "":
+		return l.t.check(ctx, target, setup)
+	default:
+		if err := kratosclient.Reach(ctx, target, l.t.tlsConfig(), setup); err != nil {
+			return fmt.Errorf("--url: %w%s", err, hint(err))
+		}
+	}
+	return nil
+}
+
+// start checks the target (see check), points the run of sc at it,
+// starting the local Kratos when no target is given, and reads the
+// target's identity schema. The caller calls stop when done.
 func (l *loadTarget) start(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.Scenario) (*loadSetup, error) {
-	s := &loadSetup{stop: func() {}, opts: []loadtest.Option{loadtest.WithAllowRemote(l.yes)}}
-	if l.t.target == "" && l.rawURL == "" && sc.Target == "" {
+	setup := cmp.Or(l.timeout, setupTimeout)
+	if err := l.check(cmd.Context(), sc, setup); err != nil {
+		return nil, err
+	}
+	s := &loadSetup{stop: func() {}, opts: []loadtest.Option{loadtest.WithAllowRemote(l.yes), loadtest.WithInsecureSkipVerify(l.t.insecure)}}
+	if l.local(sc) {
 		// No target: load orybench's own local Kratos.
 		inst, err := localkratos.Start(cmd.Context(), localkratos.Options{Bin: l.kratosBin, Profile: l.profile})
 		if err != nil {
@@ -83,7 +123,7 @@ func (l *loadTarget) start(cmd *cobra.Command, logger *slog.Logger, sc *loadtest
 	if l.t.target != "" && l.rawURL == "" {
 		// Test identities fit the target's identity schema: a
 		// username, nested required traits, whatever it asks for.
-		pub, err := kratosclient.New(l.t.target, kratosclient.Native)
+		pub, err := kratosclient.New(l.t.target, kratosclient.Native, kratosclient.WithHTTPClient(l.t.httpClient(setup)))
 		if err != nil {
 			s.stop()
 			return nil, fmt.Errorf("--target: %w", err)

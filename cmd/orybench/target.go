@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -18,12 +23,61 @@ type targetFlags struct {
 	target   string
 	adminURL string
 	apiKey   string
+	insecure bool
 }
 
 func (t *targetFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&t.target, "target", os.Getenv("ORY_SDK_URL"), "public URL of the Kratos / Ory Network project ($ORY_SDK_URL); empty starts a local Kratos")
 	f.StringVar(&t.adminURL, "admin-url", "", "admin API URL (self-hosted Kratos); with an API key it defaults to --target")
 	f.StringVar(&t.apiKey, "api-key", "", "admin API key, sent as a bearer token (default $ORY_API_KEY)")
+	f.BoolVar(&t.insecure, "insecure-skip-verify", false, "accept a TLS certificate that does not verify (a test target's self-signed one; never for production)")
+}
+
+// httpClient carries every set-up and conformance call to the target: TLS
+// as --insecure-skip-verify says, each call bounded by timeout.
+func (t *targetFlags) httpClient(timeout time.Duration) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = t.tlsConfig()
+	return &http.Client{Transport: tr, Timeout: timeout}
+}
+
+func (t *targetFlags) tlsConfig() *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.insecure}
+}
+
+// check makes sure, before a run starts anything, that the target (and its
+// admin API, when there is one) is a Kratos that answers: one read-only
+// call to each, bounded by timeout and ctx. Its error is one line saying
+// what is wrong, with the flag that fixes it where there is one.
+func (t *targetFlags) check(ctx context.Context, target string, timeout time.Duration) error {
+	hc := t.httpClient(timeout)
+	pub, err := kratosclient.New(target, kratosclient.Native, kratosclient.WithHTTPClient(hc))
+	if err != nil {
+		return fmt.Errorf("--target: %w", err)
+	}
+	if err := pub.Check(ctx); err != nil {
+		return fmt.Errorf("--target: %w%s", err, hint(err))
+	}
+	if t.adminURL == "" {
+		return nil
+	}
+	admin, err := kratosclient.NewAdmin(t.adminURL, t.apiKey, kratosclient.WithHTTPClient(hc))
+	if err != nil {
+		return fmt.Errorf("--admin-url: %w", err)
+	}
+	if err := admin.Check(ctx); err != nil {
+		return fmt.Errorf("--admin-url: %w%s", err, hint(err))
+	}
+	return nil
+}
+
+// hint names the flag that accepts what made a call fail, if one does.
+func hint(err error) string {
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) {
+		return " (--insecure-skip-verify accepts it, for a test target)"
+	}
+	return ""
 }
 
 func (t *targetFlags) resolve() error {
@@ -49,11 +103,15 @@ func (t *targetFlags) resolve() error {
 	return nil
 }
 
+// setupTimeout bounds one call of a conformance run or of a load run's
+// set-up, as kratosclient does by default.
+const setupTimeout = 30 * time.Second
+
 func (t *targetFlags) suiteOptions() (suites.Options, error) {
 	if err := t.resolve(); err != nil {
 		return suites.Options{}, err
 	}
-	return suites.Options{Target: t.target, AdminURL: t.adminURL, APIKey: t.apiKey}, nil
+	return suites.Options{Target: t.target, AdminURL: t.adminURL, APIKey: t.apiKey, HTTPClient: t.httpClient(setupTimeout)}, nil
 }
 
 func (t *targetFlags) info(opts suites.Options) reports.TargetInfo {
