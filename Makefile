@@ -16,7 +16,7 @@ RUN_ID        := $(shell date -u +%Y%m%dT%H%M%SZ)
 
 export ORYBENCH_KRATOS_BIN = $(BIN)/kratos
 
-.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz clean postgres test-postgres bench-db deploy-check capacity-check
+.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke clean postgres test-postgres bench-db deploy-check capacity-check
 
 all: build kratos
 
@@ -47,7 +47,7 @@ run: build kratos
 	echo "report: $(OUT)/$(RUN_ID)/report.html"; exit $$status
 
 ## test: everything CI checks.
-test: vet schemas-check unit conformance test-postgres deploy-check
+test: vet schemas-check unit fuzz-smoke conformance test-postgres deploy-check
 
 ## deploy-check: the Kubernetes manifests in deploy/ decoded strictly into
 ## the Kubernetes API types (its own module: k8s.io/api stays out of
@@ -112,8 +112,22 @@ schemas-check: schemas
 bench: build kratos
 	bash bench/run.sh
 
+## fuzz: every fuzz target for FUZZTIME each (make fuzz FUZZTIME=10m).
+## A crasher lands in the package's testdata/fuzz/: commit it as a
+## regression seed, which unit then runs as a plain test.
+FUZZ_TARGETS = ./schemas/:FuzzValidate ./loadtest/:FuzzParseScenario ./loadtest/:FuzzParseThreshold ./cmd/orybench/:FuzzLoadArgs
+FUZZTIME    ?= 60s
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=60s ./schemas/
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+	  $(GO) test -run='^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) $${t%%:*} || exit 1; \
+	done
+
+## fuzz-smoke: the scenario and threshold parsers fuzzed briefly. Every
+## target's seed corpus also runs in unit; the flag fuzzer, whose
+## instrumented build takes minutes on a cold cache, runs in make fuzz.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s FUZZ_TARGETS="./loadtest/:FuzzParseScenario ./loadtest/:FuzzParseThreshold"
 
 clean:
 	rm -rf $(BIN) $(OUT)
