@@ -397,3 +397,34 @@ func TestInsecureSkipVerify(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckInterrupted: Ctrl-C while the target check waits for an answer
+// ends conform and load at once, exit 2, one line; nothing was run, so
+// nothing is written.
+func TestCheckInterrupted(t *testing.T) {
+	asked := make(chan struct{}, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked <- struct{}{}
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	for _, command := range []string{"conform", "load"} {
+		t.Run(command, func(t *testing.T) {
+			p := startOrybench(t, procOpts{}, command, "--target", srv.URL, "--out", t.TempDir())
+			select {
+			case <-asked:
+			case <-time.After(time.Minute):
+				t.Fatal("the target check never asked")
+			}
+			took, code := p.signal(t, os.Interrupt)
+			stderr := strings.TrimSpace(p.stderr.String())
+			if code != exitUsage || strings.Contains(stderr, "\n") || !strings.Contains(stderr, "interrupt") {
+				t.Errorf("exit %d, stderr %q; want %d and one line saying interrupted", code, stderr, exitUsage)
+			}
+			// Generous: the bound that matters (2s) is the fault tests'.
+			if took > 10*time.Second {
+				t.Errorf("exited %s after the signal", took)
+			}
+		})
+	}
+}
