@@ -31,6 +31,7 @@ func FuzzLoadArgs(f *testing.F) {
 		"--threshold\np99<<5ms", "--threshold\nerror_rate<NaN", "--scenario\nnope", "--scenario\nwhoami\n--rate\n1e5",
 		"--profile\nnope", "--max-hits\n0", "--max-workers\n0", "--warmup\n-1s", "--timeout\n0s", "--max-rate\n-1",
 		"--yes\n--rate\n100000\n--duration\n1h", "--method\nDELETE", "-h", "--\nx", "--rate=", "--scenario=login\n--abort-on-fail",
+		"--shard\n2/4", "--shard\n0/0", "--shard\n5/4\n--sync-dir\n/nonexistent", "--sync-dir\nx",
 	} {
 		f.Add(seed)
 	}
