@@ -206,17 +206,17 @@ func New(baseURL string, mode Mode, opts ...Option) (*Client, error) {
 // any trailing slash removed from its path.
 func ParseBaseURL(s string) (*url.URL, error) {
 	if !strings.Contains(s, "://") {
-		return nil, fmt.Errorf("invalid URL %q: no scheme: want an http:// or https:// URL, e.g. http://127.0.0.1:4433", s)
+		return nil, fmt.Errorf("invalid URL %q: no scheme: want an http:// or https:// URL, e.g. http://127.0.0.1:4433", redact.URL(s))
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("invalid URL %q: %w", s, errors.Unwrap(err))
+		return nil, fmt.Errorf("invalid URL %q: %w", redact.URL(s), errors.Unwrap(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("invalid URL %q: want an http:// or https:// URL", s)
+		return nil, fmt.Errorf("invalid URL %q: want an http:// or https:// URL", redact.URL(s))
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("invalid URL %q: no host", s)
+		return nil, fmt.Errorf("invalid URL %q: no host", redact.URL(s))
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	return u, nil

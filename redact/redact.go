@@ -104,26 +104,44 @@ func walk(v any) any {
 	return v
 }
 
-// URL replaces the values of secret query parameters.
+// URL replaces the values of secret query parameters and the password of
+// any user information (https://user:password@host). A string that does not
+// parse as a URL still loses what looks like a password before an "@".
 func URL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.RawQuery == "" {
-		return raw
+	if err != nil {
+		return userinfoPassword.ReplaceAllString(raw, "${1}"+Placeholder+"@")
 	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		if IsSecretKey(k) {
-			q.Set(k, Placeholder)
-			changed = true
+	changed, hidden := false, false
+	if _, has := u.User.Password(); has {
+		// url.UserPassword would percent-encode the placeholder's brackets:
+		// it is put in as text once the rest is encoded.
+		u.User = url.UserPassword(u.User.Username(), "REDACTEDPASSWORD")
+		changed, hidden = true, true
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			if IsSecretKey(k) {
+				q.Set(k, Placeholder)
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
 		}
 	}
 	if !changed {
 		return raw
 	}
-	u.RawQuery = q.Encode()
+	if hidden {
+		return strings.Replace(u.String(), ":REDACTEDPASSWORD@", ":"+Placeholder+"@", 1)
+	}
 	return u.String()
 }
+
+// userinfoPassword matches "scheme://user:" up to the password's "@".
+var userinfoPassword = regexp.MustCompile(`(://[^/@:\s]*:)[^/@\s]*@`)
 
 // Header returns a copy of h with credentials and cookie values replaced.
 func Header(h http.Header) http.Header {

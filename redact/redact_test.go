@@ -65,3 +65,17 @@ func TestTextAndHeaders(t *testing.T) {
 		t.Error("Header changed what it should not")
 	}
 }
+
+func TestURLUserinfoPassword(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"https://alice:s3cret@kratos.example/self-service?x=1", "https://alice:" + Placeholder + "@kratos.example/self-service?x=1"},
+		{"https://alice@kratos.example/", "https://alice@kratos.example/"},
+		{"http://127.0.0.1:4433/sessions/whoami", "http://127.0.0.1:4433/sessions/whoami"},
+		// Does not parse (a space in the host), yet loses the password.
+		{"https://alice:s3cret@kra tos.example/", "https://alice:" + Placeholder + "@kra tos.example/"},
+	} {
+		if got := URL(tc.in); got != tc.want {
+			t.Errorf("URL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -26,6 +26,10 @@ import (
 // badAPIKey is the key of the invalid-API-key cases: no message may hold it.
 const badAPIKey = "ory_pat_badinputNotAValidKey0123456789"
 
+// urlPassword is the password of the target URLs with user information:
+// no message may hold it either.
+const urlPassword = "badinputUrlPassword42"
+
 // A badInput is one bad input: the orybench command line, with {name}
 // placeholders for the fake targets and files of fakeTargets, and a word
 // the one line on stderr must hold to name the problem.
@@ -79,6 +83,8 @@ var badInputs = []badInput{
 	{what: "target URL without a scheme (conform)", args: []string{"conform", "--target", "localhost:4433"}, want: "no scheme: want an http:// or https:// URL"},
 	{what: "target URL of another scheme", args: []string{"conform", "--target", "ftp://127.0.0.1/"}, want: "want an http:// or https:// URL"},
 	{what: "admin URL without a scheme", args: []string{"conform", "--target", "{count}", "--admin-url", "127.0.0.1:4434"}, want: "--admin-url: invalid URL"},
+	{what: "target URL with a password that does not parse", args: []string{"conform", "--target", "https://u:" + urlPassword + "@bad host/"}, want: `invalid URL "https://u:[REDACTED]@bad host/"`},
+	{what: "target URL with a password, connection refused", args: []string{"load", "--target", "http://u:" + urlPassword + "@127.0.0.1:1/"}, want: "GET http://u:[REDACTED]@127.0.0.1:1/schemas?page_size=1: connection refused"},
 	{what: "--url without a scheme", args: []string{"load", "--url", "127.0.0.1:8080/x", "--rate", "10"}, want: `--url: invalid URL "127.0.0.1:8080/x": no scheme`},
 
 	// Targets that cannot be used.
@@ -256,7 +262,7 @@ func checkBadOutput(t *testing.T, how string, code int, stdout, stderr, want str
 		t.Errorf("%s: stderr %q does not say %q", how, stderr, want)
 	}
 	for _, out := range []string{stdout, stderr} {
-		for _, bad := range []string{"panic", "goroutine ", badAPIKey} {
+		for _, bad := range []string{"panic", "goroutine ", badAPIKey, urlPassword} {
 			if strings.Contains(out, bad) {
 				t.Errorf("%s: output holds %q:\n%s", how, bad, out)
 			}
