@@ -81,45 +81,7 @@ type listedSchema struct {
 
 // list pages through GET /schemas.
 func list(ctx context.Context, c *kratosclient.Client) ([]listedSchema, error) {
-	var all []listedSchema
-	q := url.Values{"page_size": {"100"}}
-	for page := 0; page < 100; page++ {
-		r, err := c.ListIdentitySchemas(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if r.Status != http.StatusOK {
-			return nil, fmt.Errorf("listIdentitySchemas: status %d", r.Status)
-		}
-		var batch []listedSchema
-		if err := r.Decode(&batch); err != nil {
-			return nil, err
-		}
-		all = append(all, batch...)
-		next := nextPageToken(r.Header)
-		if next == "" || len(batch) == 0 {
-			return all, nil
-		}
-		q.Set("page_token", next)
-	}
-	return all, nil
-}
-
-// nextPageToken reads page_token from a rel="next" Link header.
-func nextPageToken(h http.Header) string {
-	for _, v := range h.Values("Link") {
-		for _, part := range strings.Split(v, ",") {
-			target, params, ok := strings.Cut(part, ";")
-			if !ok || !strings.Contains(params, `rel="next"`) {
-				continue
-			}
-			u, err := url.Parse(strings.Trim(strings.TrimSpace(target), "<>"))
-			if err == nil {
-				return u.Query().Get("page_token")
-			}
-		}
-	}
-	return ""
+	return kratosclient.Pages[listedSchema](ctx, "listIdentitySchemas", url.Values{"page_size": {"100"}}, 100, c.ListIdentitySchemas)
 }
 
 // registrationTraits lists the traits.* inputs of a new registration flow,

@@ -462,32 +462,27 @@ func (s *Schema) PasswordIdentifiers() []string {
 
 // CodeIdentifiers lists the traits a one-time-code login accepts.
 func (s *Schema) CodeIdentifiers() []Address {
-	var out []Address
-	s.traits.walk(func(n *node) {
-		if n.ext.Credentials.Code.Identifier {
-			out = append(out, Address{n.path, n.ext.Credentials.Code.Via})
-		}
+	return s.addresses(func(n *node) (string, bool) {
+		return n.ext.Credentials.Code.Via, n.ext.Credentials.Code.Identifier
 	})
-	return out
 }
 
 // RecoveryAddresses lists the traits recovery mails or texts go to.
 func (s *Schema) RecoveryAddresses() []Address {
-	var out []Address
-	s.traits.walk(func(n *node) {
-		if n.ext.Recovery.Via != "" {
-			out = append(out, Address{n.path, n.ext.Recovery.Via})
-		}
-	})
-	return out
+	return s.addresses(func(n *node) (string, bool) { return n.ext.Recovery.Via, n.ext.Recovery.Via != "" })
 }
 
 // VerificationAddresses lists the traits verification mails or texts go to.
 func (s *Schema) VerificationAddresses() []Address {
+	return s.addresses(func(n *node) (string, bool) { return n.ext.Verification.Via, n.ext.Verification.Via != "" })
+}
+
+// addresses lists the traits for which via says a channel applies.
+func (s *Schema) addresses(via func(*node) (string, bool)) []Address {
 	var out []Address
 	s.traits.walk(func(n *node) {
-		if n.ext.Verification.Via != "" {
-			out = append(out, Address{n.path, n.ext.Verification.Via})
+		if v, ok := via(n); ok {
+			out = append(out, Address{n.path, v})
 		}
 	})
 	return out

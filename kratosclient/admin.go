@@ -3,6 +3,7 @@ package kratosclient
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,17 +75,28 @@ type Identity struct {
 // ListIdentities pages through every identity, or only the one whose
 // credentials identifier equals identifier when it is not empty.
 func (a *Admin) ListIdentities(ctx context.Context, identifier string) ([]Identity, error) {
-	var all []Identity
 	q := url.Values{"page_size": {"250"}}
 	if identifier != "" {
 		q.Set("credentials_identifier", identifier)
 	}
-	for page := 0; page < 10000; page++ {
-		r, err := a.c.do(ctx, request{method: http.MethodGet, path: "/admin/identities", query: q})
-		if r, err = expect("list identities", r, err, http.StatusOK); err != nil {
+	return Pages[Identity](ctx, "list identities", q, 10000, func(ctx context.Context, q url.Values) (*Response, error) {
+		return a.c.do(ctx, request{method: http.MethodGet, path: "/admin/identities", query: q})
+	})
+}
+
+// Pages calls list with q, then with the page_token of each answer's
+// rel="next" Link header, until a page comes back empty or without a next
+// link, and returns every page's items. An answer other than 200 is an
+// error naming op, and so is a list longer than maxPages pages.
+func Pages[T any](ctx context.Context, op string, q url.Values, maxPages int, list func(context.Context, url.Values) (*Response, error)) ([]T, error) {
+	q = maps.Clone(q)
+	var all []T
+	for range maxPages {
+		r, err := list(ctx, q)
+		if r, err = expect(op, r, err, http.StatusOK); err != nil {
 			return nil, err
 		}
-		var batch []Identity
+		var batch []T
 		if err := r.Decode(&batch); err != nil {
 			return nil, err
 		}
@@ -95,7 +107,7 @@ func (a *Admin) ListIdentities(ctx context.Context, identifier string) ([]Identi
 		}
 		q.Set("page_token", next)
 	}
-	return all, fmt.Errorf("admin list identities: more than 10000 pages")
+	return all, fmt.Errorf("%s: more than %d pages", op, maxPages)
 }
 
 // nextPageToken reads the page_token of the rel="next" Link header.
