@@ -40,8 +40,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/orybench/orybench/internal/localkratos"
 	"github.com/orybench/orybench/loadtest"
-	"github.com/orybench/orybench/localkratos"
 )
 
 type row struct {

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/orybench/orybench/redact"
+	"github.com/orybench/orybench/internal/redact"
 )
 
 // This file tells a caller, in one sentence, why a URL is not a usable

@@ -25,7 +25,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orybench/orybench/redact"
+	"github.com/orybench/orybench/internal/redact"
 )
 
 // Mode is the kind of caller a Client acts as.

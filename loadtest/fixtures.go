@@ -14,10 +14,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orybench/orybench/hygiene"
-	"github.com/orybench/orybench/identityschema"
+	"github.com/orybench/orybench/internal/hygiene"
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/redact"
+	"github.com/orybench/orybench/target/identityschema"
 )
 
 // Fixtures makes, before the clock starts, what steps need, and removes it

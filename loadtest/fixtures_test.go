@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/internal/hygiene"
 	"github.com/orybench/orybench/kratosclient"
 )
 

@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/orybench/orybench/identityschema"
+	"github.com/orybench/orybench/target/identityschema"
 )
 
 // An Option changes how Run runs a scenario.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/internal/hygiene"
 )
 
 func TestParseShard(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orybench/orybench/capacity"
+	"github.com/orybench/orybench/loadtest/capacity"
 )
 
 // Capacity is one saved capacity search, as orybench capacity leaves it in

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orybench/orybench/capacity"
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/loadtest/capacity"
 )
 
 // testdata/capacity-whoami is a real capacity search (testdata/README.md).

@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"hash/fnv"
 	"math"
 	"path/filepath"
@@ -10,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orybench/orybench/bootstrap"
+	"github.com/orybench/orybench/internal/resample"
 	"github.com/orybench/orybench/loadtest"
 )
 
@@ -57,10 +58,10 @@ func (c *Comparison) Regressed() bool {
 
 // ContractDiff is the change of a conformance run's outcomes.
 type ContractDiff struct {
-	Baseline  Coverage     `json:"baseline_coverage"`
-	Candidate Coverage     `json:"candidate_coverage"`
-	Cases     [2]int       `json:"cases"`
-	Changes   []CaseChange `json:"changes"`
+	Baseline  results.Coverage `json:"baseline_coverage"`
+	Candidate results.Coverage `json:"candidate_coverage"`
+	Cases     [2]int           `json:"cases"`
+	Changes   []CaseChange     `json:"changes"`
 }
 
 // CaseChange is one case whose outcome changed, by operation and status.
@@ -110,7 +111,7 @@ const AllSteps = "all steps"
 // statistic is the median over the run's seconds.
 type MetricDiff struct {
 	Name string `json:"name"` // p50, p99
-	bootstrap.Change
+	resample.Change
 	Verdict string `json:"verdict"`
 }
 
@@ -148,7 +149,7 @@ func Compare(baseline, candidate string, o CompareOptions) (*Comparison, error) 
 		o.Tolerance = DefaultTolerance
 	}
 	if o.Level <= 0 || o.Level >= 1 {
-		o.Level = bootstrap.DefaultLevel
+		o.Level = resample.DefaultLevel
 	}
 	rb, err := Read(baseline)
 	if err != nil {
@@ -225,14 +226,14 @@ func sideOf(dir string, r *Report) CompareSide {
 
 // --- contract ---
 
-func caseKey(k Case) string {
+func caseKey(k results.Case) string {
 	return fmt.Sprintf("%s\x00%d\x00%s\x00%s", k.Operation, k.Status, k.Client, k.Name)
 }
 
 // keyed indexes cases by operation, status, client and name; a name that
 // repeats gets its occurrence number.
-func keyed(cases []Case) (map[string]Case, []string) {
-	m, seen := map[string]Case{}, map[string]int{}
+func keyed(cases []results.Case) (map[string]results.Case, []string) {
+	m, seen := map[string]results.Case{}, map[string]int{}
 	var order []string
 	for _, k := range cases {
 		key := caseKey(k)
@@ -246,13 +247,13 @@ func keyed(cases []Case) (map[string]Case, []string) {
 	return m, order
 }
 
-func diffContract(b, c *Conformance) *ContractDiff {
+func diffContract(b, c *results.Conformance) *ContractDiff {
 	d := &ContractDiff{Baseline: b.Coverage, Candidate: c.Coverage, Cases: [2]int{len(b.Cases), len(c.Cases)}, Changes: []CaseChange{}}
 	bm, border := keyed(b.Cases)
 	cm, corder := keyed(c.Cases)
-	add := func(k Case, from, to, reason string) {
+	add := func(k results.Case, from, to, reason string) {
 		d.Changes = append(d.Changes, CaseChange{Operation: k.Operation, Status: k.Status, Client: k.Client, Name: k.Name,
-			From: from, To: to, Reason: clip(scrub(reason), 400), Regression: to == Failed && from != Failed})
+			From: from, To: to, Reason: clip(scrub(reason), 400), Regression: to == results.Failed && from != results.Failed})
 	}
 	for _, key := range corder {
 		kc := cm[key]
@@ -456,8 +457,8 @@ func judge(d *StepDiff, o CompareOptions) {
 		get  func(second) float64
 	}{{"p50", func(s second) float64 { return s.P50 }}, {"p99", func(s second) float64 { return s.P99 }}} {
 		b, c := d.series[0].values(m.get), d.series[1].values(m.get)
-		ch, err := bootstrap.RelativeChange(b, c, bootstrap.Median,
-			bootstrap.Options{Resamples: o.Resamples, Level: o.Level, Seed: seedOf(d.Run, d.Step, m.name)})
+		ch, err := resample.RelativeChange(b, c, resample.Median,
+			resample.Options{Resamples: o.Resamples, Level: o.Level, Seed: seedOf(d.Run, d.Step, m.name)})
 		if err != nil {
 			d.NotJudged = fmt.Sprintf("%s: %v (%d and %d seconds with answers)", m.name, err, len(b), len(c))
 			d.Metrics = nil
@@ -469,7 +470,7 @@ func judge(d *StepDiff, o CompareOptions) {
 
 // verdictOf judges a change: flagged only when its interval excludes no
 // change and its estimate is beyond the tolerance.
-func verdictOf(c bootstrap.Change, tolerance float64) string {
+func verdictOf(c resample.Change, tolerance float64) string {
 	switch {
 	case !c.Significant():
 		return NotSignificant

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -125,11 +126,11 @@ func TestCompareContract(t *testing.T) {
 		status   int
 		from, to string
 	}{
-		{"toSession", 401, Passed, Failed},
-		{"updateLoginFlow", 200, ExpectedFailure, Failed},
-		{"updateLoginFlow", 200, ExpectedFailure, Failed},
-		{"updateLoginFlow", 200, ExpectedFailure, Failed},
-		{"updateLogoutFlow", 403, Passed, Failed},
+		{"toSession", 401, results.Passed, results.Failed},
+		{"updateLoginFlow", 200, results.ExpectedFailure, results.Failed},
+		{"updateLoginFlow", 200, results.ExpectedFailure, results.Failed},
+		{"updateLoginFlow", 200, results.ExpectedFailure, results.Failed},
+		{"updateLogoutFlow", 403, results.Passed, results.Failed},
 	}
 	for i, w := range want {
 		got := c.Contract.Changes[i]
@@ -147,7 +148,7 @@ func TestCompareContract(t *testing.T) {
 		t.Errorf("fixes: %d changes, regressed %v", len(c.Contract.Changes), c.Regressed())
 	}
 	for _, ch := range c.Contract.Changes {
-		if ch.From != Failed || ch.Regression {
+		if ch.From != results.Failed || ch.Regression {
 			t.Errorf("fix %+v", ch)
 		}
 	}
@@ -159,17 +160,17 @@ func TestCompareContract(t *testing.T) {
 }
 
 func TestCompareContractCasesOnOneSide(t *testing.T) {
-	b := &Conformance{Cases: []Case{
-		{Operation: "toSession", Status: 200, Client: "native", Name: "a", Outcome: Passed},
-		{Operation: "toSession", Status: 401, Client: "native", Name: "gone", Outcome: Passed},
-		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: Passed},
-		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: Passed},
+	b := &results.Conformance{Cases: []results.Case{
+		{Operation: "toSession", Status: 200, Client: "native", Name: "a", Outcome: results.Passed},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "gone", Outcome: results.Passed},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: results.Passed},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: results.Passed},
 	}}
-	c := &Conformance{Cases: []Case{
-		{Operation: "toSession", Status: 200, Client: "native", Name: "a", Outcome: Skipped, Reason: "requires:password"},
-		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: Passed},
-		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: Failed},
-		{Operation: "toSession", Status: 403, Client: "native", Name: "new", Outcome: Failed},
+	c := &results.Conformance{Cases: []results.Case{
+		{Operation: "toSession", Status: 200, Client: "native", Name: "a", Outcome: results.Skipped, Reason: "requires:password"},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: results.Passed},
+		{Operation: "toSession", Status: 401, Client: "native", Name: "twice", Outcome: results.Failed},
+		{Operation: "toSession", Status: 403, Client: "native", Name: "new", Outcome: results.Failed},
 	}}
 	d := diffContract(b, c)
 	got := map[string]string{}

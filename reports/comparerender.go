@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"html/template"
 	"io"
 	"os"
@@ -196,7 +197,7 @@ func newContractView(d *ContractDiff, regressions int) *contractView {
 }
 
 func outcomeLabel(o string) string {
-	if o == ExpectedFailure {
+	if o == results.ExpectedFailure {
 		return "deviating (known)"
 	}
 	return o

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"math"
 	"net/url"
 	"regexp"
@@ -10,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orybench/orybench/redact"
+	"github.com/orybench/orybench/internal/redact"
 )
 
 // trimFloat formats v with at most prec decimals and no trailing zeros.
@@ -154,16 +155,16 @@ var deviationRef = regexp.MustCompile(`([a-z0-9][a-z0-9-]*): (.+?) \((https?://[
 
 // deviationUse is a known deviation and the pairs it showed in.
 type deviationUse struct {
-	Deviation
+	results.Deviation
 	Pairs []string
 }
 
 // deviations returns the known deviations the run's cases showed, by ID,
 // each with the (operation, status) pairs it showed in.
-func (c *Conformance) deviations() []deviationUse {
+func deviationsOf(c *results.Conformance) []deviationUse {
 	byID := map[string]*deviationUse{}
 	seen := map[string]bool{}
-	add := func(d Deviation, k Case) {
+	add := func(d results.Deviation, k results.Case) {
 		u := byID[d.ID]
 		if u == nil {
 			u = &deviationUse{Deviation: d}
@@ -179,9 +180,9 @@ func (c *Conformance) deviations() []deviationUse {
 		for _, d := range k.Deviations {
 			add(d, k)
 		}
-		if len(k.Deviations) == 0 && k.Outcome == ExpectedFailure {
+		if len(k.Deviations) == 0 && k.Outcome == results.ExpectedFailure {
 			for _, m := range deviationRef.FindAllStringSubmatch(k.Reason, -1) {
-				add(Deviation{ID: m[1], Summary: m[2], Upstream: m[3]}, k)
+				add(results.Deviation{ID: m[1], Summary: m[2], Upstream: m[3]}, k)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package reports
 import (
 	_ "embed"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"html/template"
 	"io"
 	"maps"
@@ -22,7 +23,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"add":      func(a, b int) int { return a + b },
 	"lower":    strings.ToLower,
 	"safeHTML": func(s string) template.HTML { return template.HTML(s) }, // legend swatches, built from constants
-	"statusOf": func(k Case) int { return orInt(k.ExpectedStatus, k.Status) },
+	"statusOf": func(k results.Case) int { return orInt(k.ExpectedStatus, k.Status) },
 }).Parse(htmlSource))
 
 // WriteHTML writes report.html: one self-contained page, styles and SVG
@@ -77,7 +78,7 @@ func (r *Report) page() page {
 
 type confView struct {
 	Meta       runRow
-	Coverage   Coverage
+	Coverage   results.Coverage
 	CaseCount  int
 	Chips      []chip
 	Statuses   []int
@@ -86,7 +87,7 @@ type confView struct {
 	Deviations []deviationUse
 	Notes      []note
 	Cases      []caseRow
-	Target     TargetInfo
+	Target     results.TargetInfo
 	Facts      []kv // discovered target facts and rate limits
 }
 
@@ -113,7 +114,7 @@ type failureView struct {
 	Method, URL              string
 	Expected, Actual         int
 	Schema                   string
-	Violations               []Violation
+	Violations               []results.Violation
 	Message, Location        string
 	Reason                   string
 }
@@ -129,33 +130,33 @@ type caseRow struct {
 }
 
 var outcomeClass = map[string]string{
-	Passed:          "pass",
-	Deviating:       "dev",
-	ExpectedFailure: "dev",
-	Failed:          "fail",
-	Skipped:         "skip",
-	Untriggerable:   "na",
+	results.Passed:          "pass",
+	results.Deviating:       "dev",
+	results.ExpectedFailure: "dev",
+	results.Failed:          "fail",
+	results.Skipped:         "skip",
+	results.Untriggerable:   "na",
 }
 
-func newConfView(c *Conformance) confView {
-	v := confView{Coverage: c.Coverage, CaseCount: len(c.Cases), Target: c.Target, Facts: c.Target.facts()}
+func newConfView(c *results.Conformance) confView {
+	v := confView{Coverage: c.Coverage, CaseCount: len(c.Cases), Target: c.Target, Facts: targetFacts(c.Target)}
 	v.Meta = runRow{Anchor: "conformance", Kind: "conformance", Name: "FrontendApi conformance",
 		Target: targetText(c.Target), Kratos: orNot(c.KratosVersion), Orybench: orNot(c.Orybench),
 		Started: fmtTime(c.StartedAt), Duration: fmtSeconds(c.DurationS), Command: orNot(scrubCommand(c.Command)), Passed: !c.Failed()}
 	cov := c.Coverage
-	v.Meta.Verdict = fmt.Sprintf("%d cases failed, %d of %d documented pairs", c.failedCases(), cov.FailedPairs, cov.DocumentedPairs)
+	v.Meta.Verdict = fmt.Sprintf("%d cases failed, %d of %d documented pairs", c.FailedCases(), cov.FailedPairs, cov.DocumentedPairs)
 	if !c.Failed() {
 		v.Meta.Verdict = fmt.Sprintf("%d documented pairs, none failed", cov.DocumentedPairs)
 	}
 	v.Chips = []chip{
-		{matrixMark[Passed], "pass", "passed", cov.PassedPairs},
-		{matrixMark[Deviating], "dev", "passed but for a known spec deviation", cov.DeviatingPairs},
-		{matrixMark[Failed], "fail", "failed", cov.FailedPairs},
-		{matrixMark[Skipped], "skip", "not run here", cov.SkippedPairs},
-		{matrixMark[Untriggerable], "na", "untriggerable in this Kratos version", cov.UntriggerablePairs},
+		{matrixMark[results.Passed], "pass", "passed", cov.PassedPairs},
+		{matrixMark[results.Deviating], "dev", "passed but for a known spec deviation", cov.DeviatingPairs},
+		{matrixMark[results.Failed], "fail", "failed", cov.FailedPairs},
+		{matrixMark[results.Skipped], "skip", "not run here", cov.SkippedPairs},
+		{matrixMark[results.Untriggerable], "na", "untriggerable in this Kratos version", cov.UntriggerablePairs},
 	}
 
-	fails := c.failures()
+	fails := failuresOf(c)
 	failAnchor := map[string]string{}
 	for _, k := range fails {
 		anchor := fmt.Sprintf("fail-%s-%d", k.Operation, k.Status)
@@ -194,23 +195,23 @@ func newConfView(c *Conformance) confView {
 			if p.Reason != "" {
 				cell.Title += " — " + clip(scrub(p.Reason), 300)
 			}
-			if p.Outcome == Failed {
+			if p.Outcome == results.Failed {
 				cell.Href = "#" + fmt.Sprintf("fail-%s-%d", op, s)
 			}
 			row.Cells = append(row.Cells, cell)
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	v.Deviations = c.deviations()
+	v.Deviations = deviationsOf(c)
 	for _, p := range c.Pairs {
-		if p.Outcome == Skipped || p.Outcome == Untriggerable {
+		if p.Outcome == results.Skipped || p.Outcome == results.Untriggerable {
 			v.Notes = append(v.Notes, note{Mark: matrixMark[p.Outcome], Class: outcomeClass[p.Outcome],
 				Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: scrub(p.Reason)})
 		}
 	}
 	for _, k := range c.Cases {
 		reason := k.Reason
-		if k.Outcome == ExpectedFailure {
+		if k.Outcome == results.ExpectedFailure {
 			var ids []string
 			for _, d := range k.Deviations {
 				ids = append(ids, d.ID)
@@ -227,13 +228,13 @@ func newConfView(c *Conformance) confView {
 }
 
 func caseMark(outcome string) string {
-	if outcome == ExpectedFailure {
-		return matrixMark[Deviating]
+	if outcome == results.ExpectedFailure {
+		return matrixMark[results.Deviating]
 	}
 	return matrixMark[outcome]
 }
 
-func targetText(t TargetInfo) string {
+func targetText(t results.TargetInfo) string {
 	s := scrubURL(t.URL)
 	if len(t.Profiles) > 0 {
 		s += " (profiles " + strings.Join(t.Profiles, ", ") + ")"

@@ -3,6 +3,7 @@ package reports
 import (
 	"encoding/xml"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"io"
 	"strings"
 	"time"
@@ -92,7 +93,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	return err
 }
 
-func conformanceSuite(c *Conformance) junitSuite {
+func conformanceSuite(c *results.Conformance) junitSuite {
 	s := junitSuite{Name: "orybench conformance", Time: seconds(c.DurationS), Timestamp: c.StartedAt,
 		Properties: []junitProperty{
 			{"target", scrubURL(c.Target.URL)},
@@ -121,7 +122,7 @@ func conformanceSuite(c *Conformance) junitSuite {
 			out = append(out, fmt.Sprintf("violation %s: %s: expected %s, found %s (%s)", orDefault(v.Pointer, "(body)"), v.Rule, v.Expected, scrub(v.Found), by))
 		}
 		switch k.Outcome {
-		case Failed:
+		case results.Failed:
 			s.Failures++
 			text := scrub(orDefault(k.Failure, k.Reason))
 			if len(out) > 0 {
@@ -131,10 +132,10 @@ func conformanceSuite(c *Conformance) junitSuite {
 				text += "\nat " + k.Location
 			}
 			jc.Failure = &junitFailure{Message: clip(scrub(k.Reason), 500), Type: "contract", Text: text}
-		case Skipped:
+		case results.Skipped:
 			s.Skipped++
 			jc.Skipped = &junitSkipped{Message: scrub(k.Reason)}
-		case ExpectedFailure:
+		case results.ExpectedFailure:
 			out = append(out, "passed but for a known spec deviation: "+scrub(k.Reason))
 		}
 		jc.SystemOut = strings.Join(out, "\n")

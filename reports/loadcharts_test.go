@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/orybench/orybench/results"
 	"math"
 	"os"
 	"path/filepath"
@@ -204,10 +205,10 @@ func renderHTML(t *testing.T, r *Report) string {
 func TestTargetFacts(t *testing.T) {
 	r := readFixture(t, "testdata/conformance")
 	yes := true
-	r.Conformance.Target.Discovered = []DiscoveredTarget{{Name: "default", Registration: "open", SessionAfterRegistration: &yes,
+	r.Conformance.Target.Discovered = []results.DiscoveredTarget{{Name: "default", Registration: "open", SessionAfterRegistration: &yes,
 		LoginMethods: []string{"password", "code"}, Recovery: "code", Verification: "link", IdentitySchema: "default",
 		IdentifierTrait: "email", EmailTrait: "email", Traits: "schema", Declared: []string{"webauthn"}}}
-	r.Conformance.Target.RateLimits = &RateLimits{MaxRPS: 5, Requests: 1200, Limited: 12, Retried: 10, GaveUp: 2, WaitedS: 31}
+	r.Conformance.Target.RateLimits = &results.RateLimits{MaxRPS: 5, Requests: 1200, Limited: 12, Retried: 10, GaveUp: 2, WaitedS: 31}
 	page := renderHTML(t, r)
 	for _, want := range []string{
 		"<dt>discovered</dt><dd>registration open (signs in); login password, code; recovery code; verification link; identity schema default, identifier traits.email, mail to traits.email; declared webauthn</dd>",
@@ -224,8 +225,8 @@ func TestTargetFacts(t *testing.T) {
 	if !strings.Contains(md.String(), "- **rate limits**: 12 of 1,200 requests answered 429;") {
 		t.Errorf("summary.md lacks the rate limits")
 	}
-	r.Conformance.Target.RateLimits = &RateLimits{Requests: 900}
-	if got := r.Conformance.Target.facts(); len(got) != 2 || got[1].V != "0 of 900 requests answered 429; not paced" {
+	r.Conformance.Target.RateLimits = &results.RateLimits{Requests: 900}
+	if got := targetFacts(r.Conformance.Target); len(got) != 2 || got[1].V != "0 of 900 requests answered 429; not paced" {
 		t.Errorf("facts of an unlimited run: %+v", got)
 	}
 }

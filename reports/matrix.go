@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"io"
 	"sort"
 	"strconv"
@@ -11,27 +12,27 @@ import (
 
 // matrixMark is how a pair's outcome reads in a terminal: text, not colour.
 var matrixMark = map[string]string{
-	Passed:        "pass",
-	Deviating:     "dev",
-	Failed:        "FAIL",
-	Skipped:       "skip",
-	Untriggerable: "n/a",
+	results.Passed:        "pass",
+	results.Deviating:     "dev",
+	results.Failed:        "FAIL",
+	results.Skipped:       "skip",
+	results.Untriggerable: "n/a",
 }
 
 // matrix is the operation × status grid of a conformance run's pairs.
 type matrix struct {
 	statuses []int
 	ops      []string
-	pairs    map[string]map[int]Pair
+	pairs    map[string]map[int]results.Pair
 }
 
-func newMatrix(c *Conformance) matrix {
-	m := matrix{pairs: map[string]map[int]Pair{}}
+func newMatrix(c *results.Conformance) matrix {
+	m := matrix{pairs: map[string]map[int]results.Pair{}}
 	statusSet := map[int]bool{}
 	for _, p := range c.Pairs {
 		statusSet[p.Status] = true
 		if m.pairs[p.Operation] == nil {
-			m.pairs[p.Operation] = map[int]Pair{}
+			m.pairs[p.Operation] = map[int]results.Pair{}
 			m.ops = append(m.ops, p.Operation)
 		}
 		m.pairs[p.Operation][p.Status] = p
@@ -46,7 +47,7 @@ func newMatrix(c *Conformance) matrix {
 
 // cell returns the pair of (op, status) and whether the operation
 // documents that status.
-func (m matrix) cell(op string, status int) (Pair, bool) {
+func (m matrix) cell(op string, status int) (results.Pair, bool) {
 	p, ok := m.pairs[op][status]
 	return p, ok
 }
@@ -56,7 +57,7 @@ const matrixLegend = "pass = passed, dev = passed but for a known spec deviation
 
 // WriteMatrix prints the operation × status coverage matrix, then every pair
 // that did not pass with its reason, then the totals.
-func WriteMatrix(w io.Writer, c *Conformance) error {
+func WriteMatrix(w io.Writer, c *results.Conformance) error {
 	m := newMatrix(c)
 	statuses, names := m.statuses, m.ops
 
@@ -84,7 +85,7 @@ func WriteMatrix(w io.Writer, c *Conformance) error {
 
 	var notes []string
 	for _, p := range c.Pairs {
-		if p.Outcome != Passed {
+		if p.Outcome != results.Passed {
 			notes = append(notes, fmt.Sprintf("  %-4s %s %d: %s", matrixMark[p.Outcome], p.Operation, p.Status, p.Reason))
 		}
 	}

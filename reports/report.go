@@ -3,19 +3,20 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
-	"github.com/orybench/orybench/capacity"
+	"github.com/orybench/orybench/loadtest/capacity"
 )
 
 // Report is what one rendering shows: a conformance run, load runs, or
 // both, read from the directories the runs wrote.
 type Report struct {
-	Conformance    *Conformance
+	Conformance    *results.Conformance
 	ConformanceDir string
 	Loads          []*Load
 	Capacities     []*Capacity
@@ -76,7 +77,7 @@ func Read(dirs ...string) (*Report, error) {
 
 func (r *Report) readDir(dir string) (bool, error) {
 	found := false
-	c, err := ReadConformance(filepath.Join(dir, conformanceFile))
+	c, err := results.ReadConformance(filepath.Join(dir, conformanceFile))
 	switch {
 	case err == nil:
 		if r.Conformance != nil {
@@ -170,10 +171,10 @@ func writeAtomic(path string, render func(*os.File) error) error {
 }
 
 // failures returns the failed cases, by operation and status.
-func (c *Conformance) failures() []Case {
-	var out []Case
+func failuresOf(c *results.Conformance) []results.Case {
+	var out []results.Case
 	for _, k := range c.Cases {
-		if k.Outcome == Failed {
+		if k.Outcome == results.Failed {
 			out = append(out, k)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"github.com/orybench/orybench/results"
 	"math"
 	"os"
 	"path/filepath"
@@ -117,10 +118,10 @@ func TestRedactsSecrets(t *testing.T) {
 	r.Conformance.Command = "orybench conform --api-key " + secret + " --target https://user:" + secret + "@example.org"
 	r.Conformance.Target.URL = "https://user:" + secret + "@example.org/?token=" + secret
 	k := &r.Conformance.Cases[0]
-	k.Outcome = Failed
+	k.Outcome = results.Failed
 	k.Request = "POST https://example.org/self-service/login?flow=1&session_token=" + secret
 	k.Failure = `body: {"session_token":"` + secret + `"} and ory_st_` + secret
-	k.Violations = []Violation{{Pointer: "/session_token", Rule: "type", Expected: "string", Found: `"` + secret + `"`}}
+	k.Violations = []results.Violation{{Pointer: "/session_token", Rule: "type", Expected: "string", Found: `"` + secret + `"`}}
 	k.Violations[0].Found = "session_token=" + secret
 	r.Loads[0].Run.Command = "orybench load --api-key=" + secret
 	for name, render := range map[string]func(*bytes.Buffer) error{
@@ -185,7 +186,7 @@ func TestJUnit(t *testing.T) {
 		t.Fatalf("%d suites, want conformance and load", len(got.Suites))
 	}
 	conf, load := got.Suites[0], got.Suites[1]
-	failed := len(r.Conformance.failures())
+	failed := len(failuresOf(r.Conformance))
 	if conf.Tests != len(r.Conformance.Cases) || conf.Failures != failed || failed == 0 {
 		t.Errorf("conformance suite: %d tests, %d failures; want %d, %d", conf.Tests, conf.Failures, len(r.Conformance.Cases), failed)
 	}
@@ -313,9 +314,9 @@ func TestNiceTicks(t *testing.T) {
 }
 
 func TestDeviationsFromReasons(t *testing.T) {
-	c := &Conformance{Cases: []Case{{Operation: "toSession", Status: 403, Outcome: ExpectedFailure,
+	c := &results.Conformance{Cases: []results.Case{{Operation: "toSession", Status: 403, Outcome: results.ExpectedFailure,
 		Reason: "a-b: one; thing (https://github.com/ory/kratos/issues/1); c-d: other (https://example.org/x)"}}}
-	got := c.deviations()
+	got := deviationsOf(c)
 	if len(got) != 2 || got[0].ID != "a-b" || got[0].Summary != "one; thing" || got[1].Upstream != "https://example.org/x" {
 		t.Errorf("deviations %+v", got)
 	}

@@ -4,17 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/orybench/orybench/hygiene"
-	"github.com/orybench/orybench/identityschema"
+	"github.com/orybench/orybench/internal/hygiene"
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/redact"
-	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/target/identityschema"
 )
 
 // discover reads what t is configured for from what it serves, never from
@@ -29,7 +29,7 @@ import (
 // trait).
 func (e *env) discover(ctx context.Context, t *target) error {
 	ctx = kratosclient.RetryTransient(ctx)
-	d := reports.DiscoveredTarget{Name: t.name, URL: t.publicURL, Traits: "schema", Registration: "unknown", Recovery: "unknown", Verification: "unknown"}
+	d := results.DiscoveredTarget{Name: t.name, URL: t.publicURL, Traits: "schema", Registration: "unknown", Recovery: "unknown", Verification: "unknown"}
 	found := map[Capability]bool{}
 	c, err := t.client(kratosclient.Native)
 	if err != nil {
@@ -148,7 +148,7 @@ func (e *env) discover(ctx context.Context, t *target) error {
 
 // discoverSession makes one test identity, signs it in natively and reads
 // its settings flow.
-func (e *env) discoverSession(ctx context.Context, t *target, found map[Capability]bool, d *reports.DiscoveredTarget) error {
+func (e *env) discoverSession(ctx context.Context, t *target, found map[Capability]bool, d *results.DiscoveredTarget) error {
 	id, _, err := e.nextIdentity(t)
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func (e *env) discoverSession(ctx context.Context, t *target, found map[Capabili
 
 // mailFlowMethod is how a recovery or verification flow works: "code" or
 // "link" (its active method), "disabled" (400), or "unknown".
-func mailFlowMethod(ctx context.Context, c *kratosclient.Client, flow kratosclient.Flow, d *reports.DiscoveredTarget) string {
+func mailFlowMethod(ctx context.Context, c *kratosclient.Client, flow kratosclient.Flow, d *results.DiscoveredTarget) string {
 	r, err := c.CreateNativeFlow(ctx, flow, nil)
 	switch {
 	case err != nil:
@@ -328,7 +328,7 @@ func capStrings(caps []Capability) []string {
 }
 
 // describe is what a run prints of a target before the specs run.
-func describe(d reports.DiscoveredTarget) string {
+func describe(d results.DiscoveredTarget) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "target %s (%s)\n", d.Name, d.URL)
 	schema := d.IdentitySchema
@@ -373,10 +373,10 @@ const (
 
 // TargetFacts reads from a run's report what it discovered of its targets
 // and how often they rate-limited it (nil when the run did not get as far).
-func TargetFacts(r types.Report) ([]reports.DiscoveredTarget, *reports.RateLimits) {
+func TargetFacts(r types.Report) ([]results.DiscoveredTarget, *results.RateLimits) {
 	var (
-		discovered []reports.DiscoveredTarget
-		limits     *reports.RateLimits
+		discovered []results.DiscoveredTarget
+		limits     *results.RateLimits
 	)
 	for _, s := range r.SpecReports {
 		for _, e := range s.ReportEntries {
@@ -384,7 +384,7 @@ func TargetFacts(r types.Report) ([]reports.DiscoveredTarget, *reports.RateLimit
 			case entryDiscovered:
 				_ = json.Unmarshal([]byte(e.StringRepresentation()), &discovered)
 			case entryRateLimits:
-				var l reports.RateLimits
+				var l results.RateLimits
 				if json.Unmarshal([]byte(e.StringRepresentation()), &l) == nil {
 					limits = &l
 				}
@@ -396,14 +396,14 @@ func TargetFacts(r types.Report) ([]reports.DiscoveredTarget, *reports.RateLimit
 
 // facts are the report entries of TargetFacts, as JSON.
 func (e *env) facts() (discovered, limits string) {
-	var ds []reports.DiscoveredTarget
+	var ds []results.DiscoveredTarget
 	for _, t := range e.targets {
 		if t != nil {
 			ds = append(ds, t.discovered)
 		}
 	}
 	st := e.pace.Stats()
-	l := reports.RateLimits{
+	l := results.RateLimits{
 		MaxRPS: e.opts.MaxRPS, Requests: st.Requests, Limited: st.Limited,
 		Retried: st.Retried, GaveUp: st.GaveUp, WaitedS: st.Waited.Seconds(),
 		StorageConflicts: st.Conflicts,

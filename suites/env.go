@@ -4,19 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 
-	"github.com/orybench/orybench/hygiene"
-	"github.com/orybench/orybench/identityschema"
+	"github.com/orybench/orybench/internal/hygiene"
+	"github.com/orybench/orybench/internal/localkratos"
+	"github.com/orybench/orybench/internal/mailbox"
+	"github.com/orybench/orybench/internal/oidcfake"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/localkratos"
-	"github.com/orybench/orybench/mailbox"
-	"github.com/orybench/orybench/oidcfake"
-	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/target/identityschema"
 )
 
 // Options say what the suites run against. The zero value starts the local
@@ -70,7 +70,7 @@ type target struct {
 	// result of discovery with both applied.
 	declared, absent []Capability
 	capabilities     []Capability
-	discovered       reports.DiscoveredTarget
+	discovered       results.DiscoveredTarget
 
 	// identities makes valid traits for the target's identity schema, and
 	// schemaID names that schema ("" for the target's default).

@@ -8,8 +8,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/orybench/orybench/internal/localkratos"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/localkratos"
 )
 
 var _ = Describe("getFlowError", Op("getFlowError"), func() {

@@ -12,8 +12,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/redact"
 )
 
 // Fixture is what one spec works with: the target its labels call for and

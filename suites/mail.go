@@ -12,9 +12,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/orybench/orybench/internal/localkratos"
+	"github.com/orybench/orybench/internal/mailbox"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/localkratos"
-	"github.com/orybench/orybench/mailbox"
 )
 
 // This file holds what the recovery and verification specs share: the two

@@ -3,15 +3,15 @@ package suites
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/redact"
-	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/schemas"
 )
 
@@ -28,8 +28,8 @@ var untriggerable = map[schemas.Pair]string{
 
 // Conformance turns Ginkgo's report of a run into conformance.json's cases
 // and pair verdicts.
-func Conformance(r types.Report, set *schemas.Set) *reports.Conformance {
-	c := &reports.Conformance{
+func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
+	c := &results.Conformance{
 		KratosVersion: set.Version(),
 		StartedAt:     r.StartTime.UTC().Format("2006-01-02T15:04:05Z"),
 		DurationS:     r.RunTime.Seconds(),
@@ -48,7 +48,7 @@ func Conformance(r types.Report, set *schemas.Set) *reports.Conformance {
 		if l.op == "" {
 			continue
 		}
-		k := reports.Case{
+		k := results.Case{
 			Operation:  l.op,
 			Status:     l.status,
 			Client:     l.client,
@@ -60,19 +60,19 @@ func Conformance(r types.Report, set *schemas.Set) *reports.Conformance {
 		}
 		switch {
 		case s.State == types.SpecStatePassed && hasEntry(s, entryExpectedFailure) != "":
-			k.Outcome, k.Reason = reports.ExpectedFailure, hasEntry(s, entryExpectedFailure)
+			k.Outcome, k.Reason = results.ExpectedFailure, hasEntry(s, entryExpectedFailure)
 		case s.State == types.SpecStatePassed:
-			k.Outcome = reports.Passed
+			k.Outcome = results.Passed
 		case s.State == types.SpecStateSkipped || s.State == types.SpecStatePending:
-			k.Outcome, k.Reason = reports.Skipped, firstLine(s.Failure.Message)
+			k.Outcome, k.Reason = results.Skipped, firstLine(s.Failure.Message)
 			if k.Reason == "" {
 				k.Reason = notRun
 			}
 		case s.State == types.SpecStateInterrupted:
 			// Stopped by Ctrl-C or SIGTERM: not judged, not failed.
-			k.Outcome, k.Reason = reports.Skipped, "interrupted before it finished: "+firstLine(s.Failure.Message)
+			k.Outcome, k.Reason = results.Skipped, "interrupted before it finished: "+firstLine(s.Failure.Message)
 		default:
-			k.Outcome, k.Reason = reports.Failed, s.State.String()+": "+redact.Text(failureLine(s.Failure.Message))
+			k.Outcome, k.Reason = results.Failed, s.State.String()+": "+redact.Text(failureLine(s.Failure.Message))
 			k.Failure = redact.Text(s.Failure.Message)
 			if loc := s.Failure.Location; loc.FileName != "" {
 				k.Location = fmt.Sprintf("%s:%d", filepath.Base(loc.FileName), loc.LineNumber)
@@ -81,15 +81,15 @@ func Conformance(r types.Report, set *schemas.Set) *reports.Conformance {
 		caseDetail(&k, s)
 		c.Cases = append(c.Cases, k)
 	}
-	var documented []reports.Pair
+	var documented []results.Pair
 	for _, p := range set.Pairs() {
-		d := reports.Pair{Operation: p.Operation, Status: p.Status}
+		d := results.Pair{Operation: p.Operation, Status: p.Status}
 		if why, ok := untriggerable[p]; ok {
-			d.Outcome, d.Reason = reports.Untriggerable, why
+			d.Outcome, d.Reason = results.Untriggerable, why
 		}
 		documented = append(documented, d)
 	}
-	c.Pairs, c.Coverage = reports.JudgePairs(documented, c.Cases)
+	c.Pairs, c.Coverage = results.JudgePairs(documented, c.Cases)
 	return c
 }
 
@@ -138,7 +138,7 @@ func requestEntry(r *kratosclient.Response, status int) string {
 func verdictEntry(v schemas.Verdict) string {
 	e := verdict{Schema: v.Schema}
 	for _, u := range v.Violations {
-		rv := reports.Violation{Pointer: u.Pointer, Rule: u.Rule, Expected: u.Expected, Found: redact.Text(u.Found)}
+		rv := results.Violation{Pointer: u.Pointer, Rule: u.Rule, Expected: u.Expected, Found: redact.Text(u.Found)}
 		if last := u.Pointer[strings.LastIndex(u.Pointer, "/")+1:]; redact.IsSecretKey(last) {
 			rv.Found = redact.Placeholder
 		}
@@ -151,7 +151,7 @@ func verdictEntry(v schemas.Verdict) string {
 		e.Violations = append(e.Violations, rv)
 	}
 	for _, d := range v.Deviations {
-		e.Deviations = append(e.Deviations, reports.Deviation{ID: d.ID, Summary: d.Summary, Upstream: d.Upstream})
+		e.Deviations = append(e.Deviations, results.Deviation{ID: d.ID, Summary: d.Summary, Upstream: d.Upstream})
 	}
 	b, err := json.Marshal(e)
 	if err != nil {
@@ -162,15 +162,15 @@ func verdictEntry(v schemas.Verdict) string {
 
 type verdict struct {
 	Schema     string              `json:"schema,omitempty"`
-	Violations []reports.Violation `json:"violations,omitempty"`
-	Deviations []reports.Deviation `json:"deviations,omitempty"`
+	Violations []results.Violation `json:"violations,omitempty"`
+	Deviations []results.Deviation `json:"deviations,omitempty"`
 }
 
 // caseDetail fills what a case saw from its report entries: the last
 // request, its statuses, and the violations and deviations of every body
 // judged (each once).
-func caseDetail(k *reports.Case, s types.SpecReport) {
-	seenV, seenD := map[reports.Violation]bool{}, map[string]bool{}
+func caseDetail(k *results.Case, s types.SpecReport) {
+	seenV, seenD := map[results.Violation]bool{}, map[string]bool{}
 	for _, e := range s.ReportEntries {
 		switch e.Name {
 		case entryRequest:

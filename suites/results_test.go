@@ -2,13 +2,13 @@ package suites
 
 import (
 	"encoding/json"
+	"github.com/orybench/orybench/results"
 	"strings"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/schemas"
 )
 
@@ -39,14 +39,14 @@ func TestVerdictEntry(t *testing.T) {
 	if err := json.Unmarshal([]byte(verdictEntry(v)), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := []reports.Violation{
+	want := []results.Violation{
 		{Pointer: "/a", Rule: "type", Expected: "array", Found: "null", Deviation: "d1"},
 		{Pointer: "/session_token", Rule: "type", Expected: "string", Found: "[REDACTED]"},
 	}
 	if got.Schema != "thing" || len(got.Violations) != 2 || got.Violations[0] != want[0] || got.Violations[1] != want[1] {
 		t.Errorf("violations %+v, want %+v", got.Violations, want)
 	}
-	if len(got.Deviations) != 1 || got.Deviations[0] != (reports.Deviation{ID: "d1", Summary: "s", Upstream: "https://example.org/1"}) {
+	if len(got.Deviations) != 1 || got.Deviations[0] != (results.Deviation{ID: "d1", Summary: "s", Upstream: "https://example.org/1"}) {
 		t.Errorf("deviations %+v", got.Deviations)
 	}
 }
@@ -69,17 +69,17 @@ func TestConformanceOfAnInterruptedRun(t *testing.T) {
 		spec("403", types.SpecStateSkipped, ""),
 	}}
 	c := Conformance(r, set)
-	got := map[int]reports.Case{}
+	got := map[int]results.Case{}
 	for _, k := range c.Cases {
 		got[k.Status] = k
 	}
-	if k := got[200]; k.Outcome != reports.Passed {
+	if k := got[200]; k.Outcome != results.Passed {
 		t.Errorf("200: %s, want passed", k.Outcome)
 	}
-	if k := got[401]; k.Outcome != reports.Skipped || k.Reason != "interrupted before it finished: Interrupted by User" {
+	if k := got[401]; k.Outcome != results.Skipped || k.Reason != "interrupted before it finished: Interrupted by User" {
 		t.Errorf("401: %s %q, want skipped, interrupted", k.Outcome, k.Reason)
 	}
-	if k := got[403]; k.Outcome != reports.Skipped || !strings.Contains(k.Reason, "the run ended first (Interrupted by User)") {
+	if k := got[403]; k.Outcome != results.Skipped || !strings.Contains(k.Reason, "the run ended first (Interrupted by User)") {
 		t.Errorf("403: %s %q, want skipped, not run", k.Outcome, k.Reason)
 	}
 	if c.Failed() {

@@ -9,9 +9,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/orybench/orybench/internal/localkratos"
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/localkratos"
-	"github.com/orybench/orybench/redact"
 )
 
 var _ = Describe("listMySessions", Op("listMySessions"), func() {

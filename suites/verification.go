@@ -7,8 +7,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/orybench/orybench/internal/mailbox"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/mailbox"
 )
 
 var _ = Describe("createNativeVerificationFlow", Op("createNativeVerificationFlow"), Requires(Verification), func() {

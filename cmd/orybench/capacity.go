@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/orybench/orybench/capacity"
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/loadtest/capacity"
 	"github.com/orybench/orybench/reports"
 )
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orybench/orybench/capacity"
+	"github.com/orybench/orybench/loadtest/capacity"
 )
 
 // knownCapacity is a server of known capacity: limit requests at a time,

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/internal/hygiene"
 	"github.com/orybench/orybench/kratosclient"
 )
 

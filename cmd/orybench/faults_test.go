@@ -3,6 +3,7 @@
 package main
 
 import (
+	"github.com/orybench/orybench/results"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -49,14 +50,14 @@ func TestConformTargetDies(t *testing.T) {
 	n := outcomes(c)
 	refused := 0
 	for _, k := range c.Cases {
-		if k.Outcome == reports.Failed && strings.Contains(k.Reason, "connection refused") {
+		if k.Outcome == results.Failed && strings.Contains(k.Reason, "connection refused") {
 			refused++
 		}
 	}
 	t.Logf("cases: %v, %d failed on a refused connection", n, refused)
-	if n[reports.Passed] == 0 || refused == 0 || c.Coverage.FailedPairs == 0 {
+	if n[results.Passed] == 0 || refused == 0 || c.Coverage.FailedPairs == 0 {
 		t.Errorf("passed %d, failed on a refused connection %d, failed pairs %d: want the cases before the kill passed and those after failed",
-			n[reports.Passed], refused, c.Coverage.FailedPairs)
+			n[results.Passed], refused, c.Coverage.FailedPairs)
 	}
 	for _, name := range []string{"junit.xml", reports.HTMLFile} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
@@ -145,7 +146,7 @@ func TestSIGINT(t *testing.T) {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, exitUsage, p.stderr.String())
 			}
 			c := readConformance(t, dir)
-			if n := outcomes(c); n[reports.Failed] != 0 || n[reports.Passed] != 0 {
+			if n := outcomes(c); n[results.Failed] != 0 || n[results.Passed] != 0 {
 				t.Errorf("cases %v: want none judged", n)
 			}
 			expectIdentities(t, admin, baseline, "after SIGINT during the conformance set-up")
@@ -173,7 +174,7 @@ func TestSIGINT(t *testing.T) {
 				switch {
 				case strings.HasPrefix(k.Reason, "interrupted"):
 					interrupted++
-					if k.Outcome != reports.Skipped {
+					if k.Outcome != results.Skipped {
 						t.Errorf("%s: %s, but it was interrupted, not judged", k.Name, k.Outcome)
 					}
 				case strings.HasPrefix(k.Reason, "not run"):
@@ -181,7 +182,7 @@ func TestSIGINT(t *testing.T) {
 				}
 			}
 			t.Logf("cases %v, %d interrupted, %d not run", n, interrupted, notRun)
-			if n[reports.Passed] < 20 || notRun == 0 {
+			if n[results.Passed] < 20 || notRun == 0 {
 				t.Errorf("cases %v, %d not run: want the specs before the signal judged, the rest not run", n, notRun)
 			}
 			if st, err := os.Stat(filepath.Join(dir, "junit.xml")); err != nil || st.Size() == 0 {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orybench/orybench/internal/localkratos"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/localkratos"
-	"github.com/orybench/orybench/reports"
 )
 
 // This file is what the fault, secret and hygiene tests share: a local
@@ -240,16 +240,16 @@ func waitSpecs(t *testing.T, p *proc, n int) {
 	})
 }
 
-func readConformance(t *testing.T, dir string) *reports.Conformance {
+func readConformance(t *testing.T, dir string) *results.Conformance {
 	t.Helper()
-	c, err := reports.ReadConformance(filepath.Join(dir, "conformance.json"))
+	c, err := results.ReadConformance(filepath.Join(dir, "conformance.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func outcomes(c *reports.Conformance) map[string]int {
+func outcomes(c *results.Conformance) map[string]int {
 	n := map[string]int{}
 	for _, k := range c.Cases {
 		n[k.Outcome]++

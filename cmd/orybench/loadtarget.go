@@ -12,10 +12,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/orybench/orybench/identityschema"
+	"github.com/orybench/orybench/internal/localkratos"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
-	"github.com/orybench/orybench/localkratos"
+	"github.com/orybench/orybench/target/identityschema"
 )
 
 // loadTarget is what the commands that send load (load, capacity) send:

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/orybench/orybench/localkratos"
+	"github.com/orybench/orybench/internal/localkratos"
 )
 
 func newLocalCmd(logger *slog.Logger) *cobra.Command {

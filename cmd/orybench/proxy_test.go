@@ -18,7 +18,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/orybench/orybench/localkratos"
+	"github.com/orybench/orybench/internal/localkratos"
 )
 
 // kratosProxy stands on loopback between orybench and a local Kratos, one

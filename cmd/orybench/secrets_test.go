@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/orybench/orybench/results"
 	"io/fs"
 	"net/url"
 	"os"
@@ -13,8 +14,6 @@ import (
 	"sort"
 	"testing"
 	"time"
-
-	"github.com/orybench/orybench/reports"
 )
 
 // smallScenario is a short load scenario whose steps carry every kind of
@@ -82,7 +81,7 @@ func TestRunsKeepSecretsAndLeaveNoIdentities(t *testing.T) {
 	}
 	if code == exitFailed { // not what this test judges, but worth a look
 		for _, k := range readConformance(t, filepath.Join(work, "conformance")).Cases {
-			if k.Outcome == reports.Failed {
+			if k.Outcome == results.Failed {
 				t.Logf("conform failed %s: %s", k.Name, k.Reason)
 			}
 		}

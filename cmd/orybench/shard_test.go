@@ -19,7 +19,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/internal/hygiene"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
 )

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/orybench/orybench/results"
 	"net/http"
 	"os"
 	"time"
@@ -12,7 +13,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/suites"
 )
 
@@ -114,8 +114,8 @@ func (t *targetFlags) suiteOptions() (suites.Options, error) {
 	return suites.Options{Target: t.target, AdminURL: t.adminURL, APIKey: t.apiKey, HTTPClient: t.httpClient(setupTimeout)}, nil
 }
 
-func (t *targetFlags) info(opts suites.Options) reports.TargetInfo {
-	info := reports.TargetInfo{URL: t.target, AdminURL: t.adminURL, Local: t.target == ""}
+func (t *targetFlags) info(opts suites.Options) results.TargetInfo {
+	info := results.TargetInfo{URL: t.target, AdminURL: t.adminURL, Local: t.target == ""}
 	if info.Local {
 		info.URL = "local Kratos v1.3.1"
 		info.Profiles = opts.Profiles

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orybench/orybench/hygiene"
+	"github.com/orybench/orybench/internal/hygiene"
 	"github.com/orybench/orybench/kratosclient"
 )
 

@@ -1,7 +1,4 @@
-// Package reports holds orybench's result documents — what conformance and
-// load runs write — and renders them for people: a coverage matrix on a
-// terminal, Markdown for CI summaries, HTML.
-package reports
+package results
 
 import (
 	"encoding/json"
@@ -178,9 +175,10 @@ func JudgePairs(documented []Pair, cases []Case) ([]Pair, Coverage) {
 }
 
 // Failed reports whether any case failed.
-func (c *Conformance) Failed() bool { return c.Coverage.FailedPairs > 0 || c.failedCases() > 0 }
+func (c *Conformance) Failed() bool { return c.Coverage.FailedPairs > 0 || c.FailedCases() > 0 }
 
-func (c *Conformance) failedCases() int {
+// FailedCases counts the cases that failed.
+func (c *Conformance) FailedCases() int {
 	n := 0
 	for _, k := range c.Cases {
 		if k.Outcome == Failed {

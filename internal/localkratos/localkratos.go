@@ -25,7 +25,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/orybench/orybench/mailbox"
+	"github.com/orybench/orybench/internal/mailbox"
 )
 
 //go:embed config

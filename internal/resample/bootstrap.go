@@ -1,7 +1,7 @@
 // Package bootstrap puts a confidence interval on the change of a statistic
-// between two runs' time series, by the circular moving-block bootstrap.
+// between two runs' time series, by the circular moving-block resample.
 //
-// Why a block bootstrap. The series it is made for are a load run's
+// Why a block resample. The series it is made for are a load run's
 // per-second latency percentiles, and neighbouring seconds are not
 // independent: a garbage collection, a connection pool growing, a noisy
 // neighbour on the machine or a queue that builds up spill over several
@@ -29,7 +29,7 @@
 // 93 % at 120 (simulated, log-AR(1) series). A caller that flags changes
 // should also ask for a minimum size of change, as compare does with its
 // tolerance, and long enough runs.
-package bootstrap
+package resample
 
 import (
 	"errors"
@@ -110,7 +110,7 @@ func BlockLen(n int) int {
 
 // RelativeChange estimates stat(candidate)/stat(baseline) − 1 and its
 // confidence interval by resampling each series with the circular
-// moving-block bootstrap. Neither input is modified. It fails when a series
+// moving-block resample. Neither input is modified. It fails when a series
 // is shorter than MinPoints or when the baseline's statistic is not
 // positive (a ratio to it means nothing).
 func RelativeChange(baseline, candidate []float64, stat Statistic, o Options) (Change, error) {
