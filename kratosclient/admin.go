@@ -70,6 +70,18 @@ type Identity struct {
 	SchemaID  string         `json:"schema_id"`
 	Traits    map[string]any `json:"traits"`
 	CreatedAt time.Time      `json:"created_at"`
+	// VerifiableAddresses are the addresses the identity can verify, each
+	// with whether it has.
+	VerifiableAddresses []VerifiableAddress `json:"verifiable_addresses"`
+}
+
+// VerifiableAddress is one of an identity's addresses and its
+// verification: Status is "pending", "sent" or "completed".
+type VerifiableAddress struct {
+	Value    string `json:"value"`
+	Via      string `json:"via"`
+	Verified bool   `json:"verified"`
+	Status   string `json:"status"`
 }
 
 // ListIdentities pages through every identity, or only the one whose

@@ -402,31 +402,6 @@ func (c *Client) remember(r *Response) {
 	}
 }
 
-// CSRFTokenOf returns the value of the csrf_token node of a flow body.
-func CSRFTokenOf(flow []byte) string {
-	var f struct {
-		UI struct {
-			Nodes []struct {
-				Attributes struct {
-					Name  string `json:"name"`
-					Value any    `json:"value"`
-				} `json:"attributes"`
-			} `json:"nodes"`
-		} `json:"ui"`
-	}
-	if json.Unmarshal(flow, &f) != nil {
-		return ""
-	}
-	for _, n := range f.UI.Nodes {
-		if n.Attributes.Name == "csrf_token" {
-			if s, ok := n.Attributes.Value.(string); ok {
-				return s
-			}
-		}
-	}
-	return ""
-}
-
 // SetCSRFToken replaces the CSRF token the client submits with flows.
 func (c *Client) SetCSRFToken(token string) {
 	c.mu.Lock()

@@ -10,19 +10,19 @@ import (
 // named as the operation. Query parameters are passed as url.Values so that a
 // caller can send exactly what it means to, documented or not.
 
-// Flow names the self-service flows that share the same route shapes.
-type Flow string
+// FlowKind names the self-service flows that share the same route shapes.
+type FlowKind string
 
 const (
-	Login        Flow = "login"
-	Registration Flow = "registration"
-	Recovery     Flow = "recovery"
-	Settings     Flow = "settings"
-	Verification Flow = "verification"
+	Login        FlowKind = "login"
+	Registration FlowKind = "registration"
+	Recovery     FlowKind = "recovery"
+	Settings     FlowKind = "settings"
+	Verification FlowKind = "verification"
 )
 
-// Flows lists the self-service flows with create/get/update operations.
-var Flows = []Flow{Login, Registration, Recovery, Settings, Verification}
+// FlowKinds lists the self-service flows with create/get/update operations.
+var FlowKinds = []FlowKind{Login, Registration, Recovery, Settings, Verification}
 
 func (c *Client) get(ctx context.Context, path string, q url.Values) (*Response, error) {
 	return c.do(ctx, request{method: http.MethodGet, path: path, query: q})
@@ -43,23 +43,23 @@ func idQuery(id string) url.Values {
 }
 
 // CreateNativeFlow is GET /self-service/{flow}/api (createNative*Flow).
-func (c *Client) CreateNativeFlow(ctx context.Context, f Flow, q url.Values) (*Response, error) {
+func (c *Client) CreateNativeFlow(ctx context.Context, f FlowKind, q url.Values) (*Response, error) {
 	return c.get(ctx, "/self-service/"+string(f)+"/api", q)
 }
 
 // CreateBrowserFlow is GET /self-service/{flow}/browser (createBrowser*Flow).
-func (c *Client) CreateBrowserFlow(ctx context.Context, f Flow, q url.Values) (*Response, error) {
+func (c *Client) CreateBrowserFlow(ctx context.Context, f FlowKind, q url.Values) (*Response, error) {
 	return c.get(ctx, "/self-service/"+string(f)+"/browser", q)
 }
 
 // GetFlow is GET /self-service/{flow}/flows?id= (get*Flow).
-func (c *Client) GetFlow(ctx context.Context, f Flow, id string) (*Response, error) {
+func (c *Client) GetFlow(ctx context.Context, f FlowKind, id string) (*Response, error) {
 	return c.get(ctx, "/self-service/"+string(f)+"/flows", idQuery(id))
 }
 
 // UpdateFlow is POST /self-service/{flow}?flow= (update*Flow). An empty
 // flowID omits the parameter.
-func (c *Client) UpdateFlow(ctx context.Context, f Flow, flowID string, body *Body) (*Response, error) {
+func (c *Client) UpdateFlow(ctx context.Context, f FlowKind, flowID string, body *Body) (*Response, error) {
 	return c.do(ctx, request{method: http.MethodPost, path: "/self-service/" + string(f), query: flowQuery(flowID), body: body})
 }
 

@@ -227,7 +227,7 @@ func (e *env) discoverSession(ctx context.Context, t *target, found map[Capabili
 
 // mailFlowMethod is how a recovery or verification flow works: "code" or
 // "link" (its active method), "disabled" (400), or "unknown".
-func mailFlowMethod(ctx context.Context, c *kratosclient.Client, flow kratosclient.Flow, d *results.DiscoveredTarget) string {
+func mailFlowMethod(ctx context.Context, c *kratosclient.Client, flow kratosclient.FlowKind, d *results.DiscoveredTarget) string {
 	r, err := c.CreateNativeFlow(ctx, flow, nil)
 	switch {
 	case err != nil:

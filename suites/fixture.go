@@ -249,7 +249,7 @@ func (f *Fixture) SignedIn(ctx context.Context, mode kratosclient.Mode) (*kratos
 // startFlow creates a flow as c's kind would and returns its id. A browser
 // is redirected to the UI with ?flow=, which then fetches the flow (and so
 // the CSRF token) as JSON.
-func (f *Fixture) startFlow(ctx context.Context, c *kratosclient.Client, flow kratosclient.Flow) string {
+func (f *Fixture) startFlow(ctx context.Context, c *kratosclient.Client, flow kratosclient.FlowKind) string {
 	GinkgoHelper()
 	var (
 		r   *kratosclient.Response
@@ -278,7 +278,7 @@ func (f *Fixture) startFlow(ctx context.Context, c *kratosclient.Client, flow kr
 
 // fetchAsUI reads a browser flow the way a self-service UI does: JSON, with
 // the browser's cookies, so that c learns the flow's CSRF token.
-func (f *Fixture) fetchAsUI(ctx context.Context, c *kratosclient.Client, flow kratosclient.Flow, id string) {
+func (f *Fixture) fetchAsUI(ctx context.Context, c *kratosclient.Client, flow kratosclient.FlowKind, id string) {
 	GinkgoHelper()
 	ui := f.Client(kratosclient.SPA)
 	ui.ShareCookies(c)

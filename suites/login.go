@@ -589,13 +589,13 @@ func decodeAuthSuccess(r *kratosclient.Response) authSuccess {
 
 // newAuthFlow creates a flow as c's kind does and returns it as c's UI reads
 // it; c learns the flow's CSRF token.
-func (f *Fixture) newAuthFlow(ctx context.Context, c *kratosclient.Client, flow kratosclient.Flow) authFlow {
+func (f *Fixture) newAuthFlow(ctx context.Context, c *kratosclient.Client, flow kratosclient.FlowKind) authFlow {
 	GinkgoHelper()
 	return f.reread(ctx, c, flow, f.startFlow(ctx, c, flow))
 }
 
 // reread fetches flow id as c's UI does.
-func (f *Fixture) reread(ctx context.Context, c *kratosclient.Client, flow kratosclient.Flow, id string) authFlow {
+func (f *Fixture) reread(ctx context.Context, c *kratosclient.Client, flow kratosclient.FlowKind, id string) authFlow {
 	GinkgoHelper()
 	r, err := f.uiOf(c).GetFlow(ctx, flow, id)
 	Expect(err).NotTo(HaveOccurred())
@@ -609,7 +609,7 @@ type expiredFlow struct {
 	flow authFlow
 }
 
-func (f *Fixture) expiringFlow(ctx context.Context, mode kratosclient.Mode, flow kratosclient.Flow) expiredFlow {
+func (f *Fixture) expiringFlow(ctx context.Context, mode kratosclient.Mode, flow kratosclient.FlowKind) expiredFlow {
 	GinkgoHelper()
 	c := f.Client(mode)
 	return expiredFlow{c: c, flow: f.newAuthFlow(ctx, c, flow)}

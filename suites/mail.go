@@ -83,7 +83,7 @@ const codeSubmissionsBeforeReplace = 5
 
 // startMailFlow creates a recovery or verification flow as c's kind does
 // and returns it as c's UI sees it.
-func (f *Fixture) startMailFlow(ctx context.Context, c *kratosclient.Client, flow kratosclient.Flow) mailFlow {
+func (f *Fixture) startMailFlow(ctx context.Context, c *kratosclient.Client, flow kratosclient.FlowKind) mailFlow {
 	GinkgoHelper()
 	id := f.startFlow(ctx, c, flow)
 	ui := c

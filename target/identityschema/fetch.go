@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/orybench/orybench/kratosclient"
@@ -94,24 +93,9 @@ func registrationTraits(ctx context.Context, c *kratosclient.Client) ([]string, 
 	if r.Status != http.StatusOK {
 		return nil, fmt.Errorf("a registration flow is not available to tell them apart (status %d)", r.Status)
 	}
-	var fl struct {
-		UI struct {
-			Nodes []struct {
-				Attributes struct {
-					Name string `json:"name"`
-				} `json:"attributes"`
-			} `json:"nodes"`
-		} `json:"ui"`
-	}
-	if err := r.Decode(&fl); err != nil {
+	fl, err := r.Flow()
+	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, n := range fl.UI.Nodes {
-		if name, ok := strings.CutPrefix(n.Attributes.Name, "traits."); ok && !slices.Contains(out, name) {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return fl.UI.Inputs("traits."), nil
 }

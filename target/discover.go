@@ -1,0 +1,269 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/orybench/orybench/internal/hygiene"
+	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/target/identityschema"
+)
+
+// discover reads what t is configured for from what it serves, never from
+// what it is assumed to be: its identity schema (which also sets how test
+// identities are made), a registration, login, recovery and verification
+// flow, and the settings flow of one identity it signs up. Capabilities
+// declared for t are added and those declared absent removed (Resolve).
+//
+// An error means t cannot be checked: it is unreachable, or its identity
+// schema asks for traits orybench cannot make (the error names the trait).
+func (t *Target) discover(ctx context.Context) error {
+	ctx = kratosclient.RetryTransient(ctx)
+	d := results.DiscoveredTarget{Name: t.name, URL: t.publicURL, Traits: "schema", Registration: "unknown", Recovery: "unknown", Verification: "unknown"}
+	c, err := t.Client(kratosclient.Native)
+	if err != nil {
+		return err
+	}
+	schema, err := t.readIdentitySchema(ctx, c, &d)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.name, err)
+	}
+	sample, err := t.identities(hygiene.Email(t.set.names.runID, 0))
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.name, err)
+	}
+	d.IdentifierTrait, d.EmailTrait = sample.IdentifierTrait, sample.EmailTrait
+	var found []Capability
+	if sample.EmailTrait == "email" && (schema == nil || schema.Format("email") == "email") {
+		found = append(found, EmailTrait)
+	}
+
+	// Registration: open answers a flow; closed answers 400
+	// self_service_flow_disabled (Kratos v1.3.1 registration/handler.go).
+	r, err := c.CreateNativeRegistrationFlow(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.name, err)
+	}
+	switch {
+	case r.Status == http.StatusOK:
+		d.Registration, found = "open", append(found, Registration)
+	case r.ErrorBody().Error.ID == "self_service_flow_disabled" || r.Status == http.StatusNotFound:
+		d.Registration = "closed"
+	default:
+		d.Notes = append(d.Notes, fmt.Sprintf("createNativeRegistrationFlow answered %d: registration taken as closed", r.Status))
+	}
+
+	// Login: the methods a new flow offers (aal1).
+	r, err = c.CreateNativeLoginFlow(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.name, err)
+	}
+	if fl, err := r.Flow(); r.Status == http.StatusOK && err == nil {
+		d.LoginMethods, d.OIDCProviders = fl.UI.Groups(), fl.UI.Providers()
+		if slices.Contains(d.LoginMethods, "password") {
+			found = append(found, PasswordMethod)
+		}
+		if len(d.OIDCProviders) > 0 {
+			found = append(found, SocialSignIn)
+		}
+	} else {
+		d.Notes = append(d.Notes, fmt.Sprintf("createNativeLoginFlow answered %d", r.Status))
+	}
+
+	// Recovery and verification: enabled or not, and by code or by link.
+	d.Recovery = mailFlowMethod(ctx, c, kratosclient.Recovery, &d)
+	d.Verification = mailFlowMethod(ctx, c, kratosclient.Verification, &d)
+	byEmail := func(addrs []identityschema.Address) bool {
+		if schema == nil {
+			return sample.Email != ""
+		}
+		return slices.ContainsFunc(addrs, func(a identityschema.Address) bool { return a.Via == "email" })
+	}
+	var recoveryTo, verificationTo []identityschema.Address
+	if schema != nil {
+		recoveryTo, verificationTo = schema.RecoveryAddresses(), schema.VerificationAddresses()
+	}
+	for _, m := range []struct {
+		method        string
+		enabled, code Capability
+		to            []identityschema.Address
+	}{
+		{d.Recovery, Recovery, RecoveryByCode, recoveryTo},
+		{d.Verification, Verification, VerificationByCode, verificationTo},
+	} {
+		if m.method == "code" || m.method == "link" {
+			found = append(found, m.enabled)
+		}
+		if m.method == "code" && byEmail(m.to) {
+			found = append(found, m.code)
+		}
+	}
+	t.capabilities = Resolve(found, t.declared, t.absent)
+
+	// One identity, signed up: does registering sign in, and what can its
+	// settings change (TOTP, lookup secrets, passkeys...)?
+	if t.Has(PasswordMethod) && sample.Identifier != "" {
+		settings, err := t.discoverSession(ctx, &d)
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		if d.SessionAfterRegistration != nil && *d.SessionAfterRegistration {
+			found = append(found, SessionAfterRegistration)
+		}
+		if slices.Contains(settings, "totp") {
+			found = append(found, TOTP)
+		}
+	} else {
+		d.Notes = append(d.Notes, "no identity signed in: the settings flow (totp, lookup_secret) was not read")
+	}
+
+	t.capabilities = Resolve(found, t.declared, t.absent)
+	d.Capabilities = capStrings(t.capabilities)
+	d.Declared, d.DeclaredAbsent = capStrings(t.declared), capStrings(t.absent)
+	t.facts = d
+	return nil
+}
+
+// readIdentitySchema reads the identity schema test identities follow and
+// sets how they are made: from the schema, or from the Traits template
+// (then the schema is only read to check it, where it can be).
+func (t *Target) readIdentitySchema(ctx context.Context, c *kratosclient.Client, d *results.DiscoveredTarget) (*identityschema.Schema, error) {
+	o := t.set.opts
+	schema, schemaErr := identityschema.Fetch(ctx, c, o.SchemaID)
+	switch {
+	case o.Traits != nil:
+		tmpl, err := identityschema.ParseTemplate(o.Traits, schema)
+		if err != nil {
+			return nil, err
+		}
+		t.identities, d.Traits = tmpl.Identity, "template"
+		if schemaErr != nil {
+			d.Notes = append(d.Notes, "identity schema not read ("+schemaErr.Error()+"): the traits template is not checked against it")
+		}
+	case schemaErr != nil:
+		return nil, fmt.Errorf("identity schema: %w", schemaErr)
+	default:
+		t.identities = schema.Identity
+	}
+	if schema != nil {
+		t.schemaID, d.IdentitySchema = schema.ID, schema.ID
+	}
+	return schema, nil
+}
+
+// discoverSession signs one test identity up as a native app, which tells
+// whether registering signs in, and returns the methods of its settings
+// flow.
+func (t *Target) discoverSession(ctx context.Context, d *results.DiscoveredTarget) ([]string, error) {
+	c, err := t.Client(kratosclient.Native)
+	if err != nil {
+		return nil, err
+	}
+	id, err := t.SignUp(ctx, c)
+	switch {
+	case errors.Is(err, ErrUnsupported):
+		d.Notes = append(d.Notes, err.Error())
+		return nil, nil
+	case errors.Is(err, errSignIn):
+		d.Notes = append(d.Notes, err.Error()+": the settings flow was not read")
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w: the traits orybench made do not suit the target (use --traits or --schema-id)", err)
+	}
+	if id.ByRegistration {
+		signedIn := !id.UnissuedSession
+		d.SessionAfterRegistration = &signedIn
+	}
+	r, err := c.CreateNativeSettingsFlow(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	fl, err := r.Flow()
+	if r.Status != http.StatusOK || err != nil {
+		d.Notes = append(d.Notes, fmt.Sprintf("createNativeSettingsFlow answered %d", r.Status))
+		return nil, nil
+	}
+	d.SettingsMethods = fl.UI.Groups()
+	return d.SettingsMethods, nil
+}
+
+// mailFlowMethod is how a recovery or verification flow works: "code" or
+// "link" (its active method), "disabled" (400), or "unknown".
+func mailFlowMethod(ctx context.Context, c *kratosclient.Client, kind kratosclient.FlowKind, d *results.DiscoveredTarget) string {
+	r, err := c.CreateNativeFlow(ctx, kind, nil)
+	switch {
+	case err != nil:
+		d.Notes = append(d.Notes, fmt.Sprintf("create a native %s flow: %v", kind, err))
+		return "unknown"
+	case r.Status == http.StatusBadRequest && strings.Contains(string(r.Body), "disabled"):
+		return "disabled"
+	case r.Status != http.StatusOK:
+		d.Notes = append(d.Notes, fmt.Sprintf("createNative%sFlow answered %d", title(string(kind)), r.Status))
+		return "unknown"
+	}
+	fl, _ := r.Flow()
+	if fl.Active == "code" || fl.Active == "link" {
+		return fl.Active
+	}
+	for _, g := range fl.UI.Groups() {
+		if g == "code" || g == "link" {
+			return g
+		}
+	}
+	return "unknown"
+}
+
+func title(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Describe says what was found out about the target before a run, in a
+// few lines for a terminal.
+func (t *Target) Describe() string {
+	d := t.facts
+	var b strings.Builder
+	fmt.Fprintf(&b, "target %s (%s)", d.Name, d.URL)
+	if t.local != nil {
+		fmt.Fprintf(&b, ", admin %s", t.AdminURL())
+	}
+	b.WriteString("\n")
+	schema := d.IdentitySchema
+	if schema == "" {
+		schema = "(not read)"
+	}
+	fmt.Fprintf(&b, "  identity schema %s, traits from the %s: signs in with %s, mail to %s\n", schema, d.Traits, orNone(traitName(d.IdentifierTrait)), orNone(traitName(d.EmailTrait)))
+	session := "not tried"
+	if d.SessionAfterRegistration != nil {
+		session = map[bool]string{true: "signs in", false: "does not sign in"}[*d.SessionAfterRegistration]
+	}
+	fmt.Fprintf(&b, "  discovered: registration %s (%s); login %s; settings %s; social sign-in %s; recovery %s; verification %s\n",
+		d.Registration, session, orNone(strings.Join(d.LoginMethods, ",")), orNone(strings.Join(d.SettingsMethods, ",")),
+		orNone(strings.Join(d.OIDCProviders, ",")), d.Recovery, d.Verification)
+	fmt.Fprintf(&b, "  capabilities: %s\n", orNone(strings.Join(d.Capabilities, ", ")))
+	for _, n := range d.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
+	return b.String()
+}
+
+func traitName(path string) string {
+	if path == "" {
+		return ""
+	}
+	return "traits." + path
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
