@@ -22,8 +22,8 @@ type Target struct {
 	set       *Set
 	name      string
 	publicURL string
-	admin     *kratosclient.Admin  // nil without an admin API
-	mail      *mailbox.Mailbox     // nil when mail cannot be read
+	admin     *kratosclient.Admin   // nil without an admin API
+	mail      *mailbox.Mailbox      // nil when mail cannot be read
 	local     *localkratos.Instance // nil for a remote target
 	// clientOpts are every client's: the set's pace, a remote target's
 	// transport, the storage-conflict retries of a local in-memory one.
