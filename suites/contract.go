@@ -20,27 +20,54 @@ const (
 	entryVerdict         = "orybench.verdict"
 )
 
-// ExpectContract asserts the whole answer r against what the contract says
-// of (operationID, status): the status itself, the Content-Type, and the body
-// against the schema generated from Kratos's OpenAPI document (for 303, a
-// Location; for 204, no body). A departure listed in
-// schemas/known_deviations.yaml is recorded as an expected failure. expect
-// names deviations this case is known to trigger: if the answer keeps the
-// contract after all, the listing is stale and the spec fails.
-func ExpectContract(r *kratosclient.Response, operationID string, status int, expect ...string) {
+// judge asserts the whole answer r against what the contract says of the
+// case's operation and status (its op: and status: labels): the status
+// itself, then
+//
+//   - for a documented status, the Content-Type and the body against the
+//     schema generated from the OpenAPI document (for a 303, a Location;
+//     for a 204, no body);
+//   - for an undocumented redirect (registration answers some browser
+//     forms with 302), a Location and no body;
+//   - for any other undocumented status (a negative input: malformed JSON,
+//     a missing CSRF token, an unknown flow), the body against the
+//     operation's default response.
+//
+// A departure listed in schemas/known_deviations.yaml is recorded as an
+// expected failure. expect names deviations this case is known to
+// trigger: if the answer keeps the contract after all, the listing is
+// stale and the case fails.
+func (f *fixture) judge(r *kratosclient.Response, expect ...string) {
 	GinkgoHelper()
-	AddReportEntry(entryRequest, ReportEntryVisibilityNever, requestEntry(r, status))
-	Expect(r.Status).To(Equal(status), "%s: status\nbody: %s", operationID, redact.JSON(r.Body))
+	AddReportEntry(entryRequest, ReportEntryVisibilityNever, requestEntry(r, f.status))
+	Expect(r.Status).To(Equal(f.status), "%s: status\nbody: %s", f.op, redact.JSON(r.Body))
+	op, ok := f.s.contract.Operation(f.op)
+	Expect(ok).To(BeTrue(), "unknown operation %s", f.op)
+	resp, documented := op.Response(f.status)
+	switch {
+	case documented:
+		expectFraming(r, resp, f.verdict(r, expect))
+	case r.Status >= 300 && r.Status < 400:
+		Expect(r.Location()).NotTo(BeEmpty(), "%d without a Location", r.Status)
+		Expect(r.Body).To(BeEmpty(), "%d to %s with a body", r.Status, r.Method)
+	default:
+		f.verdict(r, expect)
+	}
+}
 
-	set, err := schemas.ForVersion(schemas.DefaultVersion)
-	Expect(err).NotTo(HaveOccurred())
-	op, ok := set.Operation(operationID)
-	Expect(ok).To(BeTrue(), "unknown operation %s", operationID)
-	resp, ok := op.Response(status)
-	Expect(ok).To(BeTrue(), "%s does not document status %d", operationID, status)
+// judgeErrorID is judge, then the error body's error.id.
+func (f *fixture) judgeErrorID(r *kratosclient.Response, id string, expect ...string) {
+	GinkgoHelper()
+	f.judge(r, expect...)
+	Expect(errorID(r)).To(Equal(id), "error.id")
+}
 
-	v := judge(set, r, operationID, status, expect)
-	expectFraming(r, resp, v)
+// judgeErrorCode is judge, then an error body whose error.code is the
+// status.
+func (f *fixture) judgeErrorCode(r *kratosclient.Response, expect ...string) {
+	GinkgoHelper()
+	f.judge(r, expect...)
+	Expect(errorCode(r)).To(Equal(f.status), "error.code")
 }
 
 // expectFraming checks what surrounds the body: the media type of a JSON
@@ -80,28 +107,11 @@ func explainsWholeBody(v schemas.Verdict) bool {
 	return false
 }
 
-// ExpectDefault asserts an answer with a status the operation does not
-// document (a negative input: malformed JSON, a missing CSRF token, an
-// unknown flow): the status, and the body against the operation's default
-// response, with known deviations applied as in ExpectContract.
-func ExpectDefault(r *kratosclient.Response, operationID string, status int, expect ...string) {
+// verdict validates r's body and records the verdict: nothing for a pass,
+// a report entry for an expected failure, a failure otherwise.
+func (f *fixture) verdict(r *kratosclient.Response, expect []string) schemas.Verdict {
 	GinkgoHelper()
-	AddReportEntry(entryRequest, ReportEntryVisibilityNever, requestEntry(r, status))
-	Expect(r.Status).To(Equal(status), "%s: status\nbody: %s", operationID, redact.JSON(r.Body))
-	set, err := schemas.ForVersion(schemas.DefaultVersion)
-	Expect(err).NotTo(HaveOccurred())
-	op, ok := set.Operation(operationID)
-	Expect(ok).To(BeTrue(), "unknown operation %s", operationID)
-	_, documented := op.Response(status)
-	Expect(documented).To(BeFalse(), "%s documents %d: use ExpectContract", operationID, status)
-	judge(set, r, operationID, status, expect)
-}
-
-// judge validates r's body and records the verdict: nothing for a pass, a
-// report entry for an expected failure, a failure otherwise.
-func judge(set *schemas.Set, r *kratosclient.Response, operationID string, status int, expect []string) schemas.Verdict {
-	GinkgoHelper()
-	v, err := set.Judge(operationID, status, r.Body, expect...)
+	v, err := f.s.contract.Judge(f.op, f.status, r.Body, expect...)
 	Expect(err).NotTo(HaveOccurred())
 	if len(v.Violations) > 0 || len(v.Deviations) > 0 {
 		AddReportEntry(entryVerdict, ReportEntryVisibilityNever, verdictEntry(v))
@@ -115,13 +125,13 @@ func judge(set *schemas.Set, r *kratosclient.Response, operationID string, statu
 		}
 		AddReportEntry(entryExpectedFailure, strings.Join(reasons, "; "))
 	case schemas.Stale:
-		Fail(fmt.Sprintf("stale expectation: %s %d now keeps the contract, so known deviation %q no longer happens: remove it from schemas/known_deviations.yaml", operationID, status, v.Deviations[0].ID))
+		Fail(fmt.Sprintf("stale expectation: %s %d now keeps the contract, so known deviation %q no longer happens: remove it from schemas/known_deviations.yaml", f.op, f.status, v.Deviations[0].ID))
 	default:
 		var lines []string
 		for _, u := range v.Unexplained {
 			lines = append(lines, "  "+u.String())
 		}
-		Fail(fmt.Sprintf("%s %d: body does not match %s:\n%s\nbody: %s", operationID, status, v.Schema, strings.Join(lines, "\n"), redact.JSON(r.Body)))
+		Fail(fmt.Sprintf("%s %d: body does not match %s:\n%s\nbody: %s", f.op, f.status, v.Schema, strings.Join(lines, "\n"), redact.JSON(r.Body)))
 	}
 	return v
 }

@@ -3,304 +3,361 @@ package suites
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"strings"
+	"net/url"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/target"
 )
 
-// Fixture is what one spec works with: the target its labels call for and
-// the identities it creates. Get one with NewFixture in a BeforeEach; what
-// it creates is cleaned up with the run.
-type Fixture struct {
-	t *target
+// body is a case: what it sends and what it asserts, given the fixture its
+// labels picked.
+type body = func(ctx SpecContext, f *fixture)
+
+// operation registers the Describe of one operation, labelled
+// op:<operationId>; decorators (Requires...) apply to all its cases.
+// Its last argument declares the cases.
+func (s *suite) operation(id string, args ...any) {
+	n := len(args) - 1
+	decorators := append([]any{Op(id), s.interruptible(), Offset(1)}, args[:n]...)
+	Describe(id, append(decorators, args[n])...)
 }
 
-// theEnv is set by the suite's BeforeSuite; specs reach it only at run time.
-var theEnv *env
+// it registers one case: Ginkgo's It with the case's decorators (Status,
+// Client, Requires, Negative...), whose last argument, the body, runs
+// with the fixture the case's labels pick.
+func (s *suite) it(text string, args ...any) {
+	n := len(args) - 1
+	b := args[n].(body)
+	It(text, append(append([]any{Offset(1)}, args[:n]...), func(ctx SpecContext) { b(ctx, s.fixture()) })...)
+}
 
-// NewFixture picks the target for the running spec from its requires: labels,
-// and skips the spec, with the reason, when no target has them.
-func NewFixture() *Fixture {
-	Expect(theEnv).NotTo(BeNil(), "the suite environment is not set up")
-	labels := parseLabels(CurrentSpecReport().Labels())
-	t, reason := theEnv.pick(labels.requires)
-	if t == nil {
-		Skip(reason)
+// fixture is what one case works with: the target its requires: labels
+// call for, and the operation and status its labels say it reaches.
+type fixture struct {
+	s      *suite
+	t      *target.Target
+	op     string
+	status int
+}
+
+// fixture picks the target for the running case from its requires:
+// labels, and skips the case, with the reason, when no target has them.
+func (s *suite) fixture() *fixture {
+	GinkgoHelper()
+	if err := s.ctx.Err(); err != nil {
+		Skip("not run: the run was interrupted: " + context.Cause(s.ctx).Error())
 	}
-	return &Fixture{t: t}
+	s.mu.Lock()
+	set := s.set
+	if set != nil {
+		s.gaveUp = set.RateLimits().GaveUp
+	}
+	s.mu.Unlock()
+	Expect(set).NotTo(BeNil(), "the suite's targets are not open")
+	l := parseLabels(CurrentSpecReport().Labels())
+	t, err := set.Pick(l.requires...)
+	if err != nil {
+		Skip(err.Error())
+	}
+	return &fixture{s: s, t: t, op: l.op, status: l.status}
 }
 
-// Client returns a fresh caller of the given kind against the public API,
-// paced with the rest of the run.
-func (f *Fixture) Client(mode kratosclient.Mode) *kratosclient.Client {
-	c, err := f.t.client(mode)
+// client returns a new caller of the given kind, paced with the run.
+func (f *fixture) client(mode kratosclient.Mode, opts ...kratosclient.Option) *kratosclient.Client {
+	GinkgoHelper()
+	c, err := f.t.Client(mode, opts...)
 	Expect(err).NotTo(HaveOccurred())
 	return c
 }
 
-// NewClient is Client with options (a header, a session token); like every
-// caller of the run, it is paced and its 429s are counted.
-func (f *Fixture) NewClient(mode kratosclient.Mode, opts ...kratosclient.Option) (*kratosclient.Client, error) {
-	return f.t.client(mode, opts...)
+// must fails the case on a call that got no answer, and returns the answer.
+func must(r *kratosclient.Response, err error) *kratosclient.Response {
+	GinkgoHelper()
+	Expect(err).NotTo(HaveOccurred())
+	return r
 }
 
-// PublicURL is the target's public API base URL.
-func (f *Fixture) PublicURL() string { return f.t.publicURL }
-
-// Credentials are a test identity: what it signs in with and its traits.
-type Credentials struct {
-	// Email is the identity's address: the value of its email trait, or
-	// (on a schema without one) the run's address it was made from.
-	Email string
-	// Identifier is what it signs in with a password: its email or its
-	// username, as the target's identity schema says.
-	Identifier string
-	Password   string
-	ID         string
-	// Traits are valid traits for the target's identity schema.
-	Traits map[string]any
-
-	emailTrait string // dotted path of the email trait, "" if none
-	schemaID   string // the identity schema the traits are for, "" for the target's
-	// unissuedSession: registering made a session the identity never got
-	// (no session hook), so it has one session more than it signed in.
-	unissuedSession bool
-	// byRegistration: made through a registration flow, which mails a
-	// verification code where verification is on (the admin API does not).
-	byRegistration bool
-}
-
-// traits are c.Traits with Email in the email trait, so that a spec that
-// changes Email (to an invalid address) submits the change.
-func (c Credentials) traits() map[string]any {
-	if c.Traits == nil {
-		return map[string]any{"email": c.Email}
+// set-up fails the case on an error of a set-up step, and skips it when
+// the target cannot do what the step needs (target.ErrUnsupported).
+func setUp(err error, what string) {
+	GinkgoHelper()
+	if errors.Is(err, target.ErrUnsupported) {
+		Skip(err.Error())
 	}
-	out := deepCopy(c.Traits).(map[string]any)
-	if c.emailTrait != "" {
-		set(out, c.emailTrait, c.Email)
-	}
-	return out
+	Expect(err).NotTo(HaveOccurred(), what)
 }
 
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
-}
-
-func set(m map[string]any, path, value string) {
-	parts := strings.Split(path, ".")
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			return
-		}
-		m = next
-	}
-	m[parts[len(parts)-1]] = value
-}
-
-// NewCredentials makes a new test identity for the target's identity
-// schema: unique, recognisable traits and a strong password. It is not
+// newIdentity makes the credentials of a new test identity; it is not
 // registered.
-func (f *Fixture) NewCredentials() Credentials {
+func (f *fixture) newIdentity() target.Identity {
 	GinkgoHelper()
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	id, addr, err := theEnv.nextIdentity(f.t)
-	Expect(err).NotTo(HaveOccurred(), "synthesise traits for %s", f.t.name)
-	c := Credentials{
-		Email: id.Email, Identifier: id.Identifier, Password: "Ob-" + hex.EncodeToString(b) + "!",
-		Traits: id.Traits, emailTrait: id.EmailTrait, schemaID: id.SchemaID,
-	}
-	if c.Email == "" {
-		c.Email = addr
-	}
+	id, err := f.t.NewIdentity()
+	setUp(err, "make a test identity")
+	return id
+}
+
+// signUp makes a new identity and signs c in as it (target.SignUp).
+func (f *fixture) signUp(ctx context.Context, c *kratosclient.Client) target.Identity {
+	GinkgoHelper()
+	id, err := f.t.SignUp(ctx, c)
+	setUp(err, "sign a test identity up")
+	return id
+}
+
+// signedIn returns a new caller of the given kind holding a fresh session,
+// and its identity.
+func (f *fixture) signedIn(ctx context.Context, mode kratosclient.Mode) (*kratosclient.Client, target.Identity) {
+	GinkgoHelper()
+	c := f.client(mode)
+	return c, f.signUp(ctx, c)
+}
+
+// signIn signs c in as id with a password login flow of c's kind and
+// returns the answer to the submission.
+func (f *fixture) signIn(ctx context.Context, c *kratosclient.Client, id target.Identity) *kratosclient.Response {
+	GinkgoHelper()
+	r, err := f.t.SignIn(ctx, c, id)
+	setUp(err, "start a login flow")
+	return r
+}
+
+// startFlow creates a flow of kind as c's kind does and returns its id.
+func (f *fixture) startFlow(ctx context.Context, c *kratosclient.Client, kind kratosclient.FlowKind) string {
+	GinkgoHelper()
+	id, err := f.t.StartFlow(ctx, c, kind)
+	setUp(err, "start a "+string(kind)+" flow")
+	return id
+}
+
+// newFlow creates a flow of kind as c's kind does and returns it as c's UI
+// reads it; c learns its CSRF token.
+func (f *fixture) newFlow(ctx context.Context, c *kratosclient.Client, kind kratosclient.FlowKind) kratosclient.Flow {
+	GinkgoHelper()
+	fl, err := f.t.NewFlow(ctx, c, kind)
+	setUp(err, "start a "+string(kind)+" flow")
+	return fl
+}
+
+// readFlow reads flow id of kind as c's UI does.
+func (f *fixture) readFlow(ctx context.Context, c *kratosclient.Client, kind kratosclient.FlowKind, id string) kratosclient.Flow {
+	GinkgoHelper()
+	fl, err := f.t.ReadFlow(ctx, c, kind, id)
+	setUp(err, "read the "+string(kind)+" flow")
+	return fl
+}
+
+// mailWait bounds the wait for one mailed code. A local courier polls its
+// queue every 100ms; a remote courier is read through the admin API.
+const mailWait = 15 * time.Second
+
+// code returns the next code of kind mailed to address.
+func (f *fixture) code(ctx context.Context, address string, kind target.MailKind) string {
+	GinkgoHelper()
+	ctx, cancel := context.WithTimeout(ctx, mailWait)
+	defer cancel()
+	code, err := f.t.WaitForCode(ctx, address, kind)
+	setUp(err, "read the mailed code")
+	return code
+}
+
+// enrolTOTP adds an authenticator app to the identity c is signed in as.
+func (f *fixture) enrolTOTP(ctx context.Context, c *kratosclient.Client) {
+	GinkgoHelper()
+	_, err := f.t.EnrolTOTP(ctx, c)
+	setUp(err, "enrol TOTP")
+}
+
+// aal1Session returns a caller of the given kind signed in with the
+// password alone as an identity that has enrolled TOTP: its session is
+// aal1 and owes the second factor.
+func (f *fixture) aal1Session(ctx context.Context, mode kratosclient.Mode) *kratosclient.Client {
+	GinkgoHelper()
+	ctx = kratosclient.RetryTransient(ctx) // set-up, not the answer under test
+	enrolled, id := f.signedIn(ctx, mode)
+	f.enrolTOTP(ctx, enrolled)
+	c := f.client(mode)
+	f.signIn(ctx, c, id)
+	Expect(f.whoamiStatus(ctx, c)).To(Equal(http.StatusForbidden), "whoami of a password-only session of a TOTP identity")
 	return c
 }
 
-// Register makes a new identity that c (any mode) is signed in as: through
-// a registration flow of c's kind where registration is open, else through
-// the admin API; then, where registering does not sign in, through a
-// password login of c's kind. Afterwards c holds the session: a token for
-// a native client, a cookie for a browser or SPA. A target that allows
-// neither skips the spec, with the reason.
-func (f *Fixture) Register(ctx context.Context, c *kratosclient.Client) Credentials {
+// twoSessions signs one new identity in twice as callers of the given
+// kind: by sign-up, then by password. It returns both callers.
+func (f *fixture) twoSessions(ctx context.Context, mode kratosclient.Mode) (current, other *kratosclient.Client) {
 	GinkgoHelper()
-	if !f.t.has(PasswordMethod) {
-		Skip("test identities sign in with a password: target lacks capability " + string(PasswordMethod) + ": " + capabilityReasons[PasswordMethod])
+	ctx = kratosclient.RetryTransient(ctx) // set-up, not the answer under test
+	current, id := f.signedIn(ctx, mode)
+	if id.UnissuedSession {
+		Skip("registration on " + f.t.Name() + " makes a session it does not hand out (no session hook), and no admin API is known to make an identity without one: the count of other sessions would include it")
 	}
-	creds := f.NewCredentials()
-	if creds.Identifier == "" {
-		Skip("the identity schema of " + f.t.name + " marks no trait as a password identifier, and test identities sign in with a password")
-	}
-	ctx = kratosclient.RetryTransient(ctx)
-	signedIn := false
-	switch {
-	// Without the session hook Kratos still persists a session for the new
-	// identity and just does not hand it out: an identity from the admin
-	// API has none, so specs that count sessions see what they expect.
-	case f.t.has(Registration) && (f.t.has(SessionAfterRegistration) || f.t.admin == nil):
-		signedIn = f.registerByFlow(ctx, c, &creds)
-		creds.unissuedSession, creds.byRegistration = !signedIn, true
-	case f.t.admin != nil:
-		schemaID := creds.schemaID
-		if schemaID == "" {
-			schemaID = f.t.schemaID
-		}
-		id, err := f.t.admin.CreateIdentity(ctx, schemaID, creds.traits(), creds.Password)
-		Expect(err).NotTo(HaveOccurred(), "create a test identity through the admin API")
-		creds.ID = id.ID
-	default:
-		Skip("registration is closed on " + f.t.name + " and no admin API is known to create identities with (--admin-url, or ORY_API_KEY on Ory Network)")
-	}
-	theEnv.remember(f.t, creds.ID)
-	if !signedIn {
-		r := f.SignInWithPassword(ctx, c, creds)
-		want := http.StatusOK
-		if c.Mode() == kratosclient.Browser {
-			want = http.StatusSeeOther
-		}
-		Expect(r.Status).To(Equal(want), "sign the new identity in: %s", redact.JSON(r.Body))
-		if creds.ID == "" {
-			creds.ID = f.identityOf(ctx, c)
-		}
-	}
-	return creds
+	other = f.client(mode)
+	r := f.signIn(ctx, other, id)
+	Expect(r.Status).To(Equal(http.StatusOK), "second sign-in: %s", r.Explain())
+	return current, other
 }
 
-// registerByFlow signs creds up through a registration flow of c's kind
-// and reports whether that signed c in.
-func (f *Fixture) registerByFlow(ctx context.Context, c *kratosclient.Client, creds *Credentials) bool {
+// revoke ends the session of a session token, as a native app signing out.
+func (f *fixture) revoke(ctx context.Context, token string) {
 	GinkgoHelper()
-	want := http.StatusOK
-	if c.Mode() == kratosclient.Browser {
-		want = http.StatusSeeOther
-	}
-	var r *kratosclient.Response
-	for attempt := 1; ; attempt++ {
-		flowID := f.startFlow(ctx, c, kratosclient.Registration)
-		var err error
-		r, err = c.UpdateRegistrationFlow(ctx, flowID, c.Submission(passwordSignUp(*creds)))
-		Expect(err).NotTo(HaveOccurred())
-		if r.Status == want || attempt == 3 {
-			break
-		}
-		// Set-up, not the answer under test. Kratos on in-memory SQLite
-		// now and then answers a valid sign-up with a bare 4000001 form
-		// error when its courier writes at the same moment, although the
-		// identity was stored: sign up again, as someone new (the run's
-		// clean-up finds the first one by its address).
-		fmt.Fprintf(GinkgoWriter, "set-up registration answered %d (attempt %d): %s\n", r.Status, attempt, redact.JSON(r.Body))
-		*creds = f.NewCredentials()
-	}
-	if c.Mode() == kratosclient.Browser {
-		Expect(r.Status).To(Equal(http.StatusSeeOther), "browser registration: %s", r.Body)
-		if setCookieNamed(r, sessionCookie) == nil {
-			return false
-		}
-		creds.ID = f.identityOf(ctx, c)
-		return true
-	}
-	Expect(r.Status).To(Equal(http.StatusOK), "registration: %s", redact.JSON(r.Body))
-	var body struct {
-		SessionToken string          `json:"session_token"`
-		Session      json.RawMessage `json:"session"`
-		Identity     struct {
-			ID string `json:"id"`
-		} `json:"identity"`
-	}
-	Expect(r.Decode(&body)).To(Succeed())
-	creds.ID = body.Identity.ID
-	if c.Mode() == kratosclient.Native {
-		return body.SessionToken != ""
-	}
-	return len(body.Session) > 0 && string(body.Session) != "null"
+	Expect(token).NotTo(BeEmpty(), "no session token to revoke")
+	setUp(f.t.Revoke(ctx, token), "revoke the session token")
 }
 
-// SignedIn returns a new caller of the given kind holding a fresh session.
-func (f *Fixture) SignedIn(ctx context.Context, mode kratosclient.Mode) (*kratosclient.Client, Credentials) {
+// whoamiStatus is the status whoami answers to c's session, as c's UI asks.
+func (f *fixture) whoamiStatus(ctx context.Context, c *kratosclient.Client) int {
 	GinkgoHelper()
-	c := f.Client(mode)
-	return c, f.Register(ctx, c)
+	ui, err := f.t.UIOf(c)
+	Expect(err).NotTo(HaveOccurred())
+	return must(ui.ToSession(ctx, nil)).Status
 }
 
-// startFlow creates a flow as c's kind would and returns its id. A browser
-// is redirected to the UI with ?flow=, which then fetches the flow (and so
-// the CSRF token) as JSON.
-func (f *Fixture) startFlow(ctx context.Context, c *kratosclient.Client, flow kratosclient.FlowKind) string {
+// sessionID is the id of c's session.
+func (f *fixture) sessionID(ctx context.Context, c *kratosclient.Client) string {
 	GinkgoHelper()
-	var (
-		r   *kratosclient.Response
-		err error
-	)
-	if c.Mode() == kratosclient.Native {
-		r, err = c.CreateNativeFlow(ctx, flow, nil)
+	s, err := f.t.WhoAmI(ctx, c)
+	Expect(err).NotTo(HaveOccurred())
+	return s.ID
+}
+
+// lockDatabase holds the target's database locked until the case ends:
+// Kratos then fails every query after its busy timeout (FaultInjection).
+func (f *fixture) lockDatabase(ctx context.Context) {
+	GinkgoHelper()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	unlock, err := f.t.LockDB(ctx)
+	setUp(err, "lock the database")
+	DeferCleanup(func() { Expect(unlock()).To(Succeed()) })
+}
+
+// flowOf, sessionOf and successOf decode an answer's body.
+func flowOf(r *kratosclient.Response) kratosclient.Flow {
+	GinkgoHelper()
+	fl, err := r.Flow()
+	Expect(err).NotTo(HaveOccurred())
+	return fl
+}
+
+func sessionOf(r *kratosclient.Response) kratosclient.Session {
+	GinkgoHelper()
+	s, err := r.Session()
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
+func successOf(r *kratosclient.Response) kratosclient.Success {
+	GinkgoHelper()
+	s, err := r.Success()
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
+// errorID and errorCode are a Kratos error body's error.id and error.code.
+func errorID(r *kratosclient.Response) string { return r.ErrorBody().Error.ID }
+func errorCode(r *kratosclient.Response) int  { return r.ErrorBody().Error.Code }
+
+// sleepPast waits until t has passed, and a little longer. It refuses long
+// waits: those mean the target is not configured as the case assumes.
+func sleepPast(ctx context.Context, t time.Time) {
+	GinkgoHelper()
+	Expect(t).NotTo(BeZero(), "no time to wait for")
+	d := time.Until(t) + 100*time.Millisecond
+	Expect(d).To(BeNumerically("<", 10*time.Second), "waiting %s: not a short-lifespan target", d)
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// randomFlowID is a well-formed flow id no target has issued.
+func randomFlowID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// evilReturnTo is a return_to no target allows.
+func evilReturnTo() url.Values { return url.Values{"return_to": {"https://evil.example.org/"}} }
+
+// expectUIURL checks that raw (a Location, a redirect_browser_to) points
+// at the self-service UI page (e.g. "/recovery") with a ?flow=, and
+// returns that flow id. Where the UI's base URL is known it is checked;
+// elsewhere only the page.
+func (f *fixture) expectUIURL(raw, page string) string {
+	GinkgoHelper()
+	u, err := url.Parse(raw)
+	Expect(err).NotTo(HaveOccurred())
+	if ui := f.t.UIURL(); ui != "" {
+		Expect(u.Scheme+"://"+u.Host+u.Path).To(Equal(ui+page), "URL %s", redact.URL(raw))
 	} else {
-		r, err = c.CreateBrowserFlow(ctx, flow, nil)
+		Expect(u.Path).To(HaveSuffix(page), "URL %s", redact.URL(raw))
 	}
-	Expect(err).NotTo(HaveOccurred())
-	if c.Mode() == kratosclient.Browser {
-		Expect(r.Status).To(Equal(http.StatusSeeOther), "create browser %s flow: %s", flow, r.Body)
-		id := flowIDFromLocation(r.Location())
-		Expect(id).NotTo(BeEmpty(), "no ?flow= in %s", r.Location())
-		f.fetchAsUI(ctx, c, flow, id)
-		return id
-	}
-	Expect(r.Status).To(Equal(http.StatusOK), "create %s flow: %s", flow, r.Body)
-	var body struct {
-		ID string `json:"id"`
-	}
-	Expect(r.Decode(&body)).To(Succeed())
-	return body.ID
+	id := u.Query().Get("flow")
+	Expect(id).NotTo(BeEmpty(), "no ?flow= in %s", redact.URL(raw))
+	return id
 }
 
-// fetchAsUI reads a browser flow the way a self-service UI does: JSON, with
-// the browser's cookies, so that c learns the flow's CSRF token.
-func (f *Fixture) fetchAsUI(ctx context.Context, c *kratosclient.Client, flow kratosclient.FlowKind, id string) {
+// expectDefaultReturnURL checks that raw is where Kratos sends a browser
+// after a self-service flow when no return_to was asked for.
+func (f *fixture) expectDefaultReturnURL(raw string) {
 	GinkgoHelper()
-	ui := f.Client(kratosclient.SPA)
-	ui.ShareCookies(c)
-	r, err := ui.GetFlow(ctx, flow, id)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(r.Status).To(Equal(http.StatusOK), "fetch %s flow as the UI: %s", flow, r.Body)
-	c.SetCSRFToken(kratosclient.CSRFTokenOf(r.Body))
+	if ui := f.t.UIURL(); ui != "" {
+		Expect(raw).To(Equal(ui+"/"), "default browser return URL")
+		return
+	}
+	Expect(raw).NotTo(BeEmpty())
+	Expect(raw).NotTo(ContainSubstring("/self-service/"), "default browser return URL")
 }
 
-// identityOf asks whoami, with c's session, for its identity id.
-func (f *Fixture) identityOf(ctx context.Context, c *kratosclient.Client) string {
+// expectErrorUI checks that raw is the error UI with an error ?id= and
+// returns that error as getFlowError serves it (no cookie needed).
+func (f *fixture) expectErrorUI(ctx context.Context, raw string) *kratosclient.Response {
 	GinkgoHelper()
-	ui := f.Client(kratosclient.SPA)
-	ui.ShareCookies(c)
-	r, err := ui.ToSession(ctx, nil)
+	u, err := url.Parse(raw)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(r.Status).To(Equal(http.StatusOK), "whoami after browser registration: %s", r.Body)
-	var s struct {
-		Identity struct {
-			ID string `json:"id"`
-		} `json:"identity"`
+	if ui := f.t.UIURL(); ui != "" {
+		Expect(u.Scheme+"://"+u.Host+u.Path).To(Equal(ui+"/error"), "URL %s", redact.URL(raw))
 	}
-	Expect(r.Decode(&s)).To(Succeed())
-	return s.Identity.ID
+	id := u.Query().Get("id")
+	Expect(id).NotTo(BeEmpty(), "no ?id= in %s", redact.URL(raw))
+	r := must(f.client(native).GetFlowError(ctx, id))
+	Expect(r.Status).To(Equal(http.StatusOK), "read flow error %s", id)
+	return r
+}
+
+// expectProviderRedirect checks that raw sends the browser to a social
+// sign-in provider that will call Kratos back for provider.
+func (f *fixture) expectProviderRedirect(raw, provider string) {
+	GinkgoHelper()
+	u, err := url.Parse(raw)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(u.IsAbs()).To(BeTrue(), "provider URL %s", redact.URL(raw))
+	q := u.Query()
+	Expect(q.Get("state")).NotTo(BeEmpty(), "no state in the provider URL")
+	Expect(q.Get("redirect_uri")).To(Equal(f.t.URL("/self-service/methods/oidc/callback/" + provider)))
+}
+
+// provider is the first social sign-in provider a flow offers.
+func provider(fl kratosclient.Flow) string {
+	GinkgoHelper()
+	p := fl.UI.Providers()
+	Expect(p).NotTo(BeEmpty(), "the flow offers no social sign-in provider although the target declares %s", target.SocialSignIn)
+	return p[0]
+}
+
+// expectCookie checks whether r sets a cookie whose name starts with
+// prefix. Its value is a secret and never printed.
+func expectCookie(r *kratosclient.Response, prefix string, set bool) {
+	GinkgoHelper()
+	Expect(target.SetCookie(r, prefix) != nil).To(Equal(set), "Set-Cookie %s* (want set: %t)", prefix, set)
 }

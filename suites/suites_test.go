@@ -1,50 +1,43 @@
 package suites
 
 import (
+	"context"
+	. "github.com/onsi/ginkgo/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
+	"github.com/orybench/orybench/target"
 )
 
-// TestConformance runs the suites with `go test ./suites` or `ginkgo ./suites`.
+// TestConformance runs the cases with `go test ./suites` or `ginkgo ./suites`.
 // The target comes from the environment as for the orybench binary:
 // ORY_SDK_URL (else local Kratos instances), ORYBENCH_ADMIN_URL, ORY_API_KEY,
 // ORYBENCH_CAPABILITIES (comma separated, -name for absent),
 // ORYBENCH_PROFILES (comma separated local profiles) and ORYBENCH_KRATOS_BIN.
+// Ginkgo's flags (-ginkgo.label-filter ...) select and report as usual.
 func TestConformance(t *testing.T) {
-	RegisterFailHandler(failOrSkip)
-	options = Options{
-		Target:    os.Getenv("ORY_SDK_URL"),
+	opts := target.Options{
+		URL:       os.Getenv("ORY_SDK_URL"),
 		AdminURL:  os.Getenv("ORYBENCH_ADMIN_URL"),
 		APIKey:    os.Getenv("ORY_API_KEY"),
 		KratosBin: kratosBin(),
-		Log:       GinkgoWriter,
+		Profiles:  fields(os.Getenv("ORYBENCH_PROFILES")),
 	}
-	for _, c := range strings.Split(os.Getenv("ORYBENCH_CAPABILITIES"), ",") {
-		if c == "" {
-			continue
-		}
-		name, absent := strings.CutPrefix(c, "-")
-		capability, err := ParseCapability(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if absent {
-			options.Without = append(options.Without, capability)
-		} else {
-			options.Capabilities = append(options.Capabilities, capability)
-		}
+	var err error
+	if opts.Capabilities, opts.Without, err = target.ParseDeclared(fields(os.Getenv("ORYBENCH_CAPABILITIES"))); err != nil {
+		t.Fatal(err)
 	}
-	for _, p := range strings.Split(os.Getenv("ORYBENCH_PROFILES"), ",") {
-		if p != "" {
-			options.Profiles = append(options.Profiles, p)
-		}
+	s, err := newSuite(context.Background(), Options{Target: opts, Log: GinkgoWriter})
+	if err != nil {
+		t.Fatal(err)
 	}
-	RunSpecs(t, "orybench FrontendApi conformance")
+	s.runSpecs(t)
+}
+
+func fields(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' })
 }
 
 // kratosBin finds bin/kratos from the repository root when go test runs in

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,23 +14,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orybench/orybench/reports"
-	"github.com/orybench/orybench/schemas"
+	"github.com/orybench/orybench/results"
 	"github.com/orybench/orybench/suites"
+	"github.com/orybench/orybench/target"
 )
 
 func newConformCmd(logger *slog.Logger) *cobra.Command {
 	var (
-		t           targetFlags
-		caps        []string
-		labelFilter string
-		out         string
-		kratosBin   string
-		verbose     bool
-		timeout     time.Duration
-		profiles    []string
-		traitsFile  string
-		schemaID    string
-		maxRPS      float64
+		t                                      targetFlags
+		caps, profiles                         []string
+		labelFilter, out, traitsFile, schemaID string
+		kratosBin                              string
+		verbose                                bool
+		timeout                                time.Duration
+		maxRPS                                 float64
 	)
 	cmd := &cobra.Command{
 		Use:   "conform",
@@ -40,7 +38,7 @@ they differ, each body validated against the JSON Schemas generated from
 Kratos's OpenAPI document.
 
 With no --target, orybench starts its local Kratos profiles and checks them
-(--profile picks which, e.g. --profile username). Before the specs run,
+(--profile picks which, e.g. --profile username). Before the cases run,
 orybench reads what each target is configured for from the flows it serves
 and its identity schema (registration open or closed, password, TOTP,
 social sign-in, recovery and verification by code or link, a session after
@@ -67,43 +65,41 @@ conformance.json and junit.xml for the cases that ran).`,
   orybench conform --target https://auth.example.com --traits traits.json --capabilities=-registration`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := t.suiteOptions()
-			if err != nil {
+			opts := suites.Options{LabelFilter: labelFilter, Timeout: timeout, Verbose: verbose, NoColor: true,
+				JUnitReport: filepath.Join(out, "junit.xml"), Log: cmd.ErrOrStderr()}
+			var err error
+			if opts.Target, err = t.options(setupTimeout); err != nil {
 				return err
 			}
-			if opts.Capabilities, opts.Without, err = parseCapabilities(caps); err != nil {
-				return err
+			if opts.Target.Capabilities, opts.Target.Without, err = target.ParseDeclared(caps); err != nil {
+				return fmt.Errorf("--capabilities: %w", err)
 			}
-			if len(profiles) > 0 && t.target != "" {
+			switch {
+			case len(profiles) > 0 && t.target != "":
 				return fmt.Errorf("--profile starts local Kratos instances: it cannot be combined with --target")
+			case maxRPS < 0:
+				return fmt.Errorf("--max-rps must not be negative")
+			case timeout <= 0:
+				return fmt.Errorf("--timeout must be positive, got %s", timeout)
 			}
 			for _, p := range profiles {
-				if !slices.Contains(suites.AllLocalProfileNames(), p) {
-					return fmt.Errorf("--profile: unknown profile %q (known: %s)", p, strings.Join(suites.AllLocalProfileNames(), ", "))
+				if !slices.Contains(target.LocalProfiles(), p) {
+					return fmt.Errorf("--profile: unknown profile %q (known: %s)", p, strings.Join(target.LocalProfiles(), ", "))
 				}
 			}
-			opts.Profiles = profiles
-			opts.SchemaID = schemaID
+			opts.Target.Profiles, opts.Target.SchemaID, opts.Target.KratosBin = profiles, schemaID, kratosBin
+			opts.Target.MaxRPS = maxRPS
+			if !cmd.Flags().Changed("max-rps") && t.target != "" {
+				opts.Target.MaxRPS = defaultRemoteRPS
+			}
 			if traitsFile != "" {
-				if opts.Traits, err = os.ReadFile(traitsFile); err != nil {
+				if opts.Target.Traits, err = os.ReadFile(traitsFile); err != nil {
 					return fmt.Errorf("--traits: %w", err)
 				}
-			}
-			if maxRPS < 0 {
-				return fmt.Errorf("--max-rps must not be negative")
-			}
-			opts.MaxRPS = maxRPS
-			if !cmd.Flags().Changed("max-rps") && t.target != "" {
-				opts.MaxRPS = defaultRemoteRPS
 			}
 			if err := suites.CheckLabelFilter(labelFilter); err != nil {
 				return fmt.Errorf("--label-filter: %w", err)
 			}
-			if timeout <= 0 {
-				return fmt.Errorf("--timeout must be positive, got %s", timeout)
-			}
-			opts.KratosBin = kratosBin
-			opts.Log = cmd.ErrOrStderr()
 			if err := checkOutDir(out); err != nil {
 				return err
 			}
@@ -114,52 +110,21 @@ conformance.json and junit.xml for the cases that ran).`,
 					return err
 				}
 			}
-			set, err := schemas.ForVersion(schemas.DefaultVersion)
-			if err != nil {
+			result, setupErr := suites.Run(cmd.Context(), opts)
+			if result == nil {
+				return setupErr
+			}
+			if err := writeConformance(cmd, result, out); err != nil {
 				return err
 			}
-			report, err := suites.Run(cmd.Context(), opts, suites.RunConfig{
-				LabelFilter: labelFilter,
-				Timeout:     timeout,
-				Verbose:     verbose,
-				NoColor:     true,
-				JUnitReport: filepath.Join(out, "junit.xml"),
-			})
-			if err != nil {
-				return err
-			}
-			result := suites.Conformance(report, set)
-			result.Target = t.info(opts)
-			result.Target.Discovered, result.Target.RateLimits = suites.TargetFacts(report)
-			if rl := result.Target.RateLimits; rl != nil && rl.Limited > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "the target rate-limited %d of %d requests (%d retried, %d still limited after retries: their cases skipped); waited %.1fs\n",
-					rl.Limited, rl.Requests, rl.Retried, rl.GaveUp, rl.WaitedS)
-			}
-			result.Orybench = versionText
-			result.Command = reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...))
-			path, err := result.Write(out)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout())
-			if err := reports.WriteMatrix(cmd.OutOrStdout(), result); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s and %s\n", path, filepath.Join(out, "junit.xml"))
-			if err := writeRunReport(cmd, out, ""); err != nil {
-				return err
-			}
-			if cmd.Context().Err() != nil {
-				// Ctrl-C: what ran is saved, but the run is not judged (exit 2).
+			switch {
+			case cmd.Context().Err() != nil: // Ctrl-C: what ran is saved, but the run is not judged (exit 2)
 				return fmt.Errorf("interrupted: %w", context.Cause(cmd.Context()))
-			}
-			if err := suites.SetupError(report); err != nil {
-				return err // the target could not be checked at all (exit 2)
-			}
-			if !report.SuiteSucceeded && !result.Failed() {
-				return fmt.Errorf("%w: the suite did not complete: %s", errFailed, firstFailure(report.SpecialSuiteFailureReasons))
-			}
-			if result.Failed() {
+			case errors.Is(setupErr, suites.ErrIncomplete):
+				return fmt.Errorf("%w: %w", errFailed, setupErr)
+			case setupErr != nil: // the target could not be checked at all (exit 2)
+				return setupErr
+			case result.Failed():
 				return fmt.Errorf("%w: %d of %d documented pairs failed", errFailed, result.Coverage.FailedPairs, result.Coverage.DocumentedPairs)
 			}
 			return nil
@@ -168,48 +133,48 @@ conformance.json and junit.xml for the cases that ran).`,
 	f := cmd.Flags()
 	t.register(f)
 	f.StringSliceVar(&caps, "capabilities", nil, "capabilities to declare present (name) or absent (-name), comma separated; declared wins over discovered ("+capabilityList()+")")
-	f.StringSliceVar(&profiles, "profile", nil, "local profile to start and check, repeatable, the first picked first (default: "+strings.Join(suites.LocalProfileNames(), ", ")+"; also "+strings.Join(extraProfiles(), ", ")+")")
+	f.StringSliceVar(&profiles, "profile", nil, "local profile to start and check, repeatable, the first picked first (default: "+strings.Join(suites.StandardProfiles(), ", ")+"; also "+strings.Join(extraProfiles(), ", ")+")")
 	f.StringVar(&traitsFile, "traits", "", "JSON template of test identities' traits with {{email}}, {{username}}, {{n}} placeholders, instead of traits made from the identity schema")
 	f.StringVar(&schemaID, "schema-id", "", "identity schema test identities follow (default: the one registration uses)")
 	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request of the run to at most this many a second (default: none for local Kratos, %g for a --target)", defaultRemoteRPS))
 	f.StringVar(&labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'op:toSession && client:native'")
 	f.StringVar(&out, "out", "out/conformance", "directory for conformance.json and junit.xml")
 	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
-	f.BoolVarP(&verbose, "verbose", "v", false, "print every spec as it runs")
+	f.BoolVarP(&verbose, "verbose", "v", false, "print every case as it runs")
 	f.DurationVar(&timeout, "timeout", 10*time.Minute, "bound on the whole run")
 	return cmd
+}
+
+// writeConformance writes conformance.json and the run's report into out,
+// and prints the operation x status matrix.
+func writeConformance(cmd *cobra.Command, result *results.Conformance, out string) error {
+	if rl := result.Target.RateLimits; rl != nil && rl.Limited > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "the target rate-limited %d of %d requests (%d retried, %d still limited after retries: their cases skipped); waited %.1fs\n",
+			rl.Limited, rl.Requests, rl.Retried, rl.GaveUp, rl.WaitedS)
+	}
+	result.Orybench = versionText
+	result.Command = reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...))
+	path, err := result.Write(out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(cmd.OutOrStdout())
+	if err := reports.WriteMatrix(cmd.OutOrStdout(), result); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s and %s\n", path, filepath.Join(out, "junit.xml"))
+	return writeRunReport(cmd, out, "")
 }
 
 // defaultRemoteRPS paces a run against a remote target unless --max-rps
 // says otherwise: below the burst limits of Ory Network's smallest plans.
 const defaultRemoteRPS float64 = 5
 
-// parseCapabilities reads --capabilities: name declares a capability
-// present, -name (or !name) absent.
-func parseCapabilities(caps []string) (present, absent []suites.Capability, err error) {
-	for _, c := range caps {
-		name, without := strings.CutPrefix(strings.TrimSpace(c), "-")
-		if !without {
-			name, without = strings.CutPrefix(name, "!")
-		}
-		capability, err := suites.ParseCapability(name)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--capabilities: %w", err)
-		}
-		if without {
-			absent = append(absent, capability)
-		} else {
-			present = append(present, capability)
-		}
-	}
-	return present, absent, nil
-}
-
 // extraProfiles are the local profiles a run starts only when asked.
 func extraProfiles() []string {
 	var out []string
-	for _, p := range suites.AllLocalProfileNames() {
-		if !slices.Contains(suites.LocalProfileNames(), p) {
+	for _, p := range target.LocalProfiles() {
+		if !slices.Contains(suites.StandardProfiles(), p) {
 			out = append(out, p)
 		}
 	}
@@ -218,15 +183,8 @@ func extraProfiles() []string {
 
 func capabilityList() string {
 	var names []string
-	for _, c := range suites.Capabilities() {
+	for _, c := range target.Capabilities() {
 		names = append(names, string(c))
 	}
 	return strings.Join(names, ", ")
-}
-
-func firstFailure(reasons []string) string {
-	if len(reasons) == 0 {
-		return "see the output above"
-	}
-	return reasons[0]
 }

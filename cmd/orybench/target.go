@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"net/http"
 	"os"
 	"time"
@@ -13,7 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/suites"
+	"github.com/orybench/orybench/target"
 )
 
 // targetFlags are how every command is pointed at a Kratos: self-hosted
@@ -107,27 +106,12 @@ func (t *targetFlags) resolve() error {
 // set-up, as kratosclient does by default.
 const setupTimeout = 30 * time.Second
 
-func (t *targetFlags) suiteOptions() (suites.Options, error) {
+// options are the target.Options the flags point at: a remote target and
+// its admin API, each call bounded by timeout; no target starts local
+// Kratos.
+func (t *targetFlags) options(timeout time.Duration) (target.Options, error) {
 	if err := t.resolve(); err != nil {
-		return suites.Options{}, err
+		return target.Options{}, err
 	}
-	return suites.Options{Target: t.target, AdminURL: t.adminURL, APIKey: t.apiKey, HTTPClient: t.httpClient(setupTimeout)}, nil
-}
-
-func (t *targetFlags) info(opts suites.Options) results.TargetInfo {
-	info := results.TargetInfo{URL: t.target, AdminURL: t.adminURL, Local: t.target == ""}
-	if info.Local {
-		info.URL = "local Kratos v1.3.1"
-		info.Profiles = opts.Profiles
-		if len(info.Profiles) == 0 {
-			info.Profiles = suites.LocalProfileNames()
-		}
-	}
-	for _, c := range opts.Capabilities {
-		info.Capabilities = append(info.Capabilities, string(c))
-	}
-	for _, c := range opts.Without {
-		info.Capabilities = append(info.Capabilities, "-"+string(c))
-	}
-	return info
+	return target.Options{URL: t.target, AdminURL: t.adminURL, APIKey: t.apiKey, HTTPClient: t.httpClient(timeout)}, nil
 }

@@ -1,0 +1,262 @@
+// Package suites holds orybench's conformance specs: every operation of
+// the public Kratos FrontendApi driven through each documented status as a
+// native app, a browser and a single page app, each answer judged against
+// the contract (status, Content-Type, body against the JSON Schemas
+// generated from the OpenAPI document, Location, cookies, error ids).
+//
+// The specs are Ginkgo v2 specs. They hold no state of their own: one
+// suite value per run carries the options and the targets, which package
+// target opens, knows and cleans up; a spec only drives the API and
+// asserts. Run runs them from a plain program, as many times as it likes;
+// `go test ./suites` and `ginkgo ./suites` run them too.
+package suites
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/extensions/globals"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+
+	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/schemas"
+	"github.com/orybench/orybench/target"
+)
+
+// Options say what a conformance run checks and how.
+type Options struct {
+	// Target is what to check. With no URL and no profiles, the run starts
+	// StandardProfiles.
+	Target target.Options
+	// LabelFilter selects cases, e.g. "op:toSession && !requires:totp".
+	LabelFilter string
+	// Timeout bounds the whole run (0: Ginkgo's default).
+	Timeout time.Duration
+	// Verbose prints every case as it runs; NoColor turns colours off.
+	Verbose, NoColor bool
+	// JUnitReport and JSONReport, when set, are where Ginkgo writes its
+	// JUnit and JSON reports.
+	JUnitReport, JSONReport string
+	// Log receives what the run found out about its targets before the
+	// cases ran (never a secret).
+	Log io.Writer
+}
+
+// StandardProfiles are the local profiles a run without a target starts,
+// in the order cases pick them: the default deployment, short lifespans
+// (410 and 403 answers), short lifespans with continue-with transitions,
+// and a database that can be locked (500 answers).
+func StandardProfiles() []string { return []string{"default", "short", "short-cwt", "fault"} }
+
+// suite is one run of the specs: its options, its contract, the targets
+// BeforeSuite opens and the report Ginkgo makes.
+type suite struct {
+	ctx      context.Context // the run's: once it is done, cases stop
+	opts     Options
+	contract *schemas.Set
+
+	mu     sync.Mutex
+	set    *target.Set
+	gaveUp int64 // calls that gave up on a 429 before the running case began
+	report types.Report
+}
+
+func newSuite(ctx context.Context, opts Options) (*suite, error) {
+	if opts.Target.URL == "" && len(opts.Target.Profiles) == 0 {
+		opts.Target.Profiles = StandardProfiles()
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	contract, err := schemas.ForVersion(schemas.DefaultVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &suite{ctx: ctx, opts: opts, contract: contract}, nil
+}
+
+// ginkgoT is the failure sink RunSpecs wants outside go test: a run's
+// outcome is in its report.
+type ginkgoT struct{}
+
+func (ginkgoT) Fail() {}
+
+// ErrIncomplete is returned, wrapped, by Run when the suite did not
+// complete although no case failed: it timed out, or its clean-up failed.
+var ErrIncomplete = errors.New("the suite did not complete")
+
+// Run runs the conformance cases against opts.Target and returns
+// conformance.json's document of them, with what was discovered of the
+// targets and how often they rate-limited the run. Cancelling ctx stops
+// the run: the case in flight and those not reached are reported skipped.
+// The error is for a run that could not check its target at all (it could
+// not be opened; see SetupError), or one that did not complete
+// (ErrIncomplete); failed cases are in the document.
+func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
+	if err := CheckLabelFilter(opts.LabelFilter); err != nil {
+		return nil, fmt.Errorf("label filter %w", err)
+	}
+	s, err := newSuite(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	suiteCfg, reporterCfg := GinkgoConfiguration()
+	suiteCfg.LabelFilter = opts.LabelFilter
+	if opts.Timeout > 0 {
+		suiteCfg.Timeout = opts.Timeout
+	}
+	suiteCfg.GracePeriod = 5 * time.Second
+	reporterCfg.Verbose, reporterCfg.NoColor, reporterCfg.SilenceSkips = opts.Verbose, opts.NoColor, !opts.Verbose
+	reporterCfg.JUnitReport, reporterCfg.JSONReport = opts.JUnitReport, opts.JSONReport
+	s.runSpecs(ginkgoT{}, suiteCfg, reporterCfg)
+	c := s.conformance()
+	if err := SetupError(s.report); err != nil {
+		return c, err
+	}
+	if !s.report.SuiteSucceeded && !c.Failed() && ctx.Err() == nil {
+		reason := "see the output above"
+		if r := s.report.SpecialSuiteFailureReasons; len(r) > 0 {
+			reason = r[0]
+		}
+		return c, fmt.Errorf("%w: %s", ErrIncomplete, reason)
+	}
+	return c, nil
+}
+
+// runSpecs builds this run's spec tree in Ginkgo's (emptied) global suite
+// and runs it; go test's entry point calls it with its *testing.T.
+func (s *suite) runSpecs(t GinkgoTestingT, args ...any) {
+	globals.Reset()
+	s.register()
+	RegisterFailHandler(s.failOrSkip)
+	RunSpecs(t, "orybench FrontendApi conformance", args...)
+}
+
+// register declares every spec of the run. Nothing is read from the
+// targets here: cases look their target up when they run.
+func (s *suite) register() {
+	BeforeSuite(s.open, NodeTimeout(2*time.Minute))
+	ReportAfterSuite("orybench conformance report", func(r Report) { s.report = r })
+	s.selfServiceSpecs()
+	s.sessionSpecs()
+	s.logoutSpecs()
+	s.errorSpecs()
+}
+
+// open opens the targets before any case runs; they are closed (what was
+// made removed, local instances stopped) after the last.
+func (s *suite) open(ctx SpecContext) {
+	octx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
+	set, err := target.Open(octx, s.opts.Target)
+	if err != nil {
+		Fail(err.Error())
+	}
+	for _, t := range set.Targets() {
+		fmt.Fprint(s.opts.Log, t.Describe())
+	}
+	s.mu.Lock()
+	s.set = set
+	s.mu.Unlock()
+	DeferCleanup(func(ctx SpecContext) {
+		if err := set.Close(ctx); err != nil {
+			fmt.Fprintf(GinkgoWriter, "cleanup: %v\n", err)
+		}
+	}, NodeTimeout(time.Minute))
+}
+
+// failOrSkip is the suite's fail handler. A 429 is never a contract
+// failure: when a call of the failing case was still rate-limited after
+// every retry, the case is skipped with that reason instead. Nor is a run
+// that was stopped: the case in flight is skipped as interrupted.
+func (s *suite) failOrSkip(message string, callerSkip ...int) {
+	skip := 1
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
+	}
+	if s.ctx.Err() != nil {
+		Skip("interrupted before it finished: "+context.Cause(s.ctx).Error(), skip)
+	}
+	if s.throttled() {
+		Skip(fmt.Sprintf("the target rate-limited orybench: a call still had 429 Too Many Requests after %d retries, which says nothing of the contract (pace the run with --max-rps)", kratosclient.DefaultRateLimitRetries), skip)
+	}
+	Fail(message, skip)
+}
+
+// throttled reports whether a call gave up on a 429 since the running case
+// began.
+func (s *suite) throttled() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.set != nil && s.set.RateLimits().GaveUp > s.gaveUp
+}
+
+// interruptible makes a container's nodes stop when the run's context is
+// done: their contexts are cancelled with it.
+func (s *suite) interruptible() types.AroundNodeDecorator {
+	return AroundNode(func(ctx context.Context, body func(context.Context)) {
+		ctx, cancel := context.WithCancelCause(ctx)
+		defer cancel(nil)
+		defer context.AfterFunc(s.ctx, func() { cancel(context.Cause(s.ctx)) })()
+		body(ctx)
+	})
+}
+
+// conformance is conformance.json's document of the run.
+func (s *suite) conformance() *results.Conformance {
+	c := Conformance(s.report, s.contract)
+	o := s.opts.Target
+	c.Target = results.TargetInfo{URL: o.URL, AdminURL: o.AdminURL, Local: o.URL == ""}
+	if c.Target.Local {
+		c.Target.URL, c.Target.Profiles = "local Kratos "+schemas.DefaultVersion, o.Profiles
+	} else if c.Target.AdminURL == "" && o.APIKey != "" {
+		c.Target.AdminURL = o.URL // Ory Network: /admin on the project URL
+	}
+	for _, cp := range o.Capabilities {
+		c.Target.Capabilities = append(c.Target.Capabilities, string(cp))
+	}
+	for _, cp := range o.Without {
+		c.Target.Capabilities = append(c.Target.Capabilities, "-"+string(cp))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.set != nil {
+		limits := s.set.RateLimits()
+		c.Target.Discovered, c.Target.RateLimits = s.set.Facts(), &limits
+	}
+	return c
+}
+
+// CheckLabelFilter returns, in one line without colours, why filter is not
+// a Ginkgo label filter, if it is not.
+func CheckLabelFilter(filter string) error {
+	_, err := types.ParseLabelFilter(filter)
+	var ge types.GinkgoError
+	if errors.As(err, &ge) {
+		lines := strings.Split(strings.TrimSpace(ge.Message), "\n")
+		return fmt.Errorf("%q: %s", filter, strings.TrimSpace(lines[len(lines)-1]))
+	}
+	return err
+}
+
+// SetupError is why a run could not check its target at all: opening it
+// (starting local Kratos, reading its identity schema and flows) failed,
+// e.g. on an identity schema orybench cannot make traits for. It is nil
+// when the set-up succeeded.
+func SetupError(r types.Report) error {
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType == types.NodeTypeBeforeSuite && s.State.Is(types.SpecStateFailureStates) {
+			return fmt.Errorf("set-up: %s", firstLine(s.Failure.Message))
+		}
+	}
+	return nil
+}
