@@ -159,7 +159,7 @@ func (s *suite) open(ctx SpecContext) {
 	defer context.AfterFunc(s.ctx, cancel)()
 	set, err := target.Open(octx, s.opts.Target)
 	if err != nil {
-		Fail(err.Error())
+		s.failOrSkip(err.Error())
 	}
 	for _, t := range set.Targets() {
 		fmt.Fprint(s.opts.Log, t.Describe())
@@ -213,7 +213,11 @@ func (s *suite) interruptible() types.AroundNodeDecorator {
 
 // conformance is conformance.json's document of the run.
 func (s *suite) conformance() *results.Conformance {
-	c := Conformance(s.report, s.contract)
+	r := s.report
+	if err := s.ctx.Err(); err != nil {
+		r.SpecialSuiteFailureReasons = append(r.SpecialSuiteFailureReasons, "interrupted: "+context.Cause(s.ctx).Error())
+	}
+	c := Conformance(r, s.contract)
 	o := s.opts.Target
 	c.Target = results.TargetInfo{URL: o.URL, AdminURL: o.AdminURL, Local: o.URL == ""}
 	if c.Target.Local {
