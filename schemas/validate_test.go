@@ -59,7 +59,7 @@ func TestRecordedBodies(t *testing.T) {
 		{"updateLoginFlow.200.native-aal1.json", "updateLoginFlow", 200, ExpectedFailure, []string{"native-login-continue-with-null", "native-login-aal1-identity-null"}},
 		{"updateLoginFlow.400.missing-flow.json", "updateLoginFlow", 400, ExpectedFailure, []string{"submit-error-generic-for-flow"}},
 		{"updateRegistrationFlow.400.missing-flow.json", "updateRegistrationFlow", 400, ExpectedFailure, []string{"submit-error-generic-for-flow"}},
-		{"getWebAuthnJavaScript.200.js", "getWebAuthnJavaScript", 200, ExpectedFailure, []string{"webauthn-js-not-json"}},
+		{"getWebAuthnJavaScript.200.body", "getWebAuthnJavaScript", 200, ExpectedFailure, []string{"webauthn-js-not-json"}},
 		// undocumented: a CSRF 403 on submit falls to the default response
 		{"updateLoginFlow.403.csrf-missing.json", "updateLoginFlow", 403, ExpectedFailure, []string{"generic-error-details-closed"}},
 	}

@@ -157,7 +157,7 @@ call getVerificationFlow.200.native.json 200 "${JSON[@]}" "$PUB/self-service/ver
 
 # --- errors, webauthn ----------------------------------------------------
 call getFlowError.200.stub.json 200 "${JSON[@]}" "$PUB/self-service/errors?id=stub:500"
-call getWebAuthnJavaScript.200.js 200 "$PUB/.well-known/ory/webauthn.js"
+call getWebAuthnJavaScript.200.body 200 "$PUB/.well-known/ory/webauthn.js"
 call disableMyOtherSessions.200.token.json 200 "${JSON[@]}" "${AUTH[@]}" -X DELETE "$PUB/sessions"
 
 # --- TOTP: aal1 login of an identity with a second factor ------------------
