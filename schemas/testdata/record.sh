@@ -10,7 +10,8 @@
 # With PUB_SHORT set to a second Kratos of the same profile but with login,
 # settings and recovery lifespan: 3s, it also records expired-flow 410s.
 #
-# Writes <operationId>.<status>.<variant>.json (and .js) into the directory
+# Writes <operationId>.<status>.<variant>.json (and webauthn.js as .body, an
+# answer that is not JSON) into the directory
 # of this script. Secrets are replaced by same-shaped placeholders:
 # session tokens, logout tokens, CSRF tokens.
 set -euo pipefail
@@ -52,7 +53,7 @@ call() {
     echo "record: $name: got $got, want $want: $(head -c 300 "$TMP/last")" >&2
     exit 1
   fi
-  if [[ "$name" == *.js ]]; then
+  if [[ "$name" == *.body ]]; then
     cp "$TMP/last" "$OUT/$name"
   else
     jq "$SCRUB" "$TMP/last" > "$OUT/$name"
