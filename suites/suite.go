@@ -108,7 +108,8 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 	if err != nil {
 		return nil, err
 	}
-	suiteCfg, reporterCfg := GinkgoConfiguration()
+	// Each run's configuration is its own: none is left from an earlier run.
+	suiteCfg, reporterCfg := types.NewDefaultSuiteConfig(), types.NewDefaultReporterConfig()
 	suiteCfg.LabelFilter = opts.LabelFilter
 	if opts.Timeout > 0 {
 		suiteCfg.Timeout = opts.Timeout
