@@ -136,3 +136,17 @@ func TestRemoveAndCloseWithoutAnAdminAPIDeleteNothing(t *testing.T) {
 		t.Errorf("%d admin requests", n)
 	}
 }
+
+func TestRemoveTwice(t *testing.T) {
+	f := startFake(t, fakeConfig{})
+	_, tg := f.open(t, Options{AdminURL: f.admin.URL})
+	ids, err := tg.SignUpMany(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := tg.Remove(context.Background(), ids[0]); err != nil {
+			t.Errorf("Remove %d: %v", i+1, err)
+		}
+	}
+}
