@@ -374,8 +374,9 @@ func (t *Target) SignUpMany(ctx context.Context, n int) ([]Identity, error) {
 }
 
 // Remove revokes the identities' session tokens and, with the admin API,
-// deletes them, a few at a time; the clean-up then leaves them alone. Its
-// error counts those it could not remove and says the first reason.
+// deletes them, a few at a time; the clean-up then leaves those it deleted
+// alone (one without an ID it still looks up by identifier). Its error
+// counts those it could not remove and says the first reason.
 func (t *Target) Remove(ctx context.Context, ids ...Identity) error {
 	if len(ids) == 0 {
 		return nil
@@ -409,7 +410,7 @@ func (t *Target) Remove(ctx context.Context, ids ...Identity) error {
 				first = fmt.Errorf("identity %d: %w", i, err)
 			}
 			failed++
-		} else if t.admin != nil {
+		} else if deletes {
 			t.forget(id)
 		}
 		return nil

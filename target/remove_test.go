@@ -150,3 +150,22 @@ func TestRemoveTwice(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoveOfAnIdentityWhoseIDIsUnknownLeavesItToClose(t *testing.T) {
+	f := startFake(t, fakeConfig{})
+	s, tg := f.open(t, Options{AdminURL: f.admin.URL})
+	id, err := tg.NewIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	made := f.register(id) // by an answer under test
+	if err := tg.Remove(context.Background(), id); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if f.hasIdentity(made) {
+		t.Error("the identity is left behind")
+	}
+}
