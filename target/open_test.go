@@ -257,3 +257,37 @@ func TestOpenThatFailsRemovesTheIdentityDiscoveryMade(t *testing.T) {
 		t.Errorf("%d identities left behind", n)
 	}
 }
+
+func TestOpenBlamesTheTraitsOnlyWhenTheTargetRefusesThem(t *testing.T) {
+	const key = "ory_apikey_0123456789abcdef"
+	for _, tc := range []struct {
+		name      string
+		cfg       fakeConfig
+		opts      Options
+		fault     fault // of the registration discovery makes
+		want      string
+		wantBlame bool
+	}{
+		{name: "the registration refuses them", want: "4000002 Property username is missing.", wantBlame: true,
+			// The fake asks for a username the email-password schema has not.
+			cfg: fakeConfig{Schemas: []fakeSchema{{ID: "default", Identifier: "username", Raw: readSchema(t, "email-password.json")}}}},
+		{name: "the registration gets no answer", fault: hangUp, want: "/self-service/registration?flow="},
+		{name: "the admin API refuses the API key", cfg: fakeConfig{RegistrationClosed: true, APIKey: key},
+			opts: Options{APIKey: key + "-revoked"}, want: "the admin API refused the API key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := startFake(t, tc.cfg)
+			f.failNext("POST /self-service/registration", tc.fault)
+			tc.opts.URL = f.public.URL
+			s, err := Open(context.Background(), tc.opts)
+			if err == nil {
+				s.Close(context.Background())
+				t.Fatal("Open succeeded")
+			}
+			if blame := strings.Contains(err.Error(), "traits orybench made do not suit"); !strings.Contains(err.Error(), tc.want) || blame != tc.wantBlame {
+				t.Errorf("error %q; want it to say %q, and blame the traits: %v", err, tc.want, tc.wantBlame)
+			}
+		})
+	}
+}
