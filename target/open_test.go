@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/results"
 )
 
@@ -289,5 +290,50 @@ func TestOpenBlamesTheTraitsOnlyWhenTheTargetRefusesThem(t *testing.T) {
 				t.Errorf("error %q; want it to say %q, and blame the traits: %v", err, tc.want, tc.wantBlame)
 			}
 		})
+	}
+}
+
+func TestOpenWithATraitsTemplate(t *testing.T) {
+	schema := []byte(`{"type":"object","properties":{"traits":{"type":"object","properties":{"handle":{"type":"string","maxLength":16,
+		"ory.sh/kratos":{"credentials":{"password":{"identifier":true}}}}},"required":["handle"]}}}`)
+	template := []byte(`{"traits": {"handle": "ob-{{n}}"}, "identifier": "ob-{{n}}"}`)
+	for _, tc := range []struct {
+		name, schemaID, wantSchema, wantNote string
+	}{
+		{name: "checked against the schema", wantSchema: "default"},
+		{name: "a schema that cannot be read", schemaID: "gone", wantNote: "identity schema not read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := startFake(t, fakeConfig{Schemas: []fakeSchema{{ID: "default", Identifier: "handle", Raw: schema}}})
+			_, tg := f.open(t, Options{AdminURL: f.admin.URL, Traits: template, SchemaID: tc.schemaID})
+			d := tg.Facts()
+			if d.Traits != "template" || d.IdentitySchema != tc.wantSchema || d.SessionAfterRegistration == nil {
+				t.Errorf("traits from the %s, schema %q, signed up: %v; want the template, %q, signed up", d.Traits, d.IdentitySchema, d.SessionAfterRegistration != nil, tc.wantSchema)
+			}
+			if tc.wantNote != "" && !slices.ContainsFunc(d.Notes, func(n string) bool { return strings.Contains(n, tc.wantNote) }) {
+				t.Errorf("notes %q, want one saying %q", d.Notes, tc.wantNote)
+			}
+			id, err := tg.SignUp(context.Background(), newClient(t, tg, kratosclient.Native))
+			if err != nil || !strings.HasPrefix(id.Identifier, "ob-") || id.Traits["handle"] != id.Identifier {
+				t.Errorf("SignUp = %+v (traits %v), %v; want the template's traits", id, id.Traits, err)
+			}
+		})
+	}
+}
+
+func TestPickAndRateLimits(t *testing.T) {
+	f := startFake(t, fakeConfig{})
+	s, tg := f.open(t, Options{MaxRPS: 10000})
+	if got, err := s.Pick(PasswordMethod, Registration); got != tg || err != nil {
+		t.Errorf("Pick(password, registration) = %v, %v; want the target", got, err)
+	}
+	_, err := s.Pick(PasswordMethod, TOTP, FaultInjection)
+	if !errors.Is(err, ErrLacks) || !strings.Contains(err.Error(), "totp: "+TOTP.Reason()) || !strings.Contains(err.Error(), "fault-injection: ") || strings.Contains(err.Error(), "password:") {
+		t.Errorf("Pick(password, totp, fault-injection): %v; want ErrLacks naming totp and fault-injection, with reasons", err)
+	}
+	// Every request to the target, the admin API's too, kept the set's pace.
+	rl := s.RateLimits()
+	if sent := len(f.received("public", "")) + len(f.received("admin", "")); rl.MaxRPS != 10000 || rl.Requests != int64(sent) || rl.Limited != 0 {
+		t.Errorf("RateLimits() = %+v; want max_rps 10000 and the %d requests sent", rl, sent)
 	}
 }
