@@ -172,8 +172,10 @@ func (t *Target) discoverSession(ctx context.Context, d *results.DiscoveredTarge
 	case errors.Is(err, errSignIn):
 		d.Notes = append(d.Notes, err.Error()+": the settings flow was not read")
 		return nil, nil
-	case err != nil:
+	case answerStatus(err) == http.StatusBadRequest:
 		return nil, fmt.Errorf("%w: the traits orybench made do not suit the target (use --traits or --schema-id)", err)
+	case err != nil:
+		return nil, err
 	}
 	if id.ByRegistration {
 		signedIn := !id.UnissuedSession

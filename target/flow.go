@@ -184,10 +184,20 @@ func answer(op string, r *kratosclient.Response) error { return &answerError{op:
 
 // answered reports whether err is an unexpected answer, not a failure to
 // get one.
-func answered(err error) bool {
+func answered(err error) bool { return answerStatus(err) != 0 }
+
+// answerStatus is the status of the unexpected answer err is, 0 when it is
+// no answer.
+func answerStatus(err error) int {
 	var ae *answerError
 	var se *kratosclient.StatusError
-	return errors.As(err, &ae) || errors.As(err, &se)
+	switch {
+	case errors.As(err, &ae):
+		return ae.r.Status
+	case errors.As(err, &se):
+		return se.Status
+	}
+	return 0
 }
 
 // retrying runs fn until it succeeds, up to attempts times, 50ms apart and
