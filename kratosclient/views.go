@@ -296,7 +296,11 @@ func (r *Response) Explain() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "status %d", r.Status)
 	if e := r.ErrorBody().Error; e.ID != "" || e.Reason != "" || e.Message != "" {
-		fmt.Fprintf(&b, "; error %s: %s", e.ID, strings.TrimSpace(e.Reason+" "+e.Message))
+		b.WriteString("; error")
+		if e.ID != "" {
+			b.WriteString(" " + e.ID)
+		}
+		b.WriteString(": " + strings.TrimSpace(e.Reason+" "+e.Message))
 	}
 	if f, err := r.Flow(); err == nil && (len(f.UI.Messages) > 0 || slices.ContainsFunc(f.UI.Nodes, func(n Node) bool { return len(n.Messages) > 0 })) {
 		b.WriteString("; " + f.UI.Summary())

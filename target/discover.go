@@ -124,7 +124,8 @@ func (t *Target) discover(ctx context.Context) error {
 
 	t.capabilities = Resolve(found, t.declared, t.absent)
 	d.Capabilities = capStrings(t.capabilities)
-	d.Declared, d.DeclaredAbsent = capStrings(t.declared), capStrings(t.absent)
+	declared := slices.DeleteFunc(slices.Clone(t.declared), func(c Capability) bool { return slices.Contains(t.absent, c) })
+	d.Declared, d.DeclaredAbsent = capStrings(declared), capStrings(t.absent)
 	t.facts = d
 	return nil
 }

@@ -135,6 +135,9 @@ func (s *Set) openRemote(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("admin URL: %w", err)
 		}
+		if err := admin.Check(ctx); err != nil {
+			return fmt.Errorf("admin API: %w", err)
+		}
 		t.admin, t.mail = admin, mailbox.New(mailbox.AdminCourier{Admin: admin})
 		t.declared = append(t.declared, MailCodes)
 	}
@@ -201,7 +204,7 @@ func (s *Set) newTarget(name, url string, declared []Capability) *Target {
 	return &Target{
 		set: s, name: name, publicURL: strings.TrimRight(url, "/"),
 		clientOpts: []kratosclient.Option{kratosclient.WithPace(s.pace)},
-		declared:   declared, absent: s.opts.Without,
+		declared:   slices.Clone(declared), absent: s.opts.Without,
 	}
 }
 

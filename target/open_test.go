@@ -97,7 +97,7 @@ func TestOpenDiscoversARemoteTarget(t *testing.T) {
 			// Registration declared absent: the identity is made by the admin API.
 			want: with(func(d *results.DiscoveredTarget) {
 				d.SessionAfterRegistration = nil
-				d.Declared = []string{"short-lifespans", "totp", "mail-codes"}
+				d.Declared = []string{"short-lifespans", "totp"} // mail-codes, declared absent, wins
 				d.DeclaredAbsent = []string{"registration", "verification-code", "mail-codes"}
 			}),
 			wantCaps: []Capability{EmailTrait, PasswordMethod, Recovery, RecoveryByCode, ShortLifespans, TOTP, Verification},
