@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/loadtest/capacity"
+	"github.com/orybench/orybench/results"
 )
 
 // testdata/capacity-whoami is a real capacity search (testdata/README.md).
@@ -116,7 +116,7 @@ func TestCapacityNotFound(t *testing.T) {
 	r := &Report{Capacities: []*Capacity{{Dir: "x", Result: capacity.Result{Scenario: "whoami", SLO: []string{"p99<50ms"},
 		Ended: capacity.EndMinRate, Confidence: capacity.Confidence{Level: "none", Reason: "no rate held the SLO, down to 1/s"},
 		Steps: []capacity.Step{{N: 1, Phase: capacity.PhaseStart, Rate: 1, Achieved: 1, P99: 80,
-			Breached: []string{"p99<50ms"}, Summary: &loadtest.Summary{Requests: 10, Latency: loadtest.Latency{P50: 60, P99: 80}}}}}}}}
+			Breached: []string{"p99<50ms"}, Summary: &results.LoadSummary{Requests: 10, Latency: results.Latency{P50: 60, P99: 80}}}}}}}}
 	if r.Passed() {
 		t.Fatal("a search that found nothing passes the report")
 	}
@@ -146,7 +146,7 @@ func TestCapacityNotFound(t *testing.T) {
 func TestCapacityChartClipsOverload(t *testing.T) {
 	step := func(n int, rate, p50, p99 float64, held bool) capacity.Step {
 		return capacity.Step{N: n, Rate: rate, Achieved: rate, P50: p50, P99: p99, Held: held,
-			Summary: &loadtest.Summary{Requests: 100, Latency: loadtest.Latency{P50: p50, P99: p99}}}
+			Summary: &results.LoadSummary{Requests: 100, Latency: results.Latency{P50: p50, P99: p99}}}
 	}
 	res := capacity.Result{Found: true, SustainableRate: 200, SLO: []string{"p99<50ms", "error_rate<0.1%"},
 		Steps: []capacity.Step{step(1, 100, 10, 20, true), step(2, 200, 12, 30, true), step(3, 400, 4000, 9000, false), step(4, 200, 11, 28, true)}}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/internal/resample"
-	"github.com/orybench/orybench/loadtest"
 )
 
 // A Comparison is a release comparison: what changed from a baseline's
@@ -92,11 +91,11 @@ type StepDiff struct {
 	// Step is the step's name; AllSteps for a run's overall series.
 	Step string `json:"step"`
 	// Source says where the per-second series came from.
-	Source   string              `json:"source,omitempty"`
-	Requests [2]uint64           `json:"requests"`
-	Errors   [2]uint64           `json:"errors"`
-	WholeRun [2]loadtest.Latency `json:"whole_run_ms"`
-	Metrics  []MetricDiff        `json:"metrics,omitempty"`
+	Source   string             `json:"source,omitempty"`
+	Requests [2]uint64          `json:"requests"`
+	Errors   [2]uint64          `json:"errors"`
+	WholeRun [2]results.Latency `json:"whole_run_ms"`
+	Metrics  []MetricDiff       `json:"metrics,omitempty"`
 	// NotJudged says why the step's latency was not judged.
 	NotJudged string   `json:"not_judged,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
@@ -368,7 +367,7 @@ func diffLoad(p loadPair, o CompareOptions) ([]StepDiff, error) {
 	}
 	for _, side := range []struct {
 		name string
-		s    loadtest.Summary
+		s    results.LoadSummary
 	}{{"baseline", sb}, {"candidate", sc}} {
 		if side.s.Stopped != "" {
 			notes = append(notes, fmt.Sprintf("the %s run stopped early: %s", side.name, side.s.Stopped))
@@ -382,7 +381,7 @@ func diffLoad(p loadPair, o CompareOptions) ([]StepDiff, error) {
 
 	overall := StepDiff{Run: p.name, Scenario: sb.Scenario, Step: AllSteps, Source: seriesFile,
 		Requests: [2]uint64{sb.Requests, sc.Requests}, Errors: [2]uint64{sb.Errors.Total, sc.Errors.Total},
-		WholeRun: [2]loadtest.Latency{sb.Latency, sc.Latency}, Notes: notes, NotJudged: notJudged,
+		WholeRun: [2]results.Latency{sb.Latency, sc.Latency}, Notes: notes, NotJudged: notJudged,
 		series: [2]secondSeries{overallSeries(p.b.Series), overallSeries(p.c.Series)}}
 	if len(sb.Steps) == 1 && len(sc.Steps) == 1 && sb.Steps[0].Name == sc.Steps[0].Name {
 		overall.Step = sb.Steps[0].Name // the run is its one step
@@ -401,7 +400,7 @@ func diffLoad(p loadPair, o CompareOptions) ([]StepDiff, error) {
 	return out, nil
 }
 
-func errorRate(s loadtest.Summary) float64 {
+func errorRate(s results.LoadSummary) float64 {
 	if s.Requests == 0 {
 		return 0
 	}
@@ -418,7 +417,7 @@ func stepDiffs(p loadPair, notes []string, notJudged string) ([]StepDiff, error)
 			return nil, err
 		}
 	}
-	cSteps := map[string]loadtest.StepSummary{}
+	cSteps := map[string]results.StepSummary{}
 	for _, st := range p.c.Summary.Steps {
 		cSteps[st.Name] = st
 	}
@@ -430,7 +429,7 @@ func stepDiffs(p loadPair, notes []string, notJudged string) ([]StepDiff, error)
 		}
 		d := StepDiff{Run: p.name, Scenario: p.b.Summary.Scenario, Step: bs.Name, Source: resultsFile,
 			Requests: [2]uint64{bs.Requests, cs.Requests}, Errors: [2]uint64{bs.Errors.Total, cs.Errors.Total},
-			WholeRun: [2]loadtest.Latency{bs.Latency, cs.Latency}, Notes: notes, NotJudged: notJudged,
+			WholeRun: [2]results.Latency{bs.Latency, cs.Latency}, Notes: notes, NotJudged: notJudged,
 			series: [2]secondSeries{bSeries[bs.Name], cSeries[bs.Name]}}
 		switch {
 		case d.NotJudged != "":

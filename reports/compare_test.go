@@ -17,8 +17,6 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/orybench/orybench/loadtest"
 )
 
 // synthLoad is a load run written by hand: each step's latency drawn per
@@ -53,7 +51,7 @@ func (s synthLoad) write(t *testing.T, dir string) {
 		series bytes.Buffer
 		n      = int(s.rate)
 	)
-	sum := loadtest.Summary{Scenario: s.scenario, DurationS: float64(s.seconds), Rate: loadtest.RateSummary{Requested: s.rate, Achieved: s.rate}}
+	sum := results.LoadSummary{Scenario: s.scenario, DurationS: float64(s.seconds), Rate: results.RateSummary{Requested: s.rate, Achieved: s.rate}}
 	for sec := range s.seconds {
 		var all []float64
 		for i := range n {
@@ -71,8 +69,8 @@ func (s synthLoad) write(t *testing.T, dir string) {
 			sec, n, nearestRank(all, 50), nearestRank(all, 99), all[len(all)-1], n)
 	}
 	for _, name := range names {
-		sum.Steps = append(sum.Steps, loadtest.StepSummary{Name: name, Requests: uint64(n * s.seconds / len(names)),
-			Latency: loadtest.Latency{P50: s.medians[name], P99: s.medians[name] * 1.6}})
+		sum.Steps = append(sum.Steps, results.StepSummary{Name: name, Requests: uint64(n * s.seconds / len(names)),
+			Latency: results.Latency{P50: s.medians[name], P99: s.medians[name] * 1.6}})
 	}
 	sum.Requests = uint64(n * s.seconds)
 	sum.Errors.Total = uint64(s.errors * float64(sum.Requests))

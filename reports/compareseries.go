@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orybench/orybench/results"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -43,7 +44,7 @@ func (s secondSeries) values(get func(second) float64) []float64 {
 }
 
 // overallSeries takes the seconds of timeseries.jsonl that held answers.
-func overallSeries(pts []SeriesPoint) secondSeries {
+func overallSeries(pts []results.SeriesPoint) secondSeries {
 	var s secondSeries
 	for _, p := range pts {
 		s = append(s, second{T: p.T, Requests: p.Requests, P50: p.P50, P99: p.P99})

@@ -379,7 +379,7 @@ func newLoadView(l *Load, anchors map[string]int) loadView {
 	return v
 }
 
-// latencyNums mirrors loadtest.Latency, so the view needs no conversion per
+// latencyNums mirrors results.Latency, so the view needs no conversion per
 // field.
 type latencyNums struct {
 	P50, P90, P99, P999, Max, Mean float64

@@ -1,17 +1,15 @@
 package reports
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
-	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 // Load is one saved load run, as orybench load leaves it in its output
@@ -20,31 +18,11 @@ import (
 type Load struct {
 	Dir     string
 	Run     RunInfo
-	Summary loadtest.Summary
-	Series  []SeriesPoint
+	Summary results.LoadSummary
+	Series  []results.SeriesPoint
 	// Distributions are the .hgrm files: the overall ones first, then each
 	// step's in the order of Summary.Steps.
 	Distributions []Distribution
-}
-
-// SeriesPoint is one second of timeseries.jsonl, as loadtest.SeriesPoint
-// writes it. Runs saved before p90 and the uncorrected percentiles were
-// recorded per second lack them: those fields are nil then, and the
-// latency chart says so.
-type SeriesPoint struct {
-	T           int64             `json:"t"`
-	Requests    uint64            `json:"requests"`
-	Errors      uint64            `json:"errors"`
-	RateLimited uint64            `json:"rate_limited"`
-	P50         float64           `json:"p50_ms"`
-	P90         *float64          `json:"p90_ms,omitempty"`
-	P99         float64           `json:"p99_ms"`
-	Max         float64           `json:"max_ms"`
-	P50U        *float64          `json:"p50_uncorrected_ms,omitempty"`
-	P90U        *float64          `json:"p90_uncorrected_ms,omitempty"`
-	P99U        *float64          `json:"p99_uncorrected_ms,omitempty"`
-	MaxU        *float64          `json:"max_uncorrected_ms,omitempty"`
-	StatusCodes map[string]uint64 `json:"status_codes"`
 }
 
 // RunInfo is what a result file may not say about its run: how it was
@@ -102,7 +80,7 @@ func ReadLoad(dir string) (*Load, error) {
 			l.Run.StartedAt = st.ModTime().Add(-secondsDur(l.Summary.DurationS)).UTC().Format("2006-01-02T15:04:05Z")
 		}
 	}
-	series, err := readSeries(filepath.Join(dir, seriesFile))
+	series, err := results.ReadSeries(filepath.Join(dir, seriesFile))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -127,7 +105,7 @@ type hgrmName struct {
 }
 
 // hgrmNames are the .hgrm files loadtest writes for a run's steps.
-func hgrmNames(s loadtest.Summary) []hgrmName {
+func hgrmNames(s results.LoadSummary) []hgrmName {
 	names := []hgrmName{
 		{file: "overall.hgrm", label: "all steps"},
 		{file: "overall.uncorrected.hgrm", label: "all steps, uncorrected", uncorrected: true},
@@ -141,34 +119,6 @@ func hgrmNames(s loadtest.Summary) []hgrmName {
 			hgrmName{file: "step-" + st.Name + ".uncorrected.hgrm", label: st.Name + ", uncorrected", step: st.Name, uncorrected: true})
 	}
 	return names
-}
-
-func readSeries(path string) ([]SeriesPoint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []SeriesPoint
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		var p SeriesPoint
-		if err := json.Unmarshal([]byte(line), &p); err != nil {
-			// An interrupted run can leave half a last line.
-			return out, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		out = append(out, p)
-	}
-	if err := sc.Err(); err != nil {
-		return out, fmt.Errorf("%s: %w", path, err)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].T < out[j].T })
-	return out, nil
 }
 
 func readJSON(path string, v any) error {

@@ -229,9 +229,9 @@ func TestWriteFiles(t *testing.T) {
 }
 
 func TestTimelineDownsamples(t *testing.T) {
-	var pts []SeriesPoint
+	var pts []results.SeriesPoint
 	for i := 0; i < 3600; i++ {
-		p := SeriesPoint{T: int64(i), Requests: 100, P50: 1, P99: 10, StatusCodes: map[string]uint64{"200": 100}}
+		p := results.SeriesPoint{T: int64(i), Requests: 100, P50: 1, P99: 10, StatusCodes: map[string]uint64{"200": 100}}
 		if i == 1234 {
 			p.P99 = 999
 		}

@@ -76,8 +76,8 @@ func writeDocument(path string, doc document) error {
 	})
 }
 
-// WriteFile writes a file of a results directory through a temporary file
-// beside it, renamed into place once write has returned, so that a reader
+// WriteFile writes the file at path through a temporary file beside it,
+// renamed into place once write has returned, so that a reader
 // never sees half of it and an interrupted write leaves the old file (or
 // none). The file is readable by all (0644). write's error is returned as
 // it is; the others name path.

@@ -24,6 +24,11 @@ var documentFiles = []documentFile{
 		read:  func(p string) (document, error) { return ReadConformance(p) },
 		write: func(d document, dir string) (string, error) { return d.(*Conformance).Write(dir) },
 	},
+	{
+		old:   "testdata/unversioned/load-whoami/summary.json",
+		read:  func(p string) (document, error) { return ReadLoadSummary(p) },
+		write: func(d document, dir string) (string, error) { return d.(*LoadSummary).Write(dir) },
+	},
 }
 
 // TestReadUnversioned: every document reads from a file written before

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/results"
 )
 
 // serviceTimes is a test server whose answers take the time of a typical
@@ -56,7 +56,7 @@ func (s *serviceTimes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // lateBy says how far a run's measured p50 and p99 lie above those of the
 // service times the server drew after the warm-up's first warmup hits:
 // what the machine added (timer slack, scheduling, stalls), as fractions.
-func (s *serviceTimes) lateBy(measured loadtest.Latency, warmup int) [2]float64 {
+func (s *serviceTimes) lateBy(measured results.Latency, warmup int) [2]float64 {
 	s.mu.Lock()
 	drawn := slices.Clone(s.drawn[min(warmup, len(s.drawn)):])
 	s.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 	"github.com/orybench/orybench/scenarios"
 )
 
@@ -290,7 +291,7 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-func printSummary(w io.Writer, s *loadtest.Summary, dir string) {
+func printSummary(w io.Writer, s *results.LoadSummary, dir string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "scenario\t%s → %s, %.1fs, %d requests", s.Scenario, s.Target, s.DurationS, s.Requests)
 	if s.Stopped != "" {
@@ -307,7 +308,7 @@ func printSummary(w io.Writer, s *loadtest.Summary, dir string) {
 		fmt.Fprintf(tw, ", canceled in flight %d", s.Canceled)
 	}
 	fmt.Fprintln(tw)
-	lat := func(l loadtest.Latency) string {
+	lat := func(l results.Latency) string {
 		return fmt.Sprintf("p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms", l.P50, l.P90, l.P99, l.P999, l.Max)
 	}
 	fmt.Fprintf(tw, "latency\t%s (from intended send)\n", lat(s.Latency))

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 // Defaults of a search.
@@ -68,9 +69,9 @@ type config struct {
 }
 
 // runFunc runs sc at a constant rate.
-type runFunc func(ctx context.Context, sc *loadtest.Scenario, rate float64, opts []loadtest.Option) (*loadtest.Summary, error)
+type runFunc func(ctx context.Context, sc *loadtest.Scenario, rate float64, opts []loadtest.Option) (*results.LoadSummary, error)
 
-func runAt(ctx context.Context, sc *loadtest.Scenario, rate float64, opts []loadtest.Option) (*loadtest.Summary, error) {
+func runAt(ctx context.Context, sc *loadtest.Scenario, rate float64, opts []loadtest.Option) (*results.LoadSummary, error) {
 	return loadtest.Run(ctx, sc, append(opts, loadtest.WithRate(rate))...)
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 // model is a target of known capacity, judged without sending anything: a
@@ -33,20 +34,20 @@ type model struct {
 
 func (m *model) now() time.Time { return m.clock }
 
-func (m *model) run(ctx context.Context, sc *loadtest.Scenario, rate float64, step time.Duration) (*loadtest.Summary, error) {
+func (m *model) run(ctx context.Context, sc *loadtest.Scenario, rate float64, step time.Duration) (*results.LoadSummary, error) {
 	m.runs = append(m.runs, rate)
 	m.scens = append(m.scens, sc)
 	m.clock = m.clock.Add(step + m.overhead)
 	n := len(m.runs)
 	if n == m.interruptAt {
 		m.cancel()
-		return &loadtest.Summary{Stopped: "interrupted"}, fmt.Errorf("interrupted: %w", context.Canceled)
+		return &results.LoadSummary{Stopped: "interrupted"}, fmt.Errorf("interrupted: %w", context.Canceled)
 	}
 	held := rate <= m.capacity && !slices.Contains(m.fail, n)
-	sum := &loadtest.Summary{Scenario: sc.Name, Target: "http://127.0.0.1:1", Requests: 100, Passed: held,
-		Rate:    loadtest.RateSummary{Requested: rate, Achieved: math.Min(rate, m.capacity*1.02)},
-		Latency: loadtest.Latency{P50: 20, P99: 30}}
-	sum.Thresholds = []loadtest.ThresholdResult{{Expr: "p99<50ms", OK: held, Actual: 30}}
+	sum := &results.LoadSummary{Scenario: sc.Name, Target: "http://127.0.0.1:1", Requests: 100, Passed: held,
+		Rate:    results.RateSummary{Requested: rate, Achieved: math.Min(rate, m.capacity*1.02)},
+		Latency: results.Latency{P50: 20, P99: 30}}
+	sum.Thresholds = []results.ThresholdResult{{Expr: "p99<50ms", OK: held, Actual: 30}}
 	if !held {
 		sum.Latency.P99 = 900
 		sum.Thresholds[0].Actual = 900
@@ -77,7 +78,7 @@ func (m *model) find(t *testing.T, opts ...Option) (*Result, error) {
 	all := append([]Option{WithSLO(slo), func(c *config) {
 		c.now = m.now
 		step = c.warmup + c.stepDuration
-		c.run = func(ctx context.Context, sc *loadtest.Scenario, rate float64, _ []loadtest.Option) (*loadtest.Summary, error) {
+		c.run = func(ctx context.Context, sc *loadtest.Scenario, rate float64, _ []loadtest.Option) (*results.LoadSummary, error) {
 			return m.run(ctx, sc, rate, step)
 		}
 	}}, opts...)
@@ -286,7 +287,7 @@ func TestFindBadOptions(t *testing.T) {
 		sc := loadtest.RawScenario("GET", "http://127.0.0.1:1/", 100, time.Second)
 		ran := false
 		all := append(opts, func(c *config) {
-			c.run = func(context.Context, *loadtest.Scenario, float64, []loadtest.Option) (*loadtest.Summary, error) {
+			c.run = func(context.Context, *loadtest.Scenario, float64, []loadtest.Option) (*results.LoadSummary, error) {
 				ran = true
 				return nil, errors.New("ran")
 			}

@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 // File is the name of the result file in the output directory.
@@ -124,8 +124,8 @@ type Step struct {
 	Dir       string `json:"dir,omitempty"`
 	StartedAt string `json:"started_at"`
 	// WallS is how long the step took, set-up and warm-up included.
-	WallS   float64           `json:"wall_s"`
-	Summary *loadtest.Summary `json:"summary,omitempty"`
+	WallS   float64              `json:"wall_s"`
+	Summary *results.LoadSummary `json:"summary,omitempty"`
 }
 
 // Read reads capacity.json from dir. Its error matches fs.ErrNotExist when
