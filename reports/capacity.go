@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/loadtest/capacity"
+	"github.com/orybench/orybench/results"
 )
 
 // Capacity is one saved capacity search, as orybench capacity leaves it in
@@ -20,18 +21,23 @@ import (
 // Each step's own files are in the directories the steps name.
 type Capacity struct {
 	Dir    string
-	Run    RunInfo
+	Run    results.RunInfo
 	Result capacity.Result
 }
 
 // ReadCapacity reads the capacity search saved in dir. Its error matches
 // fs.ErrNotExist when dir holds no capacity.json.
 func ReadCapacity(dir string) (*Capacity, error) {
-	c := &Capacity{Dir: dir}
-	if err := readJSON(filepath.Join(dir, capacity.File), &c.Result); err != nil {
+	res, err := capacity.Read(dir)
+	if err != nil {
 		return nil, err
 	}
-	if err := readJSON(filepath.Join(dir, runInfoFile), &c.Run); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	c := &Capacity{Dir: dir, Result: *res}
+	run, err := results.ReadRunInfo(filepath.Join(dir, results.RunInfoFile))
+	switch {
+	case err == nil:
+		c.Run = *run
+	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
 	if c.Run.Target == "" {

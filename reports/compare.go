@@ -290,15 +290,15 @@ func diffContract(b, c *results.Conformance) *ContractDiff {
 
 type loadPair struct {
 	name string
-	b, c *Load
+	b, c *results.LoadRun
 }
 
 // pairLoads matches the runs of both sides by scenario; a scenario run
 // several times on a side is matched by directory name. It returns the
 // pairs and a note for each run left alone.
-func pairLoads(base, cand []*Load) ([]loadPair, []string) {
-	byScenario := func(ls []*Load) (map[string][]*Load, []string) {
-		m := map[string][]*Load{}
+func pairLoads(base, cand []*results.LoadRun) ([]loadPair, []string) {
+	byScenario := func(ls []*results.LoadRun) (map[string][]*results.LoadRun, []string) {
+		m := map[string][]*results.LoadRun{}
 		var order []string
 		for _, l := range ls {
 			s := l.Summary.Scenario
@@ -315,7 +315,7 @@ func pairLoads(base, cand []*Load) ([]loadPair, []string) {
 		pairs []loadPair
 		notes []string
 	)
-	alone := func(side string, l *Load) {
+	alone := func(side string, l *results.LoadRun) {
 		notes = append(notes, fmt.Sprintf("load run %s (%s) is only in the %s: not compared", l.Summary.Scenario, filepath.Base(l.Dir), side))
 	}
 	for _, s := range border {
@@ -324,9 +324,9 @@ func pairLoads(base, cand []*Load) ([]loadPair, []string) {
 			pairs = append(pairs, loadPair{name: s, b: bs[0], c: cs[0]})
 			continue
 		}
-		used := map[*Load]bool{}
+		used := map[*results.LoadRun]bool{}
 		for _, lb := range bs {
-			var match *Load
+			var match *results.LoadRun
 			for _, lc := range cs {
 				if !used[lc] && filepath.Base(lc.Dir) == filepath.Base(lb.Dir) {
 					match = lc
@@ -379,7 +379,7 @@ func diffLoad(p loadPair, o CompareOptions) ([]StepDiff, error) {
 			fmtPercent(sc.Errors.Total, sc.Requests), fmtPercent(sb.Errors.Total, sb.Requests)))
 	}
 
-	overall := StepDiff{Run: p.name, Scenario: sb.Scenario, Step: AllSteps, Source: seriesFile,
+	overall := StepDiff{Run: p.name, Scenario: sb.Scenario, Step: AllSteps, Source: results.SeriesFile,
 		Requests: [2]uint64{sb.Requests, sc.Requests}, Errors: [2]uint64{sb.Errors.Total, sc.Errors.Total},
 		WholeRun: [2]results.Latency{sb.Latency, sc.Latency}, Notes: notes, NotJudged: notJudged,
 		series: [2]secondSeries{overallSeries(p.b.Series), overallSeries(p.c.Series)}}

@@ -78,7 +78,7 @@ func (s synthLoad) write(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{summaryFile: data, seriesFile: series.Bytes()}
+	files := map[string][]byte{results.LoadSummaryFile: data, results.SeriesFile: series.Bytes()}
 	if s.results {
 		files[resultsFile] = res.Bytes()
 	}
@@ -230,7 +230,7 @@ func TestCompareLatency(t *testing.T) {
 				t.Errorf("regressed %v, want %v: %v", c.Regressed(), tc.wantRegressed, v)
 			}
 			s := c.Steps[0]
-			if s.Step != "whoami" || s.Source != seriesFile || c.Verdict.JudgedSteps != 1 {
+			if s.Step != "whoami" || s.Source != results.SeriesFile || c.Verdict.JudgedSteps != 1 {
 				t.Errorf("step %q from %q, judged %d", s.Step, s.Source, c.Verdict.JudgedSteps)
 			}
 			// The last second is complete in these runs; every second counts.

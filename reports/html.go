@@ -280,7 +280,7 @@ type stepRow struct {
 
 type kv struct{ K, V string }
 
-func newLoadView(l *Load, anchors map[string]int) loadView {
+func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 	s := l.Summary
 	anchor := "load-" + safeID(s.Scenario)
 	if n := anchors[anchor]; n > 0 {

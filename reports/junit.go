@@ -145,7 +145,7 @@ func conformanceSuite(c *results.Conformance) junitSuite {
 	return s
 }
 
-func loadSuite(l *Load) junitSuite {
+func loadSuite(l *results.LoadRun) junitSuite {
 	sum := l.Summary
 	s := junitSuite{Name: "orybench load " + sum.Scenario, Time: seconds(sum.DurationS), Timestamp: l.Run.StartedAt,
 		Properties: []junitProperty{

@@ -218,7 +218,7 @@ func statusColor(code string, shade map[byte]int) string {
 
 // distributionChart: latency by percentile on HdrHistogram's axis,
 // x = 1/(1-p), logarithmic.
-func distributionChart(id string, ds []Distribution) (chart, []legendItem) {
+func distributionChart(id string, ds []results.Distribution) (chart, []legendItem) {
 	c := chart{ID: id, Title: "Latency by percentile (HdrHistogram)", XLabel: "percentile (x = 1/(1−p), log scale)", YLabel: "latency (ms)",
 		XLog: true, XTicks: percentileTicks, YFormat: func(v float64) string { return trimFloat(v, 2) }}
 	colors := []string{colBlue, colGreen, colOrange, colPurple, colSky, colVermilion}

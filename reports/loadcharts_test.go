@@ -31,7 +31,7 @@ type chartLine struct {
 }
 
 func TestLatencyChartLines(t *testing.T) {
-	old, err := ReadLoad("testdata/load-whoami") // written before p90 and uncorrected per second
+	old, err := results.ReadLoadRun("testdata/load-whoami") // written before p90 and uncorrected per second
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 type Report struct {
 	Conformance    *results.Conformance
 	ConformanceDir string
-	Loads          []*Load
+	Loads          []*results.LoadRun
 	Capacities     []*Capacity
 	// Orybench is the version that renders the report; GeneratedAt when.
 	Orybench    string
@@ -66,7 +66,7 @@ func Read(dirs ...string) (*Report, error) {
 			found = found || f
 		}
 		if !found {
-			return nil, fmt.Errorf("%w in %s: no %s, %s or %s, here or one level down", ErrNoResults, dir, conformanceFile, summaryFile, capacity.File)
+			return nil, fmt.Errorf("%w in %s: no %s, %s or %s, here or one level down", ErrNoResults, dir, results.ConformanceFile, results.LoadSummaryFile, capacity.File)
 		}
 	}
 	if r.Conformance == nil && len(r.Loads) == 0 && len(r.Capacities) == 0 {
@@ -77,7 +77,7 @@ func Read(dirs ...string) (*Report, error) {
 
 func (r *Report) readDir(dir string) (bool, error) {
 	found := false
-	c, err := results.ReadConformance(filepath.Join(dir, conformanceFile))
+	c, err := results.ReadConformance(filepath.Join(dir, results.ConformanceFile))
 	switch {
 	case err == nil:
 		if r.Conformance != nil {
@@ -87,7 +87,7 @@ func (r *Report) readDir(dir string) (bool, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return false, err
 	}
-	l, err := ReadLoad(dir)
+	l, err := results.ReadLoadRun(dir)
 	switch {
 	case err == nil:
 		r.Loads, found = append(r.Loads, l), true

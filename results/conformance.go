@@ -1,9 +1,6 @@
 package results
 
-import (
-	"path/filepath"
-	"sort"
-)
+import "sort"
 
 // Case outcomes.
 const (
@@ -199,20 +196,10 @@ func (c *Conformance) Write(dir string) (string, error) {
 		}
 		return a.Status < b.Status
 	})
-	path := filepath.Join(dir, ConformanceFile)
-	if err := writeDocument(path, c); err != nil {
-		return "", err
-	}
-	return path, nil
+	return writeDocumentIn(dir, ConformanceFile, c)
 }
 
 // ReadConformance reads a conformance.json. Its error matches
 // fs.ErrNotExist when there is none, and ErrNewerFormat when a newer
 // orybench wrote it.
-func ReadConformance(path string) (*Conformance, error) {
-	var c Conformance
-	if err := readDocument(path, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
+func ReadConformance(path string) (*Conformance, error) { return readAs[Conformance](path) }

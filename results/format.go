@@ -37,6 +37,18 @@ func (f *Format) format() *Format { return f }
 // document is a result document: a type that embeds Format.
 type document interface{ format() *Format }
 
+// readAs reads the JSON document at path as a T (readDocument).
+func readAs[T any, P interface {
+	*T
+	document
+}](path string) (*T, error) {
+	var doc T
+	if err := readDocument(path, P(&doc)); err != nil {
+		return nil, err
+	}
+	return &doc, nil
+}
+
 // readDocument reads the JSON document at path into doc, after checking
 // its version: a document of a newer format is refused before its fields
 // are read, since they may mean something else.
@@ -59,6 +71,16 @@ func readDocument(path string, doc document) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// writeDocumentIn writes doc as the file name in dir (writeDocument) and
+// returns its path.
+func writeDocumentIn(dir, name string, doc document) (string, error) {
+	path := filepath.Join(dir, name)
+	if err := writeDocument(path, doc); err != nil {
+		return "", err
+	}
+	return path, nil
 }
 
 // writeDocument writes doc as indented JSON at path, at FormatVersion.

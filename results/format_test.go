@@ -29,6 +29,11 @@ var documentFiles = []documentFile{
 		read:  func(p string) (document, error) { return ReadLoadSummary(p) },
 		write: func(d document, dir string) (string, error) { return d.(*LoadSummary).Write(dir) },
 	},
+	{
+		old:   "testdata/unversioned/load-whoami/run.json",
+		read:  func(p string) (document, error) { return ReadRunInfo(p) },
+		write: func(d document, dir string) (string, error) { return d.(*RunInfo).Write(dir) },
+	},
 }
 
 // TestReadUnversioned: every document reads from a file written before

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -138,19 +137,12 @@ type ThresholdResult struct {
 // Write writes summary.json into dir, at FormatVersion, and returns its
 // path.
 func (s *LoadSummary) Write(dir string) (string, error) {
-	path := filepath.Join(dir, LoadSummaryFile)
-	return path, writeDocument(path, s)
+	return writeDocumentIn(dir, LoadSummaryFile, s)
 }
 
 // ReadLoadSummary reads a summary.json. Its error matches fs.ErrNotExist
 // when there is none, and ErrNewerFormat when a newer orybench wrote it.
-func ReadLoadSummary(path string) (*LoadSummary, error) {
-	var s LoadSummary
-	if err := readDocument(path, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
-}
+func ReadLoadSummary(path string) (*LoadSummary, error) { return readAs[LoadSummary](path) }
 
 // SeriesPoint is one second of a load run's time series (timeseries.jsonl),
 // by the time answers arrived. Latencies are in milliseconds: p50_ms …

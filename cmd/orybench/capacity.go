@@ -16,6 +16,7 @@ import (
 	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/loadtest/capacity"
 	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/results"
 )
 
 // defaultSLO is what capacity judges by when --slo is not given.
@@ -111,10 +112,10 @@ target or an interrupted search.`,
 			res, err := capacity.Find(cmd.Context(), sc, opts...)
 			if res != nil {
 				printCapacity(out, res, outDir)
-				info := reports.RunInfo{Target: res.Target, KratosVersion: ls.kratosVersion, Orybench: versionText,
+				info := results.RunInfo{Target: res.Target, KratosVersion: ls.kratosVersion, Orybench: versionText,
 					StartedAt: started.UTC().Format(time.RFC3339), DurationS: res.DurationS,
 					Command: reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...))}
-				rerr := reports.WriteRunInfo(outDir, info)
+				_, rerr := info.Write(outDir)
 				if rerr == nil {
 					rerr = writeRunReport(cmd, outDir, ls.kratosVersion)
 				}

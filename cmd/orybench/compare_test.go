@@ -112,7 +112,7 @@ func TestCompareRealRuns(t *testing.T) {
 					t.Errorf("load %s: exit %d\n%s%s", r.name, code, stdout.String(), stderr.String())
 					return
 				}
-				l, err := reports.ReadLoad(out)
+				l, err := results.ReadLoadRun(out)
 				if err != nil {
 					t.Error(err)
 					return

@@ -1,0 +1,93 @@
+package results
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// LoadRun is one saved load run, as orybench load leaves it in its output
+// directory: summary.json, timeseries.jsonl, the .hgrm percentile
+// distributions and, when the CLI wrote it, run.json.
+type LoadRun struct {
+	Dir     string
+	Run     RunInfo
+	Summary LoadSummary
+	Series  []SeriesPoint
+	// Distributions are the .hgrm files: the overall ones first, then each
+	// step's in the order of Summary.Steps.
+	Distributions []Distribution
+}
+
+// ReadLoadRun reads the load run saved in dir. summary.json is required
+// (the error matches fs.ErrNotExist when there is none); the time series,
+// the distributions and run.json are read when present. What run.json does
+// not say is taken from the summary: the target, the duration and, when
+// not recorded, the start (the summary is written when the run ends).
+func ReadLoadRun(dir string) (*LoadRun, error) {
+	sum, err := ReadLoadSummary(filepath.Join(dir, LoadSummaryFile))
+	if err != nil {
+		return nil, err
+	}
+	l := &LoadRun{Dir: dir, Summary: *sum}
+	run, err := ReadRunInfo(filepath.Join(dir, RunInfoFile))
+	switch {
+	case err == nil:
+		l.Run = *run
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	if l.Run.Target == "" {
+		l.Run.Target = l.Summary.Target
+	}
+	if l.Run.DurationS == 0 {
+		l.Run.DurationS = l.Summary.DurationS
+	}
+	if l.Run.StartedAt == "" {
+		if st, err := os.Stat(filepath.Join(dir, LoadSummaryFile)); err == nil {
+			took := time.Duration(l.Summary.DurationS * float64(time.Second))
+			l.Run.StartedAt = st.ModTime().Add(-took).UTC().Format("2006-01-02T15:04:05Z")
+		}
+	}
+	series, err := ReadSeries(filepath.Join(dir, SeriesFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	l.Series = series
+	for _, name := range hgrmNames(l.Summary) {
+		d, err := ReadHgrm(filepath.Join(dir, name.file))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		d.Name, d.Step, d.Uncorrected = name.label, name.step, name.uncorrected
+		l.Distributions = append(l.Distributions, *d)
+	}
+	return l, nil
+}
+
+type hgrmName struct {
+	file, label, step string
+	uncorrected       bool
+}
+
+// hgrmNames are the .hgrm files loadtest writes for a run's steps.
+func hgrmNames(s LoadSummary) []hgrmName {
+	names := []hgrmName{
+		{file: "overall.hgrm", label: "all steps"},
+		{file: "overall.uncorrected.hgrm", label: "all steps, uncorrected", uncorrected: true},
+	}
+	if len(s.Steps) < 2 {
+		return names // one step: its distributions are the overall ones
+	}
+	for _, st := range s.Steps {
+		names = append(names,
+			hgrmName{file: "step-" + st.Name + ".hgrm", label: st.Name, step: st.Name},
+			hgrmName{file: "step-" + st.Name + ".uncorrected.hgrm", label: st.Name + ", uncorrected", step: st.Name, uncorrected: true})
+	}
+	return names
+}

@@ -1,0 +1,59 @@
+package results
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestReadLoadRun(t *testing.T) {
+	l, err := ReadLoadRun("testdata/unversioned/load-whoami")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Summary.Scenario != "whoami" || l.Summary.Requests != 2000 || len(l.Series) != 10 {
+		t.Errorf("summary %s, %d requests, %d seconds", l.Summary.Scenario, l.Summary.Requests, len(l.Series))
+	}
+	// run.json says how it was started; what it lacks comes from the summary.
+	if l.Run.KratosVersion != "v1.3.1" || l.Run.StartedAt != "2026-11-25T20:02:04Z" ||
+		l.Run.Target != l.Summary.Target || l.Run.DurationS != l.Summary.DurationS {
+		t.Errorf("run %+v", l.Run)
+	}
+	// Only overall.hgrm is in the fixture: the others are left out.
+	if len(l.Distributions) != 1 || l.Distributions[0].Name != "all steps" || l.Distributions[0].Uncorrected {
+		t.Errorf("distributions %+v", l.Distributions)
+	}
+
+	if _, err := ReadLoadRun(t.TempDir()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a directory without summary.json: %v, want fs.ErrNotExist", err)
+	}
+}
+
+// A run without run.json was started its duration before summary.json was
+// written.
+func TestReadLoadRunWithoutRunInfo(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("testdata/unversioned/load-whoami/summary.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, LoadSummaryFile)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := ReadLoadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := st.ModTime().Add(-9997 * time.Millisecond).UTC().Format("2006-01-02T15:04:05Z")
+	if l.Run.StartedAt != want || l.Series != nil || l.Distributions != nil {
+		t.Errorf("started %s, want %s; series %v, distributions %v", l.Run.StartedAt, want, l.Series, l.Distributions)
+	}
+}
