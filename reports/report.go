@@ -3,14 +3,13 @@ package reports
 import (
 	"errors"
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
-	"github.com/orybench/orybench/loadtest/capacity"
+	"github.com/orybench/orybench/results"
 )
 
 // Report is what one rendering shows: a conformance run, load runs, or
@@ -19,7 +18,7 @@ type Report struct {
 	Conformance    *results.Conformance
 	ConformanceDir string
 	Loads          []*results.LoadRun
-	Capacities     []*Capacity
+	Capacities     []*results.CapacityRun
 	// Orybench is the version that renders the report; GeneratedAt when.
 	Orybench    string
 	GeneratedAt time.Time
@@ -66,7 +65,7 @@ func Read(dirs ...string) (*Report, error) {
 			found = found || f
 		}
 		if !found {
-			return nil, fmt.Errorf("%w in %s: no %s, %s or %s, here or one level down", ErrNoResults, dir, results.ConformanceFile, results.LoadSummaryFile, capacity.File)
+			return nil, fmt.Errorf("%w in %s: no %s, %s or %s, here or one level down", ErrNoResults, dir, results.ConformanceFile, results.LoadSummaryFile, results.CapacityFile)
 		}
 	}
 	if r.Conformance == nil && len(r.Loads) == 0 && len(r.Capacities) == 0 {
@@ -94,7 +93,7 @@ func (r *Report) readDir(dir string) (bool, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return false, err
 	}
-	cp, err := ReadCapacity(dir)
+	cp, err := results.ReadCapacityRun(dir)
 	switch {
 	case err == nil:
 		r.Capacities, found = append(r.Capacities, cp), true

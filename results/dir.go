@@ -32,11 +32,7 @@ func ReadLoadRun(dir string) (*LoadRun, error) {
 		return nil, err
 	}
 	l := &LoadRun{Dir: dir, Summary: *sum}
-	run, err := ReadRunInfo(filepath.Join(dir, RunInfoFile))
-	switch {
-	case err == nil:
-		l.Run = *run
-	case !errors.Is(err, fs.ErrNotExist):
+	if l.Run, err = readRunInfoIn(dir); err != nil {
 		return nil, err
 	}
 	if l.Run.Target == "" {
@@ -68,6 +64,48 @@ func ReadLoadRun(dir string) (*LoadRun, error) {
 		l.Distributions = append(l.Distributions, *d)
 	}
 	return l, nil
+}
+
+// CapacityRun is one saved capacity search, as orybench capacity leaves it
+// in its output directory: capacity.json and, when the CLI wrote it,
+// run.json. Each step's own files are in the directories the steps name.
+type CapacityRun struct {
+	Dir    string
+	Run    RunInfo
+	Result CapacityResult
+}
+
+// ReadCapacityRun reads the capacity search saved in dir. Its error
+// matches fs.ErrNotExist when dir holds no capacity.json. What run.json
+// does not say (the target, the start) is taken from capacity.json.
+func ReadCapacityRun(dir string) (*CapacityRun, error) {
+	res, err := ReadCapacity(filepath.Join(dir, CapacityFile))
+	if err != nil {
+		return nil, err
+	}
+	c := &CapacityRun{Dir: dir, Result: *res}
+	if c.Run, err = readRunInfoIn(dir); err != nil {
+		return nil, err
+	}
+	if c.Run.Target == "" {
+		c.Run.Target = c.Result.Target
+	}
+	if c.Run.StartedAt == "" {
+		c.Run.StartedAt = c.Result.StartedAt
+	}
+	return c, nil
+}
+
+// readRunInfoIn reads dir's run.json; none is no error.
+func readRunInfoIn(dir string) (RunInfo, error) {
+	run, err := ReadRunInfo(filepath.Join(dir, RunInfoFile))
+	switch {
+	case err == nil:
+		return *run, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return RunInfo{}, nil
+	}
+	return RunInfo{}, err
 }
 
 type hgrmName struct {

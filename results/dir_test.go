@@ -57,3 +57,21 @@ func TestReadLoadRunWithoutRunInfo(t *testing.T) {
 		t.Errorf("started %s, want %s; series %v, distributions %v", l.Run.StartedAt, want, l.Series, l.Distributions)
 	}
 }
+
+func TestReadCapacityRun(t *testing.T) {
+	c, err := ReadCapacityRun("testdata/unversioned/capacity-whoami")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Result
+	if !r.Found || r.SustainableRate != 34 || r.Ended != EndBracketed || len(r.Steps) != 7 ||
+		r.Steps[6].Phase != PhaseConfirm || r.Steps[0].Summary == nil || r.Steps[0].Summary.Requests == 0 {
+		t.Errorf("capacity.json read as %+v", r)
+	}
+	if c.Run.Command == "" || c.Run.Target != r.Target {
+		t.Errorf("run %+v", c.Run)
+	}
+	if _, err := ReadCapacityRun(t.TempDir()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a directory without capacity.json: %v, want fs.ErrNotExist", err)
+	}
+}

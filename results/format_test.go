@@ -34,6 +34,11 @@ var documentFiles = []documentFile{
 		read:  func(p string) (document, error) { return ReadRunInfo(p) },
 		write: func(d document, dir string) (string, error) { return d.(*RunInfo).Write(dir) },
 	},
+	{
+		old:   "testdata/unversioned/capacity-whoami/capacity.json",
+		read:  func(p string) (document, error) { return ReadCapacity(p) },
+		write: func(d document, dir string) (string, error) { return d.(*CapacityResult).Write(dir) },
+	},
 }
 
 // TestReadUnversioned: every document reads from a file written before

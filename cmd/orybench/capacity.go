@@ -107,7 +107,7 @@ target or an interrupted search.`,
 			defer ls.stop()
 			out := cmd.OutOrStdout()
 			opts = append(opts, capacity.WithOutDir(outDir), capacity.WithLoadOptions(ls.opts...),
-				capacity.WithStepDone(func(st capacity.Step) { printStep(out, st) }))
+				capacity.WithStepDone(func(st results.CapacityStep) { printStep(out, st) }))
 			started := time.Now()
 			res, err := capacity.Find(cmd.Context(), sc, opts...)
 			if res != nil {
@@ -187,7 +187,7 @@ func targetHost(sc *loadtest.Scenario, target string) string {
 	return u.Hostname()
 }
 
-func printStep(w io.Writer, st capacity.Step) {
+func printStep(w io.Writer, st results.CapacityStep) {
 	verdict := "held"
 	switch {
 	case st.Error != "":
@@ -199,7 +199,7 @@ func printStep(w io.Writer, st capacity.Step) {
 		st.N, st.Phase, strconv.FormatFloat(st.Rate, 'f', -1, 64), st.Achieved, st.P50, st.P99, 100*st.ErrorRate, verdict)
 }
 
-func printCapacity(w io.Writer, r *capacity.Result, dir string) {
+func printCapacity(w io.Writer, r *results.CapacityResult, dir string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if r.Found {
 		fmt.Fprintf(tw, "sustainable rate\t%g requests/s\n", r.SustainableRate)

@@ -57,7 +57,7 @@ func (m *model) run(ctx context.Context, sc *loadtest.Scenario, rate float64, st
 }
 
 // find runs Find against m with the default settings changed by opts.
-func (m *model) find(t *testing.T, opts ...Option) (*Result, error) {
+func (m *model) find(t *testing.T, opts ...Option) (*results.CapacityResult, error) {
 	t.Helper()
 	m.clock = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -97,10 +97,10 @@ func TestFindKnownCapacity(t *testing.T) {
 			if !res.Found || res.SustainableRate > c || res.SustainableRate < c/(1+DefaultPrecision) {
 				t.Errorf("sustainable %g/s for a capacity of %g/s; runs %v", res.SustainableRate, c, m.runs)
 			}
-			if res.Ended != EndBracketed || res.Confidence.Level != "high" || res.Confidence.Runs != 2 {
+			if res.Ended != results.EndBracketed || res.Confidence.Level != "high" || res.Confidence.Runs != 2 {
 				t.Errorf("ended %s, confidence %+v; want bracketed, high, 2 runs", res.Ended, res.Confidence)
 			}
-			if last := res.Steps[len(res.Steps)-1]; last.Phase != PhaseConfirm || last.Rate != res.SustainableRate {
+			if last := res.Steps[len(res.Steps)-1]; last.Phase != results.PhaseConfirm || last.Rate != res.SustainableRate {
 				t.Errorf("last step %s at %g/s, want the confirmation of %g/s", last.Phase, last.Rate, res.SustainableRate)
 			}
 			if len(res.Steps) != len(m.runs) || len(m.runs) > 16 {
@@ -116,7 +116,7 @@ func TestFindNothingHolds(t *testing.T) {
 	if !errors.Is(err, ErrNoSustainableRate) {
 		t.Fatalf("err %v, want ErrNoSustainableRate", err)
 	}
-	if res == nil || res.Found || res.SustainableRate != 0 || res.Ended != EndMinRate || res.Confidence.Level != "none" {
+	if res == nil || res.Found || res.SustainableRate != 0 || res.Ended != results.EndMinRate || res.Confidence.Level != "none" {
 		t.Fatalf("result %+v", res)
 	}
 	if want := []float64{8, 4, 2, 1}; !slices.Equal(m.runs, want) {
@@ -130,7 +130,7 @@ func TestFindMaxRateHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.SustainableRate != 300 || res.Ended != EndMaxRate || res.Confidence.Level != "medium" || res.Confidence.LowestFailingRate != 0 {
+	if res.SustainableRate != 300 || res.Ended != results.EndMaxRate || res.Confidence.Level != "medium" || res.Confidence.LowestFailingRate != 0 {
 		t.Errorf("result %g/s ended %s confidence %+v; want 300/s, max-rate, medium, no failing rate", res.SustainableRate, res.Ended, res.Confidence)
 	}
 	if want := []float64{100, 200, 300, 300}; !slices.Equal(m.runs, want) {
@@ -169,7 +169,7 @@ func TestFindMaxDuration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.runs) != 6 || res.Ended != EndMaxDuration || res.DurationS > 80 {
+	if len(m.runs) != 6 || res.Ended != results.EndMaxDuration || res.DurationS > 80 {
 		t.Errorf("%d runs %v ended %s after %gs; want 6, max-duration, at most 80s", len(m.runs), m.runs, res.Ended, res.DurationS)
 	}
 	if res.SustainableRate != 400 || res.Confidence.Runs != 2 || res.Confidence.Level != "medium" {
@@ -183,7 +183,7 @@ func TestFindInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	if res == nil || len(res.Steps) != 3 || res.Ended != EndInterrupted || res.Steps[2].Error == "" {
+	if res == nil || len(res.Steps) != 3 || res.Ended != results.EndInterrupted || res.Steps[2].Error == "" {
 		t.Fatalf("result %+v", res)
 	}
 	if res.SustainableRate != 100 || res.Confidence.Level != "low" {
@@ -195,10 +195,10 @@ func TestFindWritesEveryStep(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	m := &model{capacity: 150}
 	var seen []int
-	res, err := m.find(t, WithOutDir(dir), WithStepDone(func(st Step) {
+	res, err := m.find(t, WithOutDir(dir), WithStepDone(func(st results.CapacityStep) {
 		seen = append(seen, st.N)
 		if st.N > 1 { // the file holds the steps before this one
-			got, err := Read(dir)
+			got, err := results.ReadCapacity(filepath.Join(dir, results.CapacityFile))
 			if err != nil || len(got.Steps) != st.N-1 {
 				t.Errorf("capacity.json during step %d: %v, %d steps", st.N, err, len(got.Steps))
 			}
@@ -207,7 +207,7 @@ func TestFindWritesEveryStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Read(dir)
+	got, err := results.ReadCapacity(filepath.Join(dir, results.CapacityFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestFindWritesEveryStep(t *testing.T) {
 	if !slices.Equal(got.SLO, []string{"p99<50ms", DefaultRateRule}) {
 		t.Errorf("SLO %q: want the rate rule added", got.SLO)
 	}
-	if _, err := os.Stat(filepath.Join(dir, File)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, results.CapacityFile)); err != nil {
 		t.Error(err)
 	}
 }
