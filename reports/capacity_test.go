@@ -112,10 +112,10 @@ func TestCapacityMarkdownAndJUnit(t *testing.T) {
 
 // A search that found nothing fails the report, in every format.
 func TestCapacityNotFound(t *testing.T) {
-	r := &Report{Capacities: []*results.CapacityRun{{Dir: "x", Result: results.CapacityResult{Scenario: "whoami", SLO: []string{"p99<50ms"},
+	r := &Report{Runs: results.Runs{Capacities: []*results.CapacityRun{{Dir: "x", Result: results.CapacityResult{Scenario: "whoami", SLO: []string{"p99<50ms"},
 		Ended: results.EndMinRate, Confidence: results.CapacityConfidence{Level: "none", Reason: "no rate held the SLO, down to 1/s"},
 		Steps: []results.CapacityStep{{N: 1, Phase: results.PhaseStart, Rate: 1, Achieved: 1, P99: 80,
-			Breached: []string{"p99<50ms"}, Summary: &results.LoadSummary{Requests: 10, Latency: results.Latency{P50: 60, P99: 80}}}}}}}}
+			Breached: []string{"p99<50ms"}, Summary: &results.LoadSummary{Requests: 10, Latency: results.Latency{P50: 60, P99: 80}}}}}}}}}
 	if r.Passed() {
 		t.Fatal("a search that found nothing passes the report")
 	}

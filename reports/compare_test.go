@@ -317,7 +317,7 @@ func TestCompareBadInput(t *testing.T) {
 	if _, err := Compare(filepath.Join(t.TempDir(), "missing"), "testdata/load-whoami", CompareOptions{}); err == nil || !strings.HasPrefix(err.Error(), "baseline: ") {
 		t.Errorf("missing baseline: %v", err)
 	}
-	if _, err := Compare("testdata/load-whoami", t.TempDir(), CompareOptions{}); !errors.Is(err, ErrNoResults) || !strings.HasPrefix(err.Error(), "candidate: ") {
+	if _, err := Compare("testdata/load-whoami", t.TempDir(), CompareOptions{}); !errors.Is(err, results.ErrNoResults) || !strings.HasPrefix(err.Error(), "candidate: ") {
 		t.Errorf("empty candidate: %v", err)
 	}
 	_, err := Compare("testdata/conformance", "testdata/load-whoami", CompareOptions{})

@@ -1,9 +1,7 @@
 package reports
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,13 +10,11 @@ import (
 	"github.com/orybench/orybench/results"
 )
 
-// Report is what one rendering shows: a conformance run, load runs, or
-// both, read from the directories the runs wrote.
+// Report is what one rendering shows: a conformance run, load runs,
+// capacity searches, or all of them, read from the directories the runs
+// wrote.
 type Report struct {
-	Conformance    *results.Conformance
-	ConformanceDir string
-	Loads          []*results.LoadRun
-	Capacities     []*results.CapacityRun
+	results.Runs
 	// Orybench is the version that renders the report; GeneratedAt when.
 	Orybench    string
 	GeneratedAt time.Time
@@ -31,76 +27,15 @@ const (
 	JUnitFile    = "junit.xml"
 )
 
-// ErrNoResults is returned, wrapped, by Read when a directory holds no
-// saved results.
-var ErrNoResults = errors.New("no results")
-
-// Read finds saved results in dirs by the files present: conformance.json
-// for a conformance run, summary.json for a load run, capacity.json for a
-// capacity search. A directory that holds none is searched one level down,
-// so a run's parent directory works too. A report takes at most one
-// conformance run.
+// Read reads the runs saved in dirs (results.ReadRuns: a run's directory
+// or a directory of runs; at most one conformance run) for a report. Its
+// error matches results.ErrNoResults when a directory holds no results.
 func Read(dirs ...string) (*Report, error) {
-	r := &Report{GeneratedAt: time.Now().UTC()}
-	for _, dir := range dirs {
-		found, err := r.readDir(dir)
-		if err != nil {
-			return nil, err
-		}
-		if found {
-			continue
-		}
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			if !e.IsDir() {
-				continue
-			}
-			f, err := r.readDir(filepath.Join(dir, e.Name()))
-			if err != nil {
-				return nil, err
-			}
-			found = found || f
-		}
-		if !found {
-			return nil, fmt.Errorf("%w in %s: no %s, %s or %s, here or one level down", ErrNoResults, dir, results.ConformanceFile, results.LoadSummaryFile, results.CapacityFile)
-		}
+	runs, err := results.ReadRuns(dirs...)
+	if err != nil {
+		return nil, err
 	}
-	if r.Conformance == nil && len(r.Loads) == 0 && len(r.Capacities) == 0 {
-		return nil, fmt.Errorf("%w: no directory given", ErrNoResults)
-	}
-	return r, nil
-}
-
-func (r *Report) readDir(dir string) (bool, error) {
-	found := false
-	c, err := results.ReadConformance(filepath.Join(dir, results.ConformanceFile))
-	switch {
-	case err == nil:
-		if r.Conformance != nil {
-			return false, fmt.Errorf("%s and %s: a report takes one conformance run", r.ConformanceDir, dir)
-		}
-		r.Conformance, r.ConformanceDir, found = c, dir, true
-	case !errors.Is(err, fs.ErrNotExist):
-		return false, err
-	}
-	l, err := results.ReadLoadRun(dir)
-	switch {
-	case err == nil:
-		r.Loads, found = append(r.Loads, l), true
-	case !errors.Is(err, fs.ErrNotExist):
-		return false, err
-	}
-	cp, err := results.ReadCapacityRun(dir)
-	switch {
-	case err == nil:
-		r.Capacities, found = append(r.Capacities, cp), true
-	case !errors.Is(err, fs.ErrNotExist):
-		return false, err
-	}
-	return found, nil
+	return &Report{Runs: *runs, GeneratedAt: time.Now().UTC()}, nil
 }
 
 // Passed reports whether no conformance case failed, every load run held

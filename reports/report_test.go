@@ -59,7 +59,7 @@ func TestReadParentDirectory(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	if _, err := Read(t.TempDir()); !errors.Is(err, ErrNoResults) {
+	if _, err := Read(t.TempDir()); !errors.Is(err, results.ErrNoResults) {
 		t.Errorf("empty directory: %v, want ErrNoResults", err)
 	}
 	if _, err := Read("testdata/conformance", "testdata/conformance-failing"); err == nil {
@@ -67,7 +67,7 @@ func TestReadErrors(t *testing.T) {
 	}
 	bad := t.TempDir()
 	os.WriteFile(filepath.Join(bad, "summary.json"), []byte("{"), 0o644)
-	if _, err := Read(bad); err == nil || errors.Is(err, ErrNoResults) {
+	if _, err := Read(bad); err == nil || errors.Is(err, results.ErrNoResults) {
 		t.Errorf("broken summary.json: %v, want a parse error", err)
 	}
 }

@@ -2,11 +2,96 @@ package results
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 )
+
+// Runs is what results directories hold: a conformance run, load runs and
+// capacity searches.
+type Runs struct {
+	Conformance    *Conformance
+	ConformanceDir string
+	Loads          []*LoadRun
+	Capacities     []*CapacityRun
+}
+
+// ErrNoResults is returned, wrapped, by ReadRuns when a directory holds no
+// saved results.
+var ErrNoResults = errors.New("no results")
+
+// ReadRuns finds saved results in dirs by the files present:
+// conformance.json for a conformance run, summary.json for a load run,
+// capacity.json for a capacity search. A directory that holds none is
+// searched one level down, so a run's parent directory works too (a
+// capacity search's steps, two levels down, are not runs of their own).
+// The directories hold at most one conformance run between them.
+func ReadRuns(dirs ...string) (*Runs, error) {
+	r := &Runs{}
+	for _, dir := range dirs {
+		found, err := r.readDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			continue
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				continue
+			}
+			f, err := r.readDir(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			found = found || f
+		}
+		if !found {
+			return nil, fmt.Errorf("%w in %s: no %s, %s or %s, here or one level down", ErrNoResults, dir, ConformanceFile, LoadSummaryFile, CapacityFile)
+		}
+	}
+	if r.Conformance == nil && len(r.Loads) == 0 && len(r.Capacities) == 0 {
+		return nil, fmt.Errorf("%w: no directory given", ErrNoResults)
+	}
+	return r, nil
+}
+
+// readDir reads the runs saved in dir itself and reports whether there
+// were any.
+func (r *Runs) readDir(dir string) (bool, error) {
+	found := false
+	c, err := ReadConformance(filepath.Join(dir, ConformanceFile))
+	switch {
+	case err == nil:
+		if r.Conformance != nil {
+			return false, fmt.Errorf("%s and %s: one conformance run at a time", r.ConformanceDir, dir)
+		}
+		r.Conformance, r.ConformanceDir, found = c, dir, true
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, err
+	}
+	l, err := ReadLoadRun(dir)
+	switch {
+	case err == nil:
+		r.Loads, found = append(r.Loads, l), true
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, err
+	}
+	cp, err := ReadCapacityRun(dir)
+	switch {
+	case err == nil:
+		r.Capacities, found = append(r.Capacities, cp), true
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, err
+	}
+	return found, nil
+}
 
 // LoadRun is one saved load run, as orybench load leaves it in its output
 // directory: summary.json, timeseries.jsonl, the .hgrm percentile

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,5 +74,46 @@ func TestReadCapacityRun(t *testing.T) {
 	}
 	if _, err := ReadCapacityRun(t.TempDir()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a directory without capacity.json: %v, want fs.ErrNotExist", err)
+	}
+}
+
+// ReadRuns takes a run's directory or a directory of runs, and finds each
+// kind of run by its document.
+func TestReadRuns(t *testing.T) {
+	r, err := ReadRuns("testdata/unversioned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Conformance == nil || r.ConformanceDir != filepath.Join("testdata", "unversioned", "conformance") ||
+		len(r.Loads) != 1 || len(r.Capacities) != 1 || r.Capacities[0].Result.Scenario != "whoami" {
+		t.Errorf("conformance %v in %q, %d loads, %d capacity searches", r.Conformance != nil, r.ConformanceDir, len(r.Loads), len(r.Capacities))
+	}
+	r, err = ReadRuns("testdata/unversioned/load-whoami", "testdata/unversioned/capacity-whoami")
+	if err != nil || r.Conformance != nil || len(r.Loads) != 1 || len(r.Capacities) != 1 {
+		t.Errorf("two runs' directories: %v, %+v", err, r)
+	}
+}
+
+func TestReadRunsErrors(t *testing.T) {
+	empty := t.TempDir()
+	if _, err := ReadRuns(empty); !errors.Is(err, ErrNoResults) || !strings.Contains(err.Error(), empty) {
+		t.Errorf("empty directory: %v, want ErrNoResults naming it", err)
+	}
+	if _, err := ReadRuns(); !errors.Is(err, ErrNoResults) {
+		t.Errorf("no directory: %v, want ErrNoResults", err)
+	}
+	conf := "testdata/unversioned/conformance"
+	if _, err := ReadRuns(conf, conf); err == nil || errors.Is(err, ErrNoResults) {
+		t.Errorf("two conformance runs: %v", err)
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, LoadSummaryFile), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadRuns(bad); err == nil || errors.Is(err, ErrNoResults) {
+		t.Errorf("broken summary.json: %v, want a parse error", err)
+	}
+	if _, err := ReadRuns(filepath.Join(empty, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing directory: %v", err)
 	}
 }
