@@ -117,20 +117,13 @@ func ReadLoadRun(dir string) (*LoadRun, error) {
 		return nil, err
 	}
 	l := &LoadRun{Dir: dir, Summary: *sum}
-	if l.Run, err = readRunInfoIn(dir); err != nil {
+	known := RunInfo{Target: sum.Target, DurationS: sum.DurationS}
+	if st, err := os.Stat(filepath.Join(dir, LoadSummaryFile)); err == nil {
+		took := time.Duration(sum.DurationS * float64(time.Second))
+		known.StartedAt = st.ModTime().Add(-took).UTC().Format("2006-01-02T15:04:05Z")
+	}
+	if l.Run, err = readRunInfoIn(dir, known); err != nil {
 		return nil, err
-	}
-	if l.Run.Target == "" {
-		l.Run.Target = l.Summary.Target
-	}
-	if l.Run.DurationS == 0 {
-		l.Run.DurationS = l.Summary.DurationS
-	}
-	if l.Run.StartedAt == "" {
-		if st, err := os.Stat(filepath.Join(dir, LoadSummaryFile)); err == nil {
-			took := time.Duration(l.Summary.DurationS * float64(time.Second))
-			l.Run.StartedAt = st.ModTime().Add(-took).UTC().Format("2006-01-02T15:04:05Z")
-		}
 	}
 	series, err := ReadSeries(filepath.Join(dir, SeriesFile))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -169,28 +162,32 @@ func ReadCapacityRun(dir string) (*CapacityRun, error) {
 		return nil, err
 	}
 	c := &CapacityRun{Dir: dir, Result: *res}
-	if c.Run, err = readRunInfoIn(dir); err != nil {
+	if c.Run, err = readRunInfoIn(dir, RunInfo{Target: res.Target, StartedAt: res.StartedAt}); err != nil {
 		return nil, err
-	}
-	if c.Run.Target == "" {
-		c.Run.Target = c.Result.Target
-	}
-	if c.Run.StartedAt == "" {
-		c.Run.StartedAt = c.Result.StartedAt
 	}
 	return c, nil
 }
 
-// readRunInfoIn reads dir's run.json; none is no error.
-func readRunInfoIn(dir string) (RunInfo, error) {
+// readRunInfoIn reads dir's run.json, if there is one, and takes the
+// target, duration and start it does not say from known.
+func readRunInfoIn(dir string, known RunInfo) (RunInfo, error) {
 	run, err := ReadRunInfo(filepath.Join(dir, RunInfoFile))
 	switch {
-	case err == nil:
-		return *run, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return RunInfo{}, nil
+		run = &RunInfo{}
+	case err != nil:
+		return RunInfo{}, err
 	}
-	return RunInfo{}, err
+	if run.Target == "" {
+		run.Target = known.Target
+	}
+	if run.DurationS == 0 {
+		run.DurationS = known.DurationS
+	}
+	if run.StartedAt == "" {
+		run.StartedAt = known.StartedAt
+	}
+	return *run, nil
 }
 
 type hgrmName struct {
