@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/results"
 )
 
@@ -60,7 +61,7 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 		}
 		switch {
 		case st.Error != "":
-			row.Verdict = "not judged: " + clip(scrub(st.Error), 300)
+			row.Verdict = "not judged: " + redact.Clip(redact.Prose(st.Error), 300)
 		case st.Held:
 			row.Verdict = "held"
 		default:

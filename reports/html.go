@@ -3,6 +3,7 @@ package reports
 import (
 	_ "embed"
 	"fmt"
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/results"
 	"html/template"
 	"io"
@@ -168,13 +169,13 @@ func newConfView(c *results.Conformance) confView {
 		method, url, _ := strings.Cut(k.Request, " ")
 		fv := failureView{Anchor: anchor, Op: k.Operation, Status: k.Status, Client: clientLabel(k.Client), Name: k.Name,
 			Method: method, URL: scrubURL(url), Expected: orInt(k.ExpectedStatus, k.Status), Actual: k.ActualStatus,
-			Schema: k.Schema, Message: clip(scrub(k.Failure), 4000), Location: k.Location, Reason: scrub(k.Reason)}
+			Schema: k.Schema, Message: redact.Clip(redact.Prose(k.Failure), 4000), Location: k.Location, Reason: redact.Prose(k.Reason)}
 		if k.Request == "" {
 			fv.Method, fv.URL = k.Method, k.Path
 		}
-		fv.Headline = clip(firstLineOf(fv.Message), 200)
+		fv.Headline = redact.Clip(firstLineOf(fv.Message), 200)
 		for _, x := range k.Violations {
-			x.Found = scrub(x.Found)
+			x.Found = redact.Prose(x.Found)
 			fv.Violations = append(fv.Violations, x)
 		}
 		v.Failures = append(v.Failures, fv)
@@ -193,7 +194,7 @@ func newConfView(c *results.Conformance) confView {
 			cell := matrixCell{Documented: true, Mark: matrixMark[p.Outcome], Class: outcomeClass[p.Outcome],
 				Title: fmt.Sprintf("%s %d: %s", op, s, p.Outcome)}
 			if p.Reason != "" {
-				cell.Title += " — " + clip(scrub(p.Reason), 300)
+				cell.Title += " — " + redact.Clip(redact.Prose(p.Reason), 300)
 			}
 			if p.Outcome == results.Failed {
 				cell.Href = "#" + fmt.Sprintf("fail-%s-%d", op, s)
@@ -206,7 +207,7 @@ func newConfView(c *results.Conformance) confView {
 	for _, p := range c.Pairs {
 		if p.Outcome == results.Skipped || p.Outcome == results.Untriggerable {
 			v.Notes = append(v.Notes, note{Mark: matrixMark[p.Outcome], Class: outcomeClass[p.Outcome],
-				Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: scrub(p.Reason)})
+				Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: redact.Prose(p.Reason)})
 		}
 	}
 	for _, k := range c.Cases {
@@ -221,8 +222,8 @@ func newConfView(c *results.Conformance) confView {
 			}
 		}
 		v.Cases = append(v.Cases, caseRow{Op: k.Operation, Status: k.Status, Client: clientLabel(k.Client), Name: k.Name,
-			Outcome: k.Outcome, Class: outcomeClass[k.Outcome], Mark: caseMark(k.Outcome), Reason: clip(scrub(reason), 400),
-			Request: scrub(k.Request), MS: trimFloat(k.DurationMS, 1)})
+			Outcome: k.Outcome, Class: outcomeClass[k.Outcome], Mark: caseMark(k.Outcome), Reason: redact.Clip(redact.Prose(reason), 400),
+			Request: redact.Prose(k.Request), MS: trimFloat(k.DurationMS, 1)})
 	}
 	return v
 }
@@ -374,7 +375,7 @@ func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 		v.Details = append(v.Details, kv{"stopped", s.Stopped})
 	}
 	if s.CleanupError != "" {
-		v.Details = append(v.Details, kv{"cleanup", scrub(s.CleanupError)})
+		v.Details = append(v.Details, kv{"cleanup", redact.Prose(s.CleanupError)})
 	}
 	return v
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"fmt"
+	"github.com/orybench/orybench/internal/redact"
 	"io"
 	"strconv"
 	"strings"
@@ -62,7 +63,7 @@ func (r *Report) markdownConformance(w io.Writer, c *confView) {
 					}
 				}
 				row("`"+f.Op+"`", f.Client, f.Name, "`"+strings.TrimSpace(f.Method+" "+f.URL)+"`", strconv.Itoa(f.Expected), actual,
-					strings.Join(viol, "; "), clip(firstLineOf(orDefault(f.Message, f.Reason)), 300))
+					strings.Join(viol, "; "), redact.Clip(firstLineOf(orDefault(f.Message, f.Reason)), 300))
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -63,45 +64,38 @@ func (r *Report) Write(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	type file struct {
-		name   string
-		render func(*os.File) error
-	}
+	return writeRenderings(dir, []rendering{
+		{HTMLFile, r.WriteHTML},
+		{MarkdownFile, r.WriteMarkdown},
+		{JUnitFile, r.WriteJUnit},
+	})
+}
+
+// rendering is a file a report writes and how it renders it.
+type rendering struct {
+	name   string
+	render func(io.Writer) error
+}
+
+// writeRenderings writes each file into dir through a temporary file
+// (results.WriteFile), so that a reader never sees half a report, and
+// returns their paths.
+func writeRenderings(dir string, files []rendering) ([]string, error) {
 	var paths []string
-	for _, f := range []file{
-		{HTMLFile, func(w *os.File) error { return r.WriteHTML(w) }},
-		{MarkdownFile, func(w *os.File) error { return r.WriteMarkdown(w) }},
-		{JUnitFile, func(w *os.File) error { return r.WriteJUnit(w) }},
-	} {
+	for _, f := range files {
 		path := filepath.Join(dir, f.name)
-		if err := writeAtomic(path, f.render); err != nil {
+		err := results.WriteFile(path, func(w io.Writer) error {
+			if err := f.render(w); err != nil {
+				return fmt.Errorf("render %s: %w", f.name, err)
+			}
+			return nil
+		})
+		if err != nil {
 			return paths, err
 		}
 		paths = append(paths, path)
 	}
 	return paths, nil
-}
-
-// writeAtomic writes through a temporary file, so that a reader never sees
-// half a report.
-func writeAtomic(path string, render func(*os.File) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := render(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("render %s: %w", filepath.Base(path), err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // failures returns the failed cases, by operation and status.

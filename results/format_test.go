@@ -39,6 +39,11 @@ var documentFiles = []documentFile{
 		read:  func(p string) (document, error) { return ReadCapacity(p) },
 		write: func(d document, dir string) (string, error) { return d.(*CapacityResult).Write(dir) },
 	},
+	{
+		old:   "testdata/unversioned/compare/compare.json",
+		read:  func(p string) (document, error) { return ReadComparison(p) },
+		write: func(d document, dir string) (string, error) { return d.(*Comparison).Write(dir) },
+	},
 }
 
 // TestReadUnversioned: every document reads from a file written before

@@ -1,129 +1,36 @@
-package reports
+// Package compare is orybench's release comparison: is a candidate Kratos
+// worse than a baseline, judged from the runs saved for each? It reads two
+// results directories and returns a results.Comparison, which package
+// reports renders and results writes as compare.json.
+//
+// The contract is compared case by case: every conformance case whose
+// outcome changed, a case the candidate fails and the baseline did not
+// being a regression. Latency is compared step by step: the change of the
+// median over a run's seconds of each second's p50 and p99, with a
+// confidence interval from a circular moving-block bootstrap of the
+// per-second series (seconds next to each other are alike, so they are
+// resampled in blocks), flagged only when the interval excludes no change
+// and the change is beyond a tolerance.
+package compare
 
 import (
 	"errors"
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"hash/fnv"
 	"math"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/internal/resample"
+	"github.com/orybench/orybench/results"
 )
 
-// A Comparison is a release comparison: what changed from a baseline's
-// saved runs to a candidate's. The contract part lists the conformance
-// cases whose outcome changed; the latency part judges each load step's
-// p50 and p99 with a bootstrap confidence interval.
-type Comparison struct {
-	Baseline  CompareSide `json:"baseline"`
-	Candidate CompareSide `json:"candidate"`
-	// Tolerance is the smallest relative latency change that counts:
-	// 0.1 is 10 %.
-	Tolerance float64 `json:"tolerance"`
-	// Level is the confidence level of the intervals.
-	Level    float64        `json:"level"`
-	Contract *ContractDiff  `json:"contract,omitempty"`
-	Steps    []StepDiff     `json:"steps"`
-	Notes    []string       `json:"notes,omitempty"`
-	Verdict  CompareVerdict `json:"verdict"`
-	// Orybench is the version that compares; GeneratedAt when.
-	Orybench    string    `json:"orybench_version"`
-	GeneratedAt time.Time `json:"generated_at"`
-}
-
-// CompareSide is what one side of a comparison holds.
-type CompareSide struct {
-	Dir           string   `json:"dir"`
-	KratosVersion string   `json:"kratos_version,omitempty"`
-	Conformance   bool     `json:"conformance"`
-	Loads         []string `json:"loads,omitempty"` // "scenario (directory)"
-}
-
-// CompareVerdict counts what the comparison found.
-type CompareVerdict struct {
-	ContractRegressions int `json:"contract_regressions"`
-	LatencyRegressions  int `json:"latency_regressions"`
-	JudgedSteps         int `json:"judged_steps"`
-}
-
-// Regressed reports whether anything got worse.
-func (c *Comparison) Regressed() bool {
-	return c.Verdict.ContractRegressions+c.Verdict.LatencyRegressions > 0
-}
-
-// ContractDiff is the change of a conformance run's outcomes.
-type ContractDiff struct {
-	Baseline  results.Coverage `json:"baseline_coverage"`
-	Candidate results.Coverage `json:"candidate_coverage"`
-	Cases     [2]int           `json:"cases"`
-	Changes   []CaseChange     `json:"changes"`
-}
-
-// CaseChange is one case whose outcome changed, by operation and status.
-// From or To is "absent" when the case ran on one side only.
-type CaseChange struct {
-	Operation string `json:"operation"`
-	Status    int    `json:"status"`
-	Client    string `json:"client"`
-	Name      string `json:"name"`
-	From      string `json:"from"`
-	To        string `json:"to"`
-	// Reason is the candidate's reason (or the baseline's, for a case the
-	// candidate did not run), redacted.
-	Reason string `json:"reason,omitempty"`
-	// Regression: the candidate fails a case the baseline did not.
-	Regression bool `json:"regression"`
-}
-
-// Absent is the outcome of a case that one side did not run.
-const Absent = "absent"
-
-// StepDiff compares one load step of a run on both sides.
-type StepDiff struct {
-	// Run names the pair of runs: their scenario, and their directory when
-	// one side holds several runs of it.
-	Run      string `json:"run"`
-	Scenario string `json:"scenario"`
-	// Step is the step's name; AllSteps for a run's overall series.
-	Step string `json:"step"`
-	// Source says where the per-second series came from.
-	Source   string             `json:"source,omitempty"`
-	Requests [2]uint64          `json:"requests"`
-	Errors   [2]uint64          `json:"errors"`
-	WholeRun [2]results.Latency `json:"whole_run_ms"`
-	Metrics  []MetricDiff       `json:"metrics,omitempty"`
-	// NotJudged says why the step's latency was not judged.
-	NotJudged string   `json:"not_judged,omitempty"`
-	Notes     []string `json:"notes,omitempty"`
-
-	series [2]secondSeries
-}
-
-// AllSteps names a run's overall series in a StepDiff.
-const AllSteps = "all steps"
-
-// MetricDiff is the judged change of one per-second percentile: Change's
-// statistic is the median over the run's seconds.
-type MetricDiff struct {
-	Name string `json:"name"` // p50, p99
-	resample.Change
-	Verdict string `json:"verdict"`
-}
-
-// Latency verdicts.
-const (
-	Regressed       = "regressed"        // significant and above the tolerance
-	Improved        = "improved"         // significant and below minus the tolerance
-	WithinTolerance = "within tolerance" // significant, but smaller than the tolerance
-	NotSignificant  = "not significant"  // the interval holds no change
-)
-
-// CompareOptions tune Compare; the zero value is the defaults.
-type CompareOptions struct {
+// Options tune Dirs; the zero value is the defaults.
+type Options struct {
 	// Tolerance is the smallest relative change flagged (DefaultTolerance).
 	Tolerance float64
 	// Level and Resamples tune the bootstrap (its defaults).
@@ -131,35 +38,37 @@ type CompareOptions struct {
 	Resamples int
 }
 
-// DefaultTolerance is the default of CompareOptions.Tolerance: 10 %.
+// DefaultTolerance is the default of Options.Tolerance: 10 %.
 const DefaultTolerance = 0.10
 
-// ErrNothingComparable is returned, wrapped, by Compare when the two sides
+// ErrNothingComparable is returned, wrapped, by Dirs when the two sides
 // share nothing that can be judged.
 var ErrNothingComparable = errors.New("nothing comparable")
 
-// Compare reads the results saved under baseline and candidate (each a run's
-// directory or a directory of runs, as Read takes) and compares them: the
-// conformance runs case by case, the load runs step by step, matched by
-// scenario (and by directory name when a side holds several runs of one
-// scenario).
-func Compare(baseline, candidate string, o CompareOptions) (*Comparison, error) {
+// Dirs reads the results saved under baseline and candidate (each a run's
+// directory or a directory of runs, as results.ReadRuns takes) and
+// compares them: the conformance runs case by case, the load runs step by
+// step, matched by scenario (and by directory name when a side holds
+// several runs of one scenario). Its error matches results.ErrNoResults
+// when a side holds no results, and ErrNothingComparable when the sides
+// share nothing that can be judged.
+func Dirs(baseline, candidate string, o Options) (*results.Comparison, error) {
 	if o.Tolerance <= 0 {
 		o.Tolerance = DefaultTolerance
 	}
 	if o.Level <= 0 || o.Level >= 1 {
 		o.Level = resample.DefaultLevel
 	}
-	rb, err := Read(baseline)
+	rb, err := results.ReadRuns(baseline)
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
-	rc, err := Read(candidate)
+	rc, err := results.ReadRuns(candidate)
 	if err != nil {
 		return nil, fmt.Errorf("candidate: %w", err)
 	}
-	c := &Comparison{Baseline: sideOf(baseline, rb), Candidate: sideOf(candidate, rc),
-		Tolerance: o.Tolerance, Level: o.Level, GeneratedAt: time.Now().UTC(), Steps: []StepDiff{}}
+	c := &results.Comparison{Baseline: sideOf(baseline, rb), Candidate: sideOf(candidate, rc),
+		Tolerance: o.Tolerance, Level: o.Level, GeneratedAt: time.Now().UTC(), Steps: []results.StepDiff{}}
 
 	switch {
 	case rb.Conformance != nil && rc.Conformance != nil:
@@ -189,7 +98,7 @@ func Compare(baseline, candidate string, o CompareOptions) (*Comparison, error) 
 			c.Verdict.JudgedSteps++
 		}
 		for _, m := range s.Metrics {
-			if m.Verdict == Regressed {
+			if m.Verdict == results.Regressed {
 				c.Verdict.LatencyRegressions++
 			}
 		}
@@ -209,8 +118,8 @@ func Compare(baseline, candidate string, o CompareOptions) (*Comparison, error) 
 	return c, nil
 }
 
-func sideOf(dir string, r *Report) CompareSide {
-	s := CompareSide{Dir: dir, Conformance: r.Conformance != nil}
+func sideOf(dir string, r *results.Runs) results.CompareSide {
+	s := results.CompareSide{Dir: dir, Conformance: r.Conformance != nil}
 	if r.Conformance != nil {
 		s.KratosVersion = r.Conformance.KratosVersion
 	}
@@ -246,28 +155,32 @@ func keyed(cases []results.Case) (map[string]results.Case, []string) {
 	return m, order
 }
 
-func diffContract(b, c *results.Conformance) *ContractDiff {
-	d := &ContractDiff{Baseline: b.Coverage, Candidate: c.Coverage, Cases: [2]int{len(b.Cases), len(c.Cases)}, Changes: []CaseChange{}}
+func diffContract(b, c *results.Conformance) *results.ContractDiff {
+	d := &results.ContractDiff{Baseline: b.Coverage, Candidate: c.Coverage, Cases: [2]int{len(b.Cases), len(c.Cases)}, Changes: []results.CaseChange{}}
 	bm, border := keyed(b.Cases)
 	cm, corder := keyed(c.Cases)
 	add := func(k results.Case, from, to, reason string) {
-		d.Changes = append(d.Changes, CaseChange{Operation: k.Operation, Status: k.Status, Client: k.Client, Name: k.Name,
-			From: from, To: to, Reason: clip(scrub(reason), 400), Regression: to == results.Failed && from != results.Failed})
+		d.Changes = append(d.Changes, results.CaseChange{Operation: k.Operation, Status: k.Status, Client: k.Client, Name: k.Name,
+			From: from, To: to, Reason: redact.Clip(redact.Prose(reason), 400), Regression: to == results.Failed && from != results.Failed})
 	}
 	for _, key := range corder {
 		kc := cm[key]
 		kb, ok := bm[key]
 		switch {
 		case !ok:
-			add(kc, Absent, kc.Outcome, kc.Reason)
+			add(kc, results.Absent, kc.Outcome, kc.Reason)
 		case kb.Outcome != kc.Outcome:
-			add(kc, kb.Outcome, kc.Outcome, orDefault(kc.Reason, kb.Reason))
+			reason := kc.Reason
+			if reason == "" {
+				reason = kb.Reason
+			}
+			add(kc, kb.Outcome, kc.Outcome, reason)
 		}
 	}
 	for _, key := range border {
 		if _, ok := cm[key]; !ok {
 			kb := bm[key]
-			add(kb, kb.Outcome, Absent, kb.Reason)
+			add(kb, kb.Outcome, results.Absent, kb.Reason)
 		}
 	}
 	sort.SliceStable(d.Changes, func(i, j int) bool {
@@ -358,12 +271,12 @@ func pairLoads(base, cand []*results.LoadRun) ([]loadPair, []string) {
 
 // diffLoad compares a pair of runs: the overall series, and each step's
 // when the runs have several.
-func diffLoad(p loadPair, o CompareOptions) ([]StepDiff, error) {
+func diffLoad(p loadPair, o Options) ([]results.StepDiff, error) {
 	sb, sc := p.b.Summary, p.c.Summary
 	var notes []string
 	notJudged := ""
 	if rb, rc := sb.Rate.Requested, sc.Rate.Requested; math.Abs(rb-rc) > 0.01*math.Max(rb, rc) {
-		notJudged = fmt.Sprintf("the requested rates differ (%s/s and %s/s): latency at different loads is not comparable", trimFloat(rb, 1), trimFloat(rc, 1))
+		notJudged = fmt.Sprintf("the requested rates differ (%s/s and %s/s): latency at different loads is not comparable", decimal(rb, 1), decimal(rc, 1))
 	}
 	for _, side := range []struct {
 		name string
@@ -376,17 +289,17 @@ func diffLoad(p loadPair, o CompareOptions) ([]StepDiff, error) {
 	// Latency is judged on answers; a candidate that fails fast looks fast.
 	if eb, ec := errorRate(sb), errorRate(sc); ec > eb+0.01 {
 		notes = append(notes, fmt.Sprintf("the candidate's error rate is %s (the baseline's %s): its latency is that of other answers, and errors are not judged here (load thresholds judge them)",
-			fmtPercent(sc.Errors.Total, sc.Requests), fmtPercent(sb.Errors.Total, sb.Requests)))
+			percent(sc.Errors.Total, sc.Requests), percent(sb.Errors.Total, sb.Requests)))
 	}
 
-	overall := StepDiff{Run: p.name, Scenario: sb.Scenario, Step: AllSteps, Source: results.SeriesFile,
+	overall := results.StepDiff{Run: p.name, Scenario: sb.Scenario, Step: results.AllSteps, Source: results.SeriesFile,
 		Requests: [2]uint64{sb.Requests, sc.Requests}, Errors: [2]uint64{sb.Errors.Total, sc.Errors.Total},
 		WholeRun: [2]results.Latency{sb.Latency, sc.Latency}, Notes: notes, NotJudged: notJudged,
-		series: [2]secondSeries{overallSeries(p.b.Series), overallSeries(p.c.Series)}}
+		Seconds: [2][]results.SecondLatency{overallSeconds(p.b.Series), overallSeconds(p.c.Series)}}
 	if len(sb.Steps) == 1 && len(sc.Steps) == 1 && sb.Steps[0].Name == sc.Steps[0].Name {
 		overall.Step = sb.Steps[0].Name // the run is its one step
 	}
-	out := []StepDiff{overall}
+	out := []results.StepDiff{overall}
 	if len(sb.Steps) > 1 || len(sc.Steps) > 1 {
 		steps, err := stepDiffs(p, notes, notJudged)
 		if err != nil {
@@ -409,11 +322,11 @@ func errorRate(s results.LoadSummary) float64 {
 
 // stepDiffs pairs the steps of two multi-step runs by name, with their
 // per-second series from results.bin.
-func stepDiffs(p loadPair, notes []string, notJudged string) ([]StepDiff, error) {
-	bSeries, bErr := stepSeries(filepath.Join(p.b.Dir, resultsFile))
-	cSeries, cErr := stepSeries(filepath.Join(p.c.Dir, resultsFile))
+func stepDiffs(p loadPair, notes []string, notJudged string) ([]results.StepDiff, error) {
+	bSeconds, bErr := stepSeconds(filepath.Join(p.b.Dir, results.RequestsFile))
+	cSeconds, cErr := stepSeconds(filepath.Join(p.c.Dir, results.RequestsFile))
 	for _, err := range []error{bErr, cErr} {
-		if err != nil && !errors.Is(err, errNoResultsFile) {
+		if err != nil && !errors.Is(err, errNoRequestsFile) {
 			return nil, err
 		}
 	}
@@ -421,24 +334,24 @@ func stepDiffs(p loadPair, notes []string, notJudged string) ([]StepDiff, error)
 	for _, st := range p.c.Summary.Steps {
 		cSteps[st.Name] = st
 	}
-	var out []StepDiff
+	var out []results.StepDiff
 	for _, bs := range p.b.Summary.Steps {
 		cs, ok := cSteps[bs.Name]
 		if !ok {
 			continue
 		}
-		d := StepDiff{Run: p.name, Scenario: p.b.Summary.Scenario, Step: bs.Name, Source: resultsFile,
+		d := results.StepDiff{Run: p.name, Scenario: p.b.Summary.Scenario, Step: bs.Name, Source: results.RequestsFile,
 			Requests: [2]uint64{bs.Requests, cs.Requests}, Errors: [2]uint64{bs.Errors.Total, cs.Errors.Total},
 			WholeRun: [2]results.Latency{bs.Latency, cs.Latency}, Notes: notes, NotJudged: notJudged,
-			series: [2]secondSeries{bSeries[bs.Name], cSeries[bs.Name]}}
+			Seconds: [2][]results.SecondLatency{bSeconds[bs.Name], cSeconds[bs.Name]}}
 		switch {
 		case d.NotJudged != "":
 		case bErr != nil && cErr != nil:
-			d.NotJudged = "neither run kept " + resultsFile + ", which holds the per-second latency of each step"
+			d.NotJudged = "neither run kept " + results.RequestsFile + ", which holds the per-second latency of each step"
 		case bErr != nil:
-			d.NotJudged = "the baseline run kept no " + resultsFile + ", which holds the per-second latency of each step"
+			d.NotJudged = "the baseline run kept no " + results.RequestsFile + ", which holds the per-second latency of each step"
 		case cErr != nil:
-			d.NotJudged = "the candidate run kept no " + resultsFile + ", which holds the per-second latency of each step"
+			d.NotJudged = "the candidate run kept no " + results.RequestsFile + ", which holds the per-second latency of each step"
 		}
 		out = append(out, d)
 	}
@@ -447,15 +360,15 @@ func stepDiffs(p loadPair, notes []string, notJudged string) ([]StepDiff, error)
 
 // judge bootstraps the change of the median per-second p50 and p99 and
 // gives each its verdict.
-func judge(d *StepDiff, o CompareOptions) {
+func judge(d *results.StepDiff, o Options) {
 	if d.NotJudged != "" {
 		return
 	}
 	for _, m := range []struct {
 		name string
-		get  func(second) float64
-	}{{"p50", func(s second) float64 { return s.P50 }}, {"p99", func(s second) float64 { return s.P99 }}} {
-		b, c := d.series[0].values(m.get), d.series[1].values(m.get)
+		get  func(results.SecondLatency) float64
+	}{{"p50", func(s results.SecondLatency) float64 { return s.P50 }}, {"p99", func(s results.SecondLatency) float64 { return s.P99 }}} {
+		b, c := values(d.Seconds[0], m.get), values(d.Seconds[1], m.get)
 		ch, err := resample.RelativeChange(b, c, resample.Median,
 			resample.Options{Resamples: o.Resamples, Level: o.Level, Seed: seedOf(d.Run, d.Step, m.name)})
 		if err != nil {
@@ -463,22 +376,22 @@ func judge(d *StepDiff, o CompareOptions) {
 			d.Metrics = nil
 			return
 		}
-		d.Metrics = append(d.Metrics, MetricDiff{Name: m.name, Change: ch, Verdict: verdictOf(ch, o.Tolerance)})
+		d.Metrics = append(d.Metrics, results.MetricDiff{Name: m.name, RelativeChange: ch, Verdict: verdictOf(ch, o.Tolerance)})
 	}
 }
 
 // verdictOf judges a change: flagged only when its interval excludes no
 // change and its estimate is beyond the tolerance.
-func verdictOf(c resample.Change, tolerance float64) string {
+func verdictOf(c results.RelativeChange, tolerance float64) string {
 	switch {
 	case !c.Significant():
-		return NotSignificant
+		return results.NotSignificant
 	case c.Lo > 0 && c.Rel > tolerance:
-		return Regressed
+		return results.Regressed
 	case c.Hi < 0 && c.Rel < -tolerance:
-		return Improved
+		return results.Improved
 	}
-	return WithinTolerance
+	return results.WithinTolerance
 }
 
 // seedOf seeds a step's bootstrap from what it compares, so that a result
@@ -490,4 +403,22 @@ func seedOf(parts ...string) uint64 {
 		h.Write([]byte{0})
 	}
 	return h.Sum64()
+}
+
+// decimal formats v with at most prec decimals and no trailing zeros, as
+// the reports show numbers.
+func decimal(v float64, prec int) string {
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// percent formats part/total as a percentage.
+func percent(part, total uint64) string {
+	if total == 0 {
+		return "0%"
+	}
+	return decimal(100*float64(part)/float64(total), 2) + "%"
 }
