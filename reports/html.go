@@ -390,12 +390,18 @@ func errorKinds(m map[string]uint64) string {
 	if len(m) == 0 {
 		return ""
 	}
+	return " (" + joinCounts(m, ", ", func(k string, n uint64) string { return strings.ReplaceAll(k, "_", " ") + " " + fmtCount(n) }) + ")"
+}
+
+// joinCounts formats each count of m with item, in key order, and joins
+// them with sep.
+func joinCounts(m map[string]uint64, sep string, item func(key string, n uint64) string) string {
 	keys := slices.Sorted(maps.Keys(m))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = strings.ReplaceAll(k, "_", " ") + " " + fmtCount(m[k])
+		parts[i] = item(k, m[k])
 	}
-	return " (" + strings.Join(parts, ", ") + ")"
+	return strings.Join(parts, sep)
 }
 
 func safeID(s string) string {

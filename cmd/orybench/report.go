@@ -125,8 +125,8 @@ bad input, shards that do not belong together, or a shard that stopped early
 			if sum == nil {
 				return err
 			}
-			printSummary(cmd.OutOrStdout(), sum, out)
-			if rerr := writeRunReport(cmd, out, ""); rerr != nil && err == nil {
+			rerr := errors.Join(reports.WriteLoadText(cmd.OutOrStdout(), sum, out), writeRunReport(cmd, out, ""))
+			if rerr != nil && err == nil {
 				err = rerr
 			}
 			if errors.Is(err, loadtest.ErrThresholdsFailed) && !errors.Is(err, loadtest.ErrShardStopped) {
