@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"math"
 	"net/url"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/results"
 )
 
 // trimFloat formats v with at most prec decimals and no trailing zeros.

@@ -3,14 +3,15 @@ package reports
 import (
 	_ "embed"
 	"fmt"
-	"github.com/orybench/orybench/internal/redact"
-	"github.com/orybench/orybench/results"
 	"html/template"
 	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/results"
 )
 
 //go:embed report.html.tmpl

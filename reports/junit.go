@@ -3,11 +3,12 @@ package reports
 import (
 	"encoding/xml"
 	"fmt"
-	"github.com/orybench/orybench/internal/redact"
-	"github.com/orybench/orybench/results"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/results"
 )
 
 // JUnit XML, the subset CI systems read.

@@ -2,8 +2,9 @@ package reports
 
 import (
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"math"
+
+	"github.com/orybench/orybench/results"
 )
 
 // MaxChartPoints bounds the points of a time series chart: a longer run is

@@ -3,13 +3,14 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/orybench/orybench/results"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/orybench/orybench/results"
 )
 
 // seriesOf makes n seconds of new-format points whose values say what they

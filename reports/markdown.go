@@ -3,10 +3,11 @@ package reports
 import (
 	"bufio"
 	"fmt"
-	"github.com/orybench/orybench/internal/redact"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/orybench/orybench/internal/redact"
 )
 
 // WriteMarkdown writes summary.md: the report as GitHub-flavoured Markdown

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"github.com/orybench/orybench/results"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/orybench/orybench/results"
 )
 
 // The fixtures are real runs (reports/testdata/README.md): a conformance
