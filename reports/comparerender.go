@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -37,9 +36,6 @@ var compareTemplate = template.Must(template.New("compare").Funcs(template.FuncM
 // WriteComparison renders c as compare.html and compare.md into dir and
 // returns their paths.
 func WriteComparison(dir string, c *results.Comparison) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	return writeRenderings(dir, []rendering{
 		{CompareHTMLFile, func(w io.Writer) error { return WriteComparisonHTML(w, c) }},
 		{CompareMarkdownFile, func(w io.Writer) error { return WriteComparisonMarkdown(w, c) }},

@@ -61,9 +61,6 @@ func (r *Report) Passed() bool {
 // Write renders report.html, summary.md and junit.xml into dir and returns
 // their paths.
 func (r *Report) Write(dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	return writeRenderings(dir, []rendering{
 		{HTMLFile, r.WriteHTML},
 		{MarkdownFile, r.WriteMarkdown},
@@ -77,10 +74,13 @@ type rendering struct {
 	render func(io.Writer) error
 }
 
-// writeRenderings writes each file into dir through a temporary file
-// (results.WriteFile), so that a reader never sees half a report, and
-// returns their paths.
+// writeRenderings writes each file into dir, made if need be, through a
+// temporary file (results.WriteFile), so that a reader never sees half a
+// report, and returns their paths.
 func writeRenderings(dir string, files []rendering) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	var paths []string
 	for _, f := range files {
 		path := filepath.Join(dir, f.name)
