@@ -42,6 +42,7 @@ import (
 
 	"github.com/orybench/orybench/internal/localkratos"
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 type row struct {
@@ -263,11 +264,7 @@ func runOrybench(bin, tmp, server string, target []string, rate int, d time.Dura
 		r.note = fmt.Sprintf("failed: %v %s", err, lastLine(stdout))
 		return r
 	}
-	var s loadtest.Summary
-	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
-	if err == nil {
-		err = json.Unmarshal(data, &s)
-	}
+	s, err := results.ReadLoadSummary(filepath.Join(out, results.LoadSummaryFile))
 	if err != nil {
 		r.note = err.Error()
 		return r

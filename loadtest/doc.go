@@ -20,5 +20,7 @@
 // tokens and passwords never reach an output file.
 //
 // Run is the entry point; scenarios come from ParseScenario or are built in
-// Go.
+// Go. A run's outcome is a results.LoadSummary, written as summary.json
+// beside its time series (results.SeriesPoint a second), histograms and
+// results.bin.
 package loadtest

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/orybench/orybench/results"
 )
 
 // ErrShardStopped is returned, wrapped, by Merge when a shard ended early,
@@ -24,7 +26,7 @@ import (
 // it is not a whole run, and its thresholds do not decide.
 var ErrShardStopped = errors.New("a shard stopped early")
 
-// stoppedBreached is Summary.Stopped of a run that WithAbortOnFail ended.
+// stoppedBreached is results.LoadSummary.Stopped of a run that WithAbortOnFail ended.
 const stoppedBreached = "threshold breached"
 
 // ShardDirs returns the output directories of shards among paths: each
@@ -58,21 +60,18 @@ func ShardDirs(paths ...string) ([]string, error) {
 
 // isMerge reports whether dir holds a merge's summary.json.
 func isMerge(dir string) bool {
-	var s struct {
-		Shard *ShardSummary `json:"shard"`
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	return err == nil && json.Unmarshal(data, &s) == nil && s.Shard != nil && s.Shard.Index == 0
+	s, err := results.ReadLoadSummary(filepath.Join(dir, results.LoadSummaryFile))
+	return err == nil && s.Shard != nil && s.Shard.Index == 0
 }
 
 // shardRun is what one shard wrote.
 type shardRun struct {
 	dir     string
-	sum     Summary
+	sum     results.LoadSummary
 	started time.Time
 	overall *stats
 	steps   []*stats // in the order of sum.Steps
-	series  []SeriesPoint
+	series  []results.SeriesPoint
 	seconds map[int64]*stats // the histograms of each second
 }
 
@@ -89,10 +88,10 @@ type shardRun struct {
 // Shards must be of one run: the same scenario, rate, duration, max hits,
 // steps, thresholds and number of shards, each index once. Errors match
 // ErrUsage when they are not, or when a file is missing or unreadable;
-// the merged Summary is returned with an error wrapping
+// the merged summary is returned with an error wrapping
 // ErrThresholdsFailed when a threshold is breached, and ErrShardStopped
 // when a shard ended early.
-func Merge(dirs []string, out string, thresholds ...Threshold) (*Summary, error) {
+func Merge(dirs []string, out string, thresholds ...Threshold) (*results.LoadSummary, error) {
 	if len(dirs) == 0 {
 		return nil, usageErr("no shard directories")
 	}
@@ -119,7 +118,7 @@ func Merge(dirs []string, out string, thresholds ...Threshold) (*Summary, error)
 	if err != nil {
 		return nil, err
 	}
-	stepRate := map[string]RateSummary{}
+	stepRate := map[string]results.RateSummary{}
 	totalWeight := 0
 	for _, st := range m.Steps {
 		totalWeight += max(st.Weight, 1)
@@ -132,14 +131,14 @@ func Merge(dirs []string, out string, thresholds ...Threshold) (*Summary, error)
 			}
 		}
 		share := float64(max(st.Weight, 1)) / float64(totalWeight)
-		stepRate[st.Name] = RateSummary{Requested: m.Rate.Requested * share, Achieved: achieved}
+		stepRate[st.Name] = results.RateSummary{Requested: m.Rate.Requested * share, Achieved: achieved}
 	}
 	m.Thresholds, m.Passed = judgeAll(ts, func(step string) measures {
 		if step == "" {
 			return overall.measures(m.Rate.Achieved, m.Rate.Requested)
 		}
 		rate := stepRate[step]
-		return steps[slices.IndexFunc(m.Steps, func(s StepSummary) bool { return s.Name == step })].measures(rate.Achieved, rate.Requested)
+		return steps[slices.IndexFunc(m.Steps, func(s results.StepSummary) bool { return s.Name == step })].measures(rate.Achieved, rate.Requested)
 	})
 
 	names := make([]string, len(m.Steps))
@@ -148,8 +147,9 @@ func Merge(dirs []string, out string, thresholds ...Threshold) (*Summary, error)
 	}
 	files, werr := writeHistograms(out, overall, names, steps)
 	serr := writeMergedSeries(out, runs)
-	m.Files = append([]string{"summary.json", "timeseries.jsonl", hlogFile}, files...)
-	werr = errors.Join(werr, serr, writeJSON(filepath.Join(out, "summary.json"), m))
+	m.Files = append([]string{results.LoadSummaryFile, results.SeriesFile, hlogFile}, files...)
+	_, sumErr := m.Write(out)
+	werr = errors.Join(werr, serr, sumErr)
 
 	var errs []error
 	if werr != nil {
@@ -162,7 +162,7 @@ func Merge(dirs []string, out string, thresholds ...Threshold) (*Summary, error)
 			errs = append(errs, fmt.Errorf("%w: shard %s %s", ErrShardStopped, r.sum.Shard.Shard, s))
 		}
 	}
-	if err := m.breached(); err != nil {
+	if err := breached(m); err != nil {
 		errs = append(errs, err)
 	}
 	return m, errors.Join(errs...)
@@ -170,14 +170,11 @@ func Merge(dirs []string, out string, thresholds ...Threshold) (*Summary, error)
 
 // readShard reads what a shard wrote into dir.
 func readShard(dir string) (*shardRun, error) {
-	r := &shardRun{dir: dir}
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	sum, err := results.ReadLoadSummary(filepath.Join(dir, results.LoadSummaryFile))
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	if err := json.Unmarshal(data, &r.sum); err != nil {
-		return nil, usageErr("%s: %v", filepath.Join(dir, "summary.json"), err)
-	}
+	r := &shardRun{dir: dir, sum: *sum}
 	s := &r.sum
 	switch {
 	case s.Shard == nil:
@@ -185,7 +182,7 @@ func readShard(dir string) (*shardRun, error) {
 	case s.Shard.Index == 0:
 		return nil, usageErr("%s: already a merge of %d shards", dir, s.Shard.Count)
 	}
-	if err := s.Shard.validate(); err != nil {
+	if err := Shard(s.Shard.Shard).validate(); err != nil {
 		return nil, usageErr("%s: %v", dir, err)
 	}
 	if s.StartedAt != "" {
@@ -203,8 +200,8 @@ func readShard(dir string) (*shardRun, error) {
 		}
 		r.steps = append(r.steps, ss)
 	}
-	if r.series, err = readSeriesFile(filepath.Join(dir, "timeseries.jsonl")); err != nil {
-		return nil, err
+	if r.series, err = results.ReadSeries(filepath.Join(dir, results.SeriesFile)); err != nil {
+		return nil, usageErr("%v", err)
 	}
 	if r.seconds, err = readHlog(filepath.Join(dir, hlogFile)); err != nil {
 		return nil, err
@@ -214,7 +211,7 @@ func readShard(dir string) (*shardRun, error) {
 
 // readStats rebuilds the stats of a run or a step from its summary's
 // counts and its encoded histograms, base.hdr and base.uncorrected.hdr.
-func readStats(dir, base string, requests, rateLimited uint64, codes map[string]uint64, errs ErrorSummary) (*stats, error) {
+func readStats(dir, base string, requests, rateLimited uint64, codes map[string]uint64, errs results.ErrorSummary) (*stats, error) {
 	s := &stats{requests: requests, rateLimited: rateLimited, errors: errs.Total}
 	for code, n := range codes {
 		c, err := strconv.Atoi(code)
@@ -284,25 +281,6 @@ func (s *stats) merge(o *stats) error {
 		}
 	}
 	return nil
-}
-
-// readSeriesFile reads timeseries.jsonl.
-func readSeriesFile(path string) ([]SeriesPoint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	defer f.Close()
-	var out []SeriesPoint
-	dec := json.NewDecoder(bufio.NewReader(f))
-	for dec.More() {
-		var pt SeriesPoint
-		if err := dec.Decode(&pt); err != nil {
-			return nil, usageErr("%s: second %d: %v", path, len(out), err)
-		}
-		out = append(out, pt)
-	}
-	return out, nil
 }
 
 // readHlog reads the per-second histograms of timeseries.hlog.
@@ -388,7 +366,7 @@ func checkShards(runs []*shardRun) error {
 	return nil
 }
 
-func stepNames(s Summary) []string {
+func stepNames(s results.LoadSummary) []string {
 	var out []string
 	for _, st := range s.Steps {
 		out = append(out, st.Name)
@@ -396,7 +374,7 @@ func stepNames(s Summary) []string {
 	return out
 }
 
-func thresholdKeys(s Summary) []string {
+func thresholdKeys(s results.LoadSummary) []string {
 	var out []string
 	for _, t := range s.Thresholds {
 		out = append(out, t.Step+":"+t.Expr)
@@ -431,13 +409,13 @@ func mergeThresholds(r *shardRun, given []Threshold) ([]Threshold, error) {
 }
 
 // mergeRuns adds the shards' figures up into a summary, without thresholds.
-func mergeRuns(runs []*shardRun) (*Summary, *stats, []*stats, error) {
+func mergeRuns(runs []*shardRun) (*results.LoadSummary, *stats, []*stats, error) {
 	first := runs[0].sum
 	overall, steps := newStats(true), make([]*stats, len(first.Steps))
 	for i := range steps {
 		steps[i] = newStats(true)
 	}
-	m := &Summary{Scenario: first.Scenario, Target: first.Target, Passed: true}
+	m := &results.LoadSummary{Scenario: first.Scenario, Target: first.Target, Passed: true}
 	var (
 		stopped, cleanup []string
 		earliest         time.Time
@@ -469,18 +447,18 @@ func mergeRuns(runs []*shardRun) (*Summary, *stats, []*stats, error) {
 			earliest = r.started
 		}
 	}
-	m.Rate = RateSummary{Requested: round3(m.Rate.Requested), Achieved: round3(m.Rate.Achieved)}
+	m.Rate = results.RateSummary{Requested: round3(m.Rate.Requested), Achieved: round3(m.Rate.Achieved)}
 	m.Requests = overall.requests
 	m.Latency, m.LatencyUncorrected = latencyOf(overall.corrected), latencyOf(overall.uncorrected)
 	m.StatusCodes, m.RateLimited = overall.statusCodes(), overall.rateLimited
-	m.Errors = ErrorSummary{Total: overall.errors, ByKind: overall.errorKinds()}
+	m.Errors = results.ErrorSummary{Total: overall.errors, ByKind: overall.errorKinds()}
 	for i, st := range first.Steps {
 		ss := steps[i]
-		m.Steps = append(m.Steps, StepSummary{
+		m.Steps = append(m.Steps, results.StepSummary{
 			Name: st.Name, Weight: st.Weight, Requests: ss.requests,
 			Latency: latencyOf(ss.corrected), LatencyUncorrected: latencyOf(ss.uncorrected),
 			StatusCodes: ss.statusCodes(), RateLimited: ss.rateLimited,
-			Errors: ErrorSummary{Total: ss.errors, ByKind: ss.errorKinds()},
+			Errors: results.ErrorSummary{Total: ss.errors, ByKind: ss.errorKinds()},
 		})
 	}
 	m.Stopped = strings.Join(stopped, "; ")
@@ -553,6 +531,6 @@ func writeMergedSeries(out string, runs []*shardRun) error {
 			return err
 		}
 	}
-	return errors.Join(writeFileAtomic(filepath.Join(out, "timeseries.jsonl"), jsonl.Bytes()),
+	return errors.Join(writeFileAtomic(filepath.Join(out, results.SeriesFile), jsonl.Bytes()),
 		writeFileAtomic(filepath.Join(out, hlogFile), hlog.Bytes()))
 }

@@ -3,7 +3,6 @@ package loadtest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/orybench/orybench/results"
 )
 
 // runShards runs n shards of sc at once, each into a directory of its own
@@ -45,17 +46,13 @@ func runShards(t *testing.T, sc *Scenario, n int, opts ...Option) []string {
 	return dirs
 }
 
-func readTestSummary(t *testing.T, dir string) Summary {
+func readTestSummary(t *testing.T, dir string) results.LoadSummary {
 	t.Helper()
-	var s Summary
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err == nil {
-		err = json.Unmarshal(data, &s)
-	}
+	s, err := results.ReadLoadSummary(filepath.Join(dir, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return *s
 }
 
 func readTestHdr(t *testing.T, path string) *hdrhistogram.Histogram {
@@ -131,7 +128,7 @@ func TestMerge(t *testing.T) {
 	}
 
 	// The time series and its per-second histograms hold every request.
-	series, err := readSeriesFile(filepath.Join(out, "timeseries.jsonl"))
+	series, err := results.ReadSeries(filepath.Join(out, "timeseries.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +149,7 @@ func TestMerge(t *testing.T) {
 		}
 		p50, p90, p99, mx := seriesPercentiles(s.corrected)
 		u50, u90, u99, umx := seriesPercentiles(s.uncorrected)
-		if [8]float64{pt.P50, pt.P90, pt.P99, pt.Max, pt.P50Uncorrected, pt.P90Uncorrected, pt.P99Uncorrected, pt.MaxUncorrected} !=
+		if [8]float64{pt.P50, valueOf(pt.P90), pt.P99, pt.Max, valueOf(pt.P50Uncorrected), valueOf(pt.P90Uncorrected), valueOf(pt.P99Uncorrected), valueOf(pt.MaxUncorrected)} !=
 			[8]float64{p50, p90, p99, mx, u50, u90, u99, umx} || pt.Requests != uint64(s.corrected.TotalCount()) {
 			t.Errorf("second %d: %+v, not its histograms' percentiles", pt.T, pt)
 		}
@@ -209,7 +206,7 @@ func TestMergeMismatch(t *testing.T) {
 	if _, err := Run(context.Background(), sc, WithOutDir(whole)); err != nil {
 		t.Fatal(err)
 	}
-	edited := func(edit func(s *Summary)) string {
+	edited := func(edit func(s *results.LoadSummary)) string {
 		dir := t.TempDir()
 		for _, name := range []string{"summary.json", "timeseries.jsonl", hlogFile,
 			"overall.hdr", "overall.uncorrected.hdr", "step-raw.hdr", "step-raw.uncorrected.hdr"} {
@@ -235,15 +232,15 @@ func TestMergeMismatch(t *testing.T) {
 	}{
 		{"duplicate index", []string{dirs[0], dirs[1], dirs[1]}, "both shard 2/3"},
 		{"missing index", []string{dirs[0], dirs[2]}, "shards 2 of 3 are missing"},
-		{"another scenario", []string{dirs[0], dirs[1], edited(func(s *Summary) { s.Scenario = "other" })}, "scenario"},
-		{"another N", []string{dirs[0], dirs[1], edited(func(s *Summary) { s.Shard.Count = 4 })}, "shard count"},
-		{"another rate", []string{dirs[0], dirs[1], edited(func(s *Summary) { s.Shard.Rate = "80/s" })}, "rate"},
-		{"other thresholds", []string{dirs[0], dirs[1], edited(func(s *Summary) {
-			s.Thresholds = append(s.Thresholds, ThresholdResult{Expr: "p99<1s"})
+		{"another scenario", []string{dirs[0], dirs[1], edited(func(s *results.LoadSummary) { s.Scenario = "other" })}, "scenario"},
+		{"another N", []string{dirs[0], dirs[1], edited(func(s *results.LoadSummary) { s.Shard.Count = 4 })}, "shard count"},
+		{"another rate", []string{dirs[0], dirs[1], edited(func(s *results.LoadSummary) { s.Shard.Rate = "80/s" })}, "rate"},
+		{"other thresholds", []string{dirs[0], dirs[1], edited(func(s *results.LoadSummary) {
+			s.Thresholds = append(s.Thresholds, results.ThresholdResult{Expr: "p99<1s"})
 		})}, "thresholds"},
 		{"not a shard", []string{dirs[0], whole}, "not a shard"},
 		{"missing histogram", []string{dirs[0], dirs[1], func() string {
-			d := edited(func(*Summary) {})
+			d := edited(func(*results.LoadSummary) {})
 			os.Remove(filepath.Join(d, "overall.hdr"))
 			return d
 		}()}, "overall.hdr is missing"},
@@ -257,7 +254,7 @@ func TestMergeMismatch(t *testing.T) {
 	}
 
 	// A shard that was interrupted leaves the merge incomplete, not judged.
-	m, err := Merge([]string{dirs[0], dirs[1], edited(func(s *Summary) { s.Stopped = "interrupted" })}, t.TempDir())
+	m, err := Merge([]string{dirs[0], dirs[1], edited(func(s *results.LoadSummary) { s.Stopped = "interrupted" })}, t.TempDir())
 	if !errors.Is(err, ErrShardStopped) || m == nil || !strings.Contains(m.Stopped, "shard 3/3 interrupted") {
 		t.Errorf("merge with an interrupted shard: %v, stopped %q", err, m.Stopped)
 	}

@@ -11,6 +11,8 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/results"
 )
 
 // output holds the files a run streams while it runs: results.bin,
@@ -47,12 +49,12 @@ func newOutput(dir string) (*output, error) {
 		return nil, fmt.Errorf("%w: output directory: %w", ErrUsage, err)
 	}
 	var err error
-	if o.results, err = os.Create(o.path("results.bin")); err != nil {
+	if o.results, err = os.Create(o.path(results.RequestsFile)); err != nil {
 		return nil, err
 	}
 	o.resBuf = bufio.NewWriterSize(o.results, 64<<10)
 	o.enc = vegeta.NewEncoder(o.resBuf)
-	if o.ts, err = os.Create(o.path("timeseries.jsonl")); err != nil {
+	if o.ts, err = os.Create(o.path(results.SeriesFile)); err != nil {
 		o.results.Close()
 		return nil, err
 	}
@@ -107,7 +109,7 @@ func (o *output) encode(r *vegeta.Result) {
 	}
 }
 
-func (o *output) series(pt SeriesPoint) {
+func (o *output) series(pt results.SeriesPoint) {
 	if o.tsBuf == nil || o.err != nil {
 		return
 	}
@@ -150,21 +152,22 @@ func (o *output) close() error {
 
 // writeFiles finishes the streamed files and writes the histograms and the
 // summary.
-func (r *runner) writeFiles(sum *Summary) error {
+func (r *runner) writeFiles(sum *results.LoadSummary) error {
 	r.closeBuckets(r.bucketN + 1) // the last, partial second
 	r.showProgress(r.began().Add(r.elapsed()), true)
 	if r.out.dir == "" {
 		return nil
 	}
 	errs := []error{r.out.close()}
-	sum.Files = []string{"summary.json", "results.bin", "timeseries.jsonl", hlogFile}
+	sum.Files = []string{results.LoadSummaryFile, results.RequestsFile, results.SeriesFile, hlogFile}
 	names := make([]string, len(r.plan.sc.Steps))
 	for i, st := range r.plan.sc.Steps {
 		names[i] = st.Name
 	}
 	files, err := writeHistograms(r.out.dir, r.overall, names, r.steps)
 	sum.Files = append(sum.Files, files...)
-	errs = append(errs, err, writeJSON(r.out.path("summary.json"), sum))
+	_, werr := sum.Write(r.out.dir)
+	errs = append(errs, err, werr)
 	return errors.Join(errs...)
 }
 

@@ -7,6 +7,8 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/results"
 )
 
 // Histograms record microseconds from 1 µs to 60 s with 3 significant
@@ -165,22 +167,13 @@ func (s *stats) errorKinds() map[string]uint64 {
 	return m
 }
 
-// Latency is a latency distribution in milliseconds.
-type Latency struct {
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-	P99  float64 `json:"p99"`
-	P999 float64 `json:"p999"`
-	Max  float64 `json:"max"`
-	Mean float64 `json:"mean"`
-}
-
-func latencyOf(h *hdrhistogram.Histogram) Latency {
+// latencyOf is the latency distribution of h in milliseconds.
+func latencyOf(h *hdrhistogram.Histogram) results.Latency {
 	if h == nil || h.TotalCount() == 0 {
-		return Latency{}
+		return results.Latency{}
 	}
 	v := h.ValueAtPercentiles([]float64{50, 90, 99, 99.9})
-	return Latency{
+	return results.Latency{
 		P50: ms(v[50]), P90: ms(v[90]), P99: ms(v[99]), P999: ms(v[99.9]),
 		Max: ms(h.Max()), Mean: round3(h.Mean() / 1e3),
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/results"
 )
 
 // lateSendGrace is how long after the end of a run hits that were due
@@ -224,11 +226,11 @@ func Check(sc *Scenario, opts ...Option) error {
 // goes down, or, with WithAbortOnFail, a threshold is breached), writes its
 // files, removes the fixtures and judges the thresholds.
 //
-// The Summary is returned whenever anything was measured, also with an
+// The summary is returned whenever anything was measured, also with an
 // error: wrapping ErrThresholdsFailed when a threshold was breached,
 // ErrTargetDown, or ctx's error when interrupted. Errors before the clock
 // starts match ErrUsage when the scenario or an option is wrong.
-func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
+func Run(ctx context.Context, sc *Scenario, opts ...Option) (*results.LoadSummary, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
@@ -298,7 +300,8 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	if err := cleanup(); err != nil {
 		sum.CleanupError = err.Error()
 		if out.dir != "" {
-			werr = errors.Join(werr, writeJSON(out.path("summary.json"), sum))
+			_, err := sum.Write(out.dir)
+			werr = errors.Join(werr, err)
 		}
 	}
 
@@ -309,7 +312,7 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	case "target down":
 		errs = append(errs, fmt.Errorf("%w: connections refused or reset for %s with no answer", ErrTargetDown, cfg.downAfter))
 	}
-	if err := sum.breached(); err != nil {
+	if err := breached(sum); err != nil {
 		errs = append(errs, err)
 	}
 	if werr != nil {

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/results"
 )
 
 // sleepPrecisely holds a handler for d: Go's timer for most of it, the
@@ -144,7 +146,7 @@ func TestRunFixedDelayAccuracy(t *testing.T) {
 		var problems []string
 		for _, c := range []struct {
 			name string
-			l    Latency
+			l    results.Latency
 		}{{"corrected", sum.Latency}, {"uncorrected", sum.LatencyUncorrected}} {
 			if !within(c.l.P50, want50, 0.02) {
 				problems = append(problems, fmt.Sprintf("%s p50 = %.3fms, want %.3fms ±2%%", c.name, c.l.P50, want50))
@@ -214,7 +216,7 @@ func TestRunStallCorrected(t *testing.T) {
 	}
 	var maxP99 float64
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var pt SeriesPoint
+		var pt results.SeriesPoint
 		if err := json.Unmarshal([]byte(line), &pt); err != nil {
 			t.Fatalf("timeseries line %q: %v", line, err)
 		}

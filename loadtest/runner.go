@@ -9,6 +9,8 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/results"
 )
 
 // runner measures one run. Only the goroutine that runs attack touches it.
@@ -107,33 +109,15 @@ func (r *runner) flushSeries(now time.Time) {
 	}
 }
 
-// SeriesPoint is one second of the time series (timeseries.jsonl), by the
-// time answers arrived. Latencies are in milliseconds: p50_ms … max_ms from
-// each hit's intended send time (corrected for coordinated omission), the
-// *_uncorrected_ms ones from when it was actually sent. A second with no
-// measured answer has zero latencies.
-type SeriesPoint struct {
-	T              int64             `json:"t"`
-	Requests       uint64            `json:"requests"`
-	Errors         uint64            `json:"errors"`
-	RateLimited    uint64            `json:"rate_limited"`
-	P50            float64           `json:"p50_ms"`
-	P90            float64           `json:"p90_ms"`
-	P99            float64           `json:"p99_ms"`
-	Max            float64           `json:"max_ms"`
-	P50Uncorrected float64           `json:"p50_uncorrected_ms"`
-	P90Uncorrected float64           `json:"p90_uncorrected_ms"`
-	P99Uncorrected float64           `json:"p99_uncorrected_ms"`
-	MaxUncorrected float64           `json:"max_uncorrected_ms"`
-	StatusCodes    map[string]uint64 `json:"status_codes"`
-}
-
-// seriesPoint is second t of the time series, from its bucket.
-func (s *stats) seriesPoint(t int64) SeriesPoint {
-	pt := SeriesPoint{T: t, Requests: s.requests, Errors: s.errors, RateLimited: s.rateLimited,
+// seriesPoint is second t of the time series (timeseries.jsonl), from its
+// bucket: every percentile set, corrected and uncorrected.
+func (s *stats) seriesPoint(t int64) results.SeriesPoint {
+	pt := results.SeriesPoint{T: t, Requests: s.requests, Errors: s.errors, RateLimited: s.rateLimited,
 		StatusCodes: s.statusCodes()}
-	pt.P50, pt.P90, pt.P99, pt.Max = seriesPercentiles(s.corrected)
-	pt.P50Uncorrected, pt.P90Uncorrected, pt.P99Uncorrected, pt.MaxUncorrected = seriesPercentiles(s.uncorrected)
+	var p90, p50u, p90u, p99u, maxU float64
+	pt.P50, p90, pt.P99, pt.Max = seriesPercentiles(s.corrected)
+	p50u, p90u, p99u, maxU = seriesPercentiles(s.uncorrected)
+	pt.P90, pt.P50Uncorrected, pt.P90Uncorrected, pt.P99Uncorrected, pt.MaxUncorrected = &p90, &p50u, &p90u, &p99u, &maxU
 	return pt
 }
 
@@ -224,12 +208,12 @@ func (p *plan) requestedRate(d time.Duration) float64 {
 	return math.Min(p.profile.Hits(d), float64(p.maxHits)) / d.Seconds()
 }
 
-func (r *runner) summary() *Summary {
+func (r *runner) summary() *results.LoadSummary {
 	el := r.elapsed()
 	secs := el.Seconds()
 	expected := r.plan.expectedHits(el)
 	sent := r.overall.requests + r.canceled
-	s := &Summary{
+	s := &results.LoadSummary{
 		Scenario:           r.plan.sc.Name,
 		Target:             r.plan.target,
 		DurationS:          round3(secs),
@@ -238,7 +222,7 @@ func (r *runner) summary() *Summary {
 		LatencyUncorrected: latencyOf(r.overall.uncorrected),
 		StatusCodes:        r.overall.statusCodes(),
 		RateLimited:        r.overall.rateLimited,
-		Errors:             ErrorSummary{Total: r.overall.errors, ByKind: r.overall.errorKinds()},
+		Errors:             results.ErrorSummary{Total: r.overall.errors, ByKind: r.overall.errorKinds()},
 		Canceled:           r.canceled,
 		Stopped:            r.stopped,
 		WarmupRequests:     r.warmupRequests,
@@ -248,24 +232,24 @@ func (r *runner) summary() *Summary {
 		s.Unsent = expected - sent
 	}
 	if secs > 0 {
-		s.Rate = RateSummary{Requested: round3(r.plan.requestedRate(el)), Achieved: round3(float64(sent) / secs)}
+		s.Rate = results.RateSummary{Requested: round3(r.plan.requestedRate(el)), Achieved: round3(float64(sent) / secs)}
 	}
 	totalWeight := 0
 	for _, st := range r.plan.sc.Steps {
 		totalWeight += st.Weight
 	}
-	stepRate := map[string]RateSummary{}
+	stepRate := map[string]results.RateSummary{}
 	for i, st := range r.plan.sc.Steps {
 		ss := r.steps[i]
-		s.Steps = append(s.Steps, StepSummary{
+		s.Steps = append(s.Steps, results.StepSummary{
 			Name: st.Name, Requests: ss.requests,
 			Latency: latencyOf(ss.corrected), LatencyUncorrected: latencyOf(ss.uncorrected),
 			StatusCodes: ss.statusCodes(), RateLimited: ss.rateLimited,
-			Errors: ErrorSummary{Total: ss.errors, ByKind: ss.errorKinds()},
+			Errors: results.ErrorSummary{Total: ss.errors, ByKind: ss.errorKinds()},
 		})
 		share := float64(st.Weight) / float64(totalWeight)
 		if secs > 0 {
-			stepRate[st.Name] = RateSummary{Requested: s.Rate.Requested * share, Achieved: float64(ss.requests) / secs}
+			stepRate[st.Name] = results.RateSummary{Requested: s.Rate.Requested * share, Achieved: float64(ss.requests) / secs}
 		}
 	}
 	s.Thresholds, s.Passed = judgeAll(r.plan.thresholds, func(step string) measures {

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/results"
 )
 
 // seriesRunner is a runner fed by hand: one step, a constant 100/s profile
@@ -26,15 +29,15 @@ func seriesRunner(t *testing.T, dir string, began time.Time) *runner {
 	return r
 }
 
-func readSeries(t *testing.T, dir string) []SeriesPoint {
+func readSeries(t *testing.T, dir string) []results.SeriesPoint {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "timeseries.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pts []SeriesPoint
+	var pts []results.SeriesPoint
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var pt SeriesPoint
+		var pt results.SeriesPoint
 		if err := json.Unmarshal([]byte(line), &pt); err != nil {
 			t.Fatalf("timeseries line %q: %v", line, err)
 		}
@@ -83,9 +86,9 @@ func TestSeriesCorrectedAndUncorrected(t *testing.T) {
 		}
 	}
 	type pcts struct{ p50, p90, p99, max float64 }
-	corrected := func(p SeriesPoint) pcts { return pcts{p.P50, p.P90, p.P99, p.Max} }
-	uncorrected := func(p SeriesPoint) pcts {
-		return pcts{p.P50Uncorrected, p.P90Uncorrected, p.P99Uncorrected, p.MaxUncorrected}
+	corrected := func(p results.SeriesPoint) pcts { return pcts{p.P50, valueOf(p.P90), p.P99, p.Max} }
+	uncorrected := func(p results.SeriesPoint) pcts {
+		return pcts{valueOf(p.P50Uncorrected), valueOf(p.P90Uncorrected), valueOf(p.P99Uncorrected), valueOf(p.MaxUncorrected)}
 	}
 	// The stalled second, sorted by corrected latency: 20 on-time hits of
 	// 5 ms, then hits 179..100 whose wait is 1.805 s - (1 s + 10 ms·k):
@@ -94,7 +97,7 @@ func TestSeriesCorrectedAndUncorrected(t *testing.T) {
 	ramp := func(n int) float64 { return 15 + 10*float64(n-1) }
 	tests := []struct {
 		name      string
-		pt        SeriesPoint
+		pt        results.SeriesPoint
 		requests  uint64
 		corr, unc pcts
 	}{
@@ -116,6 +119,15 @@ func TestSeriesCorrectedAndUncorrected(t *testing.T) {
 			}
 		}
 	}
+}
+
+// valueOf is a percentile of a series point: NaN when absent, which every
+// point written should never be.
+func valueOf(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }
 
 // near compares milliseconds at the histograms' precision (3 significant

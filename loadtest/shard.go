@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/orybench/orybench/results"
 )
 
 // MaxShards is the most processes a run can be split into.
@@ -12,11 +14,9 @@ const MaxShards = 1000
 // A Shard is one of Count processes that share one run: Index counts from
 // 1 to Count. Each sends every Count-th hit of the run's rate profile
 // (Profile.Shard), makes its share of the session pool, and writes its
-// results apart; Merge combines them. The zero Shard is a whole run.
-type Shard struct {
-	Index int `json:"index"`
-	Count int `json:"count"`
-}
+// results apart; Merge combines them. The zero Shard is a whole run. A
+// shard's summary.json says which it is (results.Shard, the same fields).
+type Shard results.Shard
 
 // ParseShard reads "i/N", e.g. "2/4" for the second of four shards. Its
 // errors match ErrUsage.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/internal/hygiene"
+
+	"github.com/orybench/orybench/results"
 )
 
 func TestParseShard(t *testing.T) {
@@ -207,7 +209,7 @@ func TestShardSync(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(time.Duration(i) * stagger)
-			var sum *Summary
+			var sum *results.LoadSummary
 			sum, errs[i] = Run(context.Background(), sc, WithShard(Shard{i + 1, 3}), WithSync(dir, time.Minute))
 			if sum != nil {
 				began[i], _ = time.Parse(time.RFC3339Nano, sum.StartedAt)

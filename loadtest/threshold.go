@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orybench/orybench/results"
 )
 
 // A Threshold is one pass/fail rule over a run or one of its steps, written
@@ -221,15 +223,15 @@ func (t Threshold) midRun() bool { return t.metric != metricRate }
 
 // judgeAll judges thresholds on the figures that measuresOf returns for
 // the whole run (step "") or for one step, and reports whether all held.
-func judgeAll(ts []Threshold, measuresOf func(step string) measures) ([]ThresholdResult, bool) {
-	results, passed := []ThresholdResult{}, true
+func judgeAll(ts []Threshold, measuresOf func(step string) measures) ([]results.ThresholdResult, bool) {
+	judged, passed := []results.ThresholdResult{}, true
 	for _, t := range ts {
 		actual, ok := t.eval(measuresOf(t.Step))
 		if math.IsNaN(actual) || math.IsInf(actual, 0) {
 			actual = 0
 		}
-		results = append(results, ThresholdResult{Expr: t.Expr, Step: t.Step, Actual: round3(actual), OK: ok})
+		judged = append(judged, results.ThresholdResult{Expr: t.Expr, Step: t.Step, Actual: round3(actual), OK: ok})
 		passed = passed && ok
 	}
-	return results, passed
+	return judged, passed
 }

@@ -1,10 +1,8 @@
 package reports
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"path/filepath"
 	"slices"
@@ -12,36 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orybench/orybench/loadtest/capacity"
+	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/results"
 )
-
-// Capacity is one saved capacity search, as orybench capacity leaves it in
-// its output directory: capacity.json and, when the CLI wrote it, run.json.
-// Each step's own files are in the directories the steps name.
-type Capacity struct {
-	Dir    string
-	Run    RunInfo
-	Result capacity.Result
-}
-
-// ReadCapacity reads the capacity search saved in dir. Its error matches
-// fs.ErrNotExist when dir holds no capacity.json.
-func ReadCapacity(dir string) (*Capacity, error) {
-	c := &Capacity{Dir: dir}
-	if err := readJSON(filepath.Join(dir, capacity.File), &c.Result); err != nil {
-		return nil, err
-	}
-	if err := readJSON(filepath.Join(dir, runInfoFile), &c.Run); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	if c.Run.Target == "" {
-		c.Run.Target = c.Result.Target
-	}
-	if c.Run.StartedAt == "" {
-		c.Run.StartedAt = c.Result.StartedAt
-	}
-	return c, nil
-}
 
 type capacityView struct {
 	Meta   runRow
@@ -57,7 +28,7 @@ type capacityStepRow struct {
 	Held                                                          bool
 }
 
-func newCapacityView(c *Capacity, anchors map[string]int) capacityView {
+func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityView {
 	r := c.Result
 	anchor := uniqueAnchor("capacity-"+safeID(r.Scenario), anchors)
 	v := capacityView{SLO: strings.Join(r.SLO, ", ")}
@@ -90,7 +61,7 @@ func newCapacityView(c *Capacity, anchors map[string]int) capacityView {
 		}
 		switch {
 		case st.Error != "":
-			row.Verdict = "not judged: " + clip(scrub(st.Error), 300)
+			row.Verdict = "not judged: " + redact.Clip(redact.Prose(st.Error), 300)
 		case st.Held:
 			row.Verdict = "held"
 		default:
@@ -156,12 +127,12 @@ func sloLatencies(slo []string) []sloLatency {
 // capacityChart: p50 and p99 (and any other latency the SLO names) of each
 // run against its achieved rate, the SLO's latency limits, and the
 // sustainable rate.
-func capacityChart(id string, r capacity.Result) (chart, []legendItem, string) {
+func capacityChart(id string, r results.CapacityResult) (chart, []legendItem, string) {
 	c := chart{ID: id, Title: "Latency against achieved throughput", XLabel: "achieved throughput (requests/s)", YLabel: "latency (ms)",
 		YFormat: func(v float64) string { return trimFloat(v, 2) }}
 	// Every measured run is a dot; the lines go through one point per rate,
 	// the run that did worst there (which decides whether the rate held).
-	var runs, worst []capacity.Step
+	var runs, worst []results.CapacityStep
 	at := map[float64]int{}
 	for _, st := range r.Steps {
 		if st.Summary == nil || st.Summary.Requests == 0 {
@@ -199,7 +170,7 @@ func capacityChart(id string, r capacity.Result) (chart, []legendItem, string) {
 		top = math.Max(top, 3*s.MS)
 	}
 	var legend []legendItem
-	var judgedOf func(capacity.Step) float64
+	var judgedOf func(results.CapacityStep) float64
 	for _, m := range capacityMetrics {
 		if !named[m.name] {
 			continue
@@ -278,21 +249,21 @@ func capacityChart(id string, r capacity.Result) (chart, []legendItem, string) {
 // latencyMetric is a latency of a run that the chart can draw.
 type latencyMetric struct {
 	name, color string
-	of          func(capacity.Step) float64 // of a run with a summary
+	of          func(results.CapacityStep) float64 // of a run with a summary
 }
 
 var capacityMetrics = []latencyMetric{
-	{"p50", colBlue, func(s capacity.Step) float64 { return s.P50 }},
-	{"p90", colOrange, func(s capacity.Step) float64 { return s.Summary.Latency.P90 }},
-	{"p99", colVermilion, func(s capacity.Step) float64 { return s.P99 }},
-	{"p999", colPurple, func(s capacity.Step) float64 { return s.Summary.Latency.P999 }},
-	{"max", colBlack, func(s capacity.Step) float64 { return s.Summary.Latency.Max }},
-	{"mean", colSky, func(s capacity.Step) float64 { return s.Summary.Latency.Mean }},
+	{"p50", colBlue, func(s results.CapacityStep) float64 { return s.P50 }},
+	{"p90", colOrange, func(s results.CapacityStep) float64 { return s.Summary.Latency.P90 }},
+	{"p99", colVermilion, func(s results.CapacityStep) float64 { return s.P99 }},
+	{"p999", colPurple, func(s results.CapacityStep) float64 { return s.Summary.Latency.P999 }},
+	{"max", colBlack, func(s results.CapacityStep) float64 { return s.Summary.Latency.Max }},
+	{"mean", colSky, func(s results.CapacityStep) float64 { return s.Summary.Latency.Mean }},
 }
 
 // worse reports whether run a did worse than run b at the same rate: it
 // failed where b held, or held or failed alike with a higher p99.
-func worse(a, b capacity.Step) bool {
+func worse(a, b results.CapacityStep) bool {
 	if a.Held != b.Held {
 		return !a.Held
 	}
@@ -320,7 +291,7 @@ func markdownCapacity(w io.Writer, v capacityView) {
 		})
 }
 
-func capacitySuite(c *Capacity) junitSuite {
+func capacitySuite(c *results.CapacityRun) junitSuite {
 	r := c.Result
 	s := junitSuite{Name: "orybench capacity " + r.Scenario, Time: seconds(r.DurationS), Timestamp: c.Run.StartedAt, Tests: 1,
 		Properties: []junitProperty{

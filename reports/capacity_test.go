@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orybench/orybench/loadtest"
-	"github.com/orybench/orybench/loadtest/capacity"
+	"github.com/orybench/orybench/results"
 )
 
 // testdata/capacity-whoami is a real capacity search (testdata/README.md).
@@ -113,10 +112,10 @@ func TestCapacityMarkdownAndJUnit(t *testing.T) {
 
 // A search that found nothing fails the report, in every format.
 func TestCapacityNotFound(t *testing.T) {
-	r := &Report{Capacities: []*Capacity{{Dir: "x", Result: capacity.Result{Scenario: "whoami", SLO: []string{"p99<50ms"},
-		Ended: capacity.EndMinRate, Confidence: capacity.Confidence{Level: "none", Reason: "no rate held the SLO, down to 1/s"},
-		Steps: []capacity.Step{{N: 1, Phase: capacity.PhaseStart, Rate: 1, Achieved: 1, P99: 80,
-			Breached: []string{"p99<50ms"}, Summary: &loadtest.Summary{Requests: 10, Latency: loadtest.Latency{P50: 60, P99: 80}}}}}}}}
+	r := &Report{Runs: results.Runs{Capacities: []*results.CapacityRun{{Dir: "x", Result: results.CapacityResult{Scenario: "whoami", SLO: []string{"p99<50ms"},
+		Ended: results.EndMinRate, Confidence: results.CapacityConfidence{Level: "none", Reason: "no rate held the SLO, down to 1/s"},
+		Steps: []results.CapacityStep{{N: 1, Phase: results.PhaseStart, Rate: 1, Achieved: 1, P99: 80,
+			Breached: []string{"p99<50ms"}, Summary: &results.LoadSummary{Requests: 10, Latency: results.Latency{P50: 60, P99: 80}}}}}}}}}
 	if r.Passed() {
 		t.Fatal("a search that found nothing passes the report")
 	}
@@ -144,12 +143,12 @@ func TestCapacityNotFound(t *testing.T) {
 // An overloaded run's latency, far above the SLO, is drawn at the top edge
 // rather than flattening the rest of the curve, and the note says so.
 func TestCapacityChartClipsOverload(t *testing.T) {
-	step := func(n int, rate, p50, p99 float64, held bool) capacity.Step {
-		return capacity.Step{N: n, Rate: rate, Achieved: rate, P50: p50, P99: p99, Held: held,
-			Summary: &loadtest.Summary{Requests: 100, Latency: loadtest.Latency{P50: p50, P99: p99}}}
+	step := func(n int, rate, p50, p99 float64, held bool) results.CapacityStep {
+		return results.CapacityStep{N: n, Rate: rate, Achieved: rate, P50: p50, P99: p99, Held: held,
+			Summary: &results.LoadSummary{Requests: 100, Latency: results.Latency{P50: p50, P99: p99}}}
 	}
-	res := capacity.Result{Found: true, SustainableRate: 200, SLO: []string{"p99<50ms", "error_rate<0.1%"},
-		Steps: []capacity.Step{step(1, 100, 10, 20, true), step(2, 200, 12, 30, true), step(3, 400, 4000, 9000, false), step(4, 200, 11, 28, true)}}
+	res := results.CapacityResult{Found: true, SustainableRate: 200, SLO: []string{"p99<50ms", "error_rate<0.1%"},
+		Steps: []results.CapacityStep{step(1, 100, 10, 20, true), step(2, 200, 12, 30, true), step(3, 400, 4000, 9000, false), step(4, 200, 11, 28, true)}}
 	c, legend, note := capacityChart("c", res)
 	_, _, _, top := c.bounds()
 	if top < 50 || top > 200 {

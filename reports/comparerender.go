@@ -2,22 +2,20 @@ package reports
 
 import (
 	_ "embed"
-	"encoding/json"
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"html/template"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/orybench/orybench/results"
 )
 
-// Files a comparison writes.
+// Files a comparison's rendering writes, beside compare.json
+// (results.ComparisonFile).
 const (
 	CompareHTMLFile     = "compare.html"
 	CompareMarkdownFile = "compare.md"
-	CompareJSONFile     = "compare.json"
 )
 
 //go:embed compare.html.tmpl
@@ -35,41 +33,22 @@ var compareTemplate = template.Must(template.New("compare").Funcs(template.FuncM
 	"safeHTML": func(s string) template.HTML { return template.HTML(s) }, // legend swatches, built from constants
 }).Parse(compareSource))
 
-// Write renders compare.html, compare.md and compare.json into dir and
+// WriteComparison renders c as compare.html and compare.md into dir and
 // returns their paths.
-func (c *Comparison) Write(dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var paths []string
-	for _, f := range []struct {
-		name   string
-		render func(*os.File) error
-	}{
-		{CompareHTMLFile, func(w *os.File) error { return c.WriteHTML(w) }},
-		{CompareMarkdownFile, func(w *os.File) error { return c.WriteMarkdown(w) }},
-		{CompareJSONFile, func(w *os.File) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(c)
-		}},
-	} {
-		path := filepath.Join(dir, f.name)
-		if err := writeAtomic(path, f.render); err != nil {
-			return paths, err
-		}
-		paths = append(paths, path)
-	}
-	return paths, nil
+func WriteComparison(dir string, c *results.Comparison) ([]string, error) {
+	return writeRenderings(dir, []rendering{
+		{CompareHTMLFile, func(w io.Writer) error { return WriteComparisonHTML(w, c) }},
+		{CompareMarkdownFile, func(w io.Writer) error { return WriteComparisonMarkdown(w, c) }},
+	})
 }
 
-// WriteHTML writes compare.html: one self-contained page in report.html's
-// style, that fetches nothing.
-func (c *Comparison) WriteHTML(w io.Writer) error {
+// WriteComparisonHTML writes compare.html: one self-contained page in
+// report.html's style, that fetches nothing.
+func WriteComparisonHTML(w io.Writer, c *results.Comparison) error {
 	return compareTemplate.Execute(w, struct {
 		compareView
 		CSS template.CSS
-	}{c.view(), reportCSS})
+	}{newCompareView(c), reportCSS})
 }
 
 type compareView struct {
@@ -123,9 +102,9 @@ type metricRow struct {
 	Bar                                          template.HTML
 }
 
-var verdictClass = map[string]string{Regressed: "fail", Improved: "pass", WithinTolerance: "dev", NotSignificant: "skip"}
+var verdictClass = map[string]string{results.Regressed: "fail", results.Improved: "pass", results.WithinTolerance: "dev", results.NotSignificant: "skip"}
 
-func (c *Comparison) view() compareView {
+func newCompareView(c *results.Comparison) compareView {
 	v := compareView{Regressed: c.Regressed(), GeneratedAt: c.GeneratedAt.Format("2006-01-02 15:04:05 UTC"), Orybench: orNot(c.Orybench),
 		Tolerance: trimFloat(100*c.Tolerance, 1) + "%", Level: trimFloat(100*c.Level, 1) + "%",
 		Judged: plural(c.Verdict.JudgedSteps, "step", "steps"), Regressions: c.Verdict.LatencyRegressions, Notes: c.Notes}
@@ -148,7 +127,7 @@ func (c *Comparison) view() compareView {
 		"Short runs give intervals narrower than their level claims: release validation wants a minute or more per step."
 	for _, s := range []struct {
 		label string
-		side  CompareSide
+		side  results.CompareSide
 	}{{"baseline", c.Baseline}, {"candidate", c.Candidate}} {
 		conf := "no"
 		if s.side.Conformance {
@@ -167,7 +146,7 @@ func (c *Comparison) view() compareView {
 	return v
 }
 
-func newContractView(d *ContractDiff, regressions int) *contractView {
+func newContractView(d *results.ContractDiff, regressions int) *contractView {
 	cv := &contractView{Regressions: regressions, Cases: fmt.Sprintf("%d cases in the baseline, %d in the candidate", d.Cases[0], d.Cases[1])}
 	b, c := d.Baseline, d.Candidate
 	for _, r := range []struct {
@@ -204,20 +183,20 @@ func outcomeLabel(o string) string {
 }
 
 func outcomeClassOf(o string) string {
-	if o == Absent {
+	if o == results.Absent {
 		return "na"
 	}
 	return outcomeClass[o]
 }
 
 func outcomeMark(o string) string {
-	if o == Absent {
+	if o == results.Absent {
 		return "absent"
 	}
 	return caseMark(o)
 }
 
-func newStepView(s StepDiff, tolerance, level float64, anchors map[string]int) stepView {
+func newStepView(s results.StepDiff, tolerance, level float64, anchors map[string]int) stepView {
 	anchor := "step-" + safeID(s.Run+"-"+s.Step)
 	if n := anchors[anchor]; n > 0 {
 		anchor += "-" + strconv.Itoa(n+1)
@@ -237,8 +216,8 @@ func newStepView(s StepDiff, tolerance, level float64, anchors map[string]int) s
 			WholeRun: fmtMS(w[0]) + " → " + fmtMS(w[1]),
 			Verdict:  m.Verdict, Class: verdictClass[m.Verdict], Bar: intervalBar(m, tolerance, level)})
 	}
-	if s.NotJudged == "" && len(s.series[0]) > 0 && len(s.series[1]) > 0 {
-		ch, legend := seriesChart(anchor+"-chart", s.series)
+	if s.NotJudged == "" && len(s.Seconds[0]) > 0 && len(s.Seconds[1]) > 0 {
+		ch, legend := secondsChart(anchor+"-chart", s.Seconds)
 		title := "Per-second latency, " + s.Run
 		if s.Step != s.Run {
 			title += ": " + s.Step
@@ -268,8 +247,8 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// seriesChart draws the per-second p50 (dashed) and p99 of both runs.
-func seriesChart(id string, s [2]secondSeries) (chart, []legendItem) {
+// secondsChart draws the per-second p50 (dashed) and p99 of both runs.
+func secondsChart(id string, s [2][]results.SecondLatency) (chart, []legendItem) {
 	c := chart{ID: id, Title: "Per-second latency, baseline and candidate", XLabel: "time since start", YLabel: "latency (ms)",
 		XTicks: clockTicks, YFormat: func(v float64) string { return trimFloat(v, 2) }}
 	var legend []legendItem
@@ -288,11 +267,11 @@ func seriesChart(id string, s [2]secondSeries) (chart, []legendItem) {
 
 // intervalBar draws a change's interval against no change and the
 // tolerance band: a small inline SVG built from numbers only.
-func intervalBar(m MetricDiff, tolerance, level float64) template.HTML {
+func intervalBar(m results.MetricDiff, tolerance, level float64) template.HTML {
 	const w, h, mid, half = 180.0, 18.0, 90.0, 84.0
 	r := max(tolerance, -m.Lo, m.Hi, -m.Rel, m.Rel) * 1.15
 	x := func(v float64) string { return f(mid + v/r*half) }
-	color := map[string]string{Regressed: "#b42318", Improved: "#0b6e3f"}[m.Verdict]
+	color := map[string]string{results.Regressed: "#b42318", results.Improved: "#0b6e3f"}[m.Verdict]
 	if color == "" {
 		color = "#3d4b55"
 	}
@@ -307,10 +286,10 @@ func intervalBar(m MetricDiff, tolerance, level float64) template.HTML {
 	return template.HTML(b.String())
 }
 
-// WriteMarkdown writes compare.md: the comparison as GitHub-flavoured
-// Markdown, for a terminal or $GITHUB_STEP_SUMMARY.
-func (c *Comparison) WriteMarkdown(w io.Writer) error {
-	v := c.view()
+// WriteComparisonMarkdown writes compare.md: the comparison as
+// GitHub-flavoured Markdown, for a terminal or $GITHUB_STEP_SUMMARY.
+func WriteComparisonMarkdown(w io.Writer, c *results.Comparison) error {
+	v := newCompareView(c)
 	var b strings.Builder
 	verdict := "✅ no regression"
 	if v.Regressed {
@@ -351,7 +330,7 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 				for _, s := range v.Steps {
 					for _, m := range s.Metrics {
 						verdict := m.Verdict
-						if m.Verdict == Regressed {
+						if m.Verdict == results.Regressed {
 							verdict = "❌ **" + verdict + "**"
 						}
 						row(s.Run, "`"+s.Step+"`", m.Name, m.Base, m.Cand, m.Change, m.Interval, verdict, m.WholeRun)

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"math"
 	"net/url"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/results"
 )
 
 // trimFloat formats v with at most prec decimals and no trailing zeros.
@@ -203,28 +203,6 @@ func safeURL(u string) string {
 	return ""
 }
 
-// scrub redacts free text once more before it is shown: result files may
-// come from older versions or other tools.
-func scrub(s string) string {
-	return userinfo.ReplaceAllString(redact.Text(s), "${1}"+redact.Placeholder+"@")
-}
-
-// userinfo finds the password in a URL's user info: https://user:pw@host.
-var userinfo = regexp.MustCompile(`(://[^/\s:@]*:)[^@\s/]+@`)
-
-// clip shortens s to at most n bytes, at a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + fmt.Sprintf(" … (%d more bytes)", len(s)-n)
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
 // secretFlag finds the value of a command-line flag named like a secret:
 // --api-key X, --api-key=X, --password X.
 var secretFlag = regexp.MustCompile(`(?i)(\s--?[a-z0-9-]*(?:key|token|password|secret)[a-z0-9-]*(?:=|\s+))("[^"]*"|'[^']*'|\S+)`)
@@ -237,7 +215,7 @@ func CommandLine(args []string) string {
 
 // scrubCommand redacts a command line written by any version.
 func scrubCommand(s string) string {
-	return scrub(secretFlag.ReplaceAllString(s, "${1}"+redact.Placeholder))
+	return redact.Prose(secretFlag.ReplaceAllString(s, "${1}"+redact.Placeholder))
 }
 
 // scrubURL redacts a URL's secret query parameters and the password of its
@@ -250,5 +228,5 @@ func scrubURL(raw string) string {
 			raw = u.String()
 		}
 	}
-	return scrub(redact.URL(raw))
+	return redact.Prose(redact.URL(raw))
 }

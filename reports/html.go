@@ -3,13 +3,15 @@ package reports
 import (
 	_ "embed"
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"html/template"
 	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/results"
 )
 
 //go:embed report.html.tmpl
@@ -168,13 +170,13 @@ func newConfView(c *results.Conformance) confView {
 		method, url, _ := strings.Cut(k.Request, " ")
 		fv := failureView{Anchor: anchor, Op: k.Operation, Status: k.Status, Client: clientLabel(k.Client), Name: k.Name,
 			Method: method, URL: scrubURL(url), Expected: orInt(k.ExpectedStatus, k.Status), Actual: k.ActualStatus,
-			Schema: k.Schema, Message: clip(scrub(k.Failure), 4000), Location: k.Location, Reason: scrub(k.Reason)}
+			Schema: k.Schema, Message: redact.Clip(redact.Prose(k.Failure), 4000), Location: k.Location, Reason: redact.Prose(k.Reason)}
 		if k.Request == "" {
 			fv.Method, fv.URL = k.Method, k.Path
 		}
-		fv.Headline = clip(firstLineOf(fv.Message), 200)
+		fv.Headline = redact.Clip(firstLineOf(fv.Message), 200)
 		for _, x := range k.Violations {
-			x.Found = scrub(x.Found)
+			x.Found = redact.Prose(x.Found)
 			fv.Violations = append(fv.Violations, x)
 		}
 		v.Failures = append(v.Failures, fv)
@@ -193,7 +195,7 @@ func newConfView(c *results.Conformance) confView {
 			cell := matrixCell{Documented: true, Mark: matrixMark[p.Outcome], Class: outcomeClass[p.Outcome],
 				Title: fmt.Sprintf("%s %d: %s", op, s, p.Outcome)}
 			if p.Reason != "" {
-				cell.Title += " — " + clip(scrub(p.Reason), 300)
+				cell.Title += " — " + redact.Clip(redact.Prose(p.Reason), 300)
 			}
 			if p.Outcome == results.Failed {
 				cell.Href = "#" + fmt.Sprintf("fail-%s-%d", op, s)
@@ -206,7 +208,7 @@ func newConfView(c *results.Conformance) confView {
 	for _, p := range c.Pairs {
 		if p.Outcome == results.Skipped || p.Outcome == results.Untriggerable {
 			v.Notes = append(v.Notes, note{Mark: matrixMark[p.Outcome], Class: outcomeClass[p.Outcome],
-				Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: scrub(p.Reason)})
+				Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: redact.Prose(p.Reason)})
 		}
 	}
 	for _, k := range c.Cases {
@@ -221,8 +223,8 @@ func newConfView(c *results.Conformance) confView {
 			}
 		}
 		v.Cases = append(v.Cases, caseRow{Op: k.Operation, Status: k.Status, Client: clientLabel(k.Client), Name: k.Name,
-			Outcome: k.Outcome, Class: outcomeClass[k.Outcome], Mark: caseMark(k.Outcome), Reason: clip(scrub(reason), 400),
-			Request: scrub(k.Request), MS: trimFloat(k.DurationMS, 1)})
+			Outcome: k.Outcome, Class: outcomeClass[k.Outcome], Mark: caseMark(k.Outcome), Reason: redact.Clip(redact.Prose(reason), 400),
+			Request: redact.Prose(k.Request), MS: trimFloat(k.DurationMS, 1)})
 	}
 	return v
 }
@@ -280,7 +282,7 @@ type stepRow struct {
 
 type kv struct{ K, V string }
 
-func newLoadView(l *Load, anchors map[string]int) loadView {
+func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 	s := l.Summary
 	anchor := "load-" + safeID(s.Scenario)
 	if n := anchors[anchor]; n > 0 {
@@ -374,12 +376,12 @@ func newLoadView(l *Load, anchors map[string]int) loadView {
 		v.Details = append(v.Details, kv{"stopped", s.Stopped})
 	}
 	if s.CleanupError != "" {
-		v.Details = append(v.Details, kv{"cleanup", scrub(s.CleanupError)})
+		v.Details = append(v.Details, kv{"cleanup", redact.Prose(s.CleanupError)})
 	}
 	return v
 }
 
-// latencyNums mirrors loadtest.Latency, so the view needs no conversion per
+// latencyNums mirrors results.Latency, so the view needs no conversion per
 // field.
 type latencyNums struct {
 	P50, P90, P99, P999, Max, Mean float64
@@ -389,12 +391,18 @@ func errorKinds(m map[string]uint64) string {
 	if len(m) == 0 {
 		return ""
 	}
+	return " (" + joinCounts(m, ", ", func(k string, n uint64) string { return strings.ReplaceAll(k, "_", " ") + " " + fmtCount(n) }) + ")"
+}
+
+// joinCounts formats each count of m with item, in key order, and joins
+// them with sep.
+func joinCounts(m map[string]uint64, sep string, item func(key string, n uint64) string) string {
 	keys := slices.Sorted(maps.Keys(m))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = strings.ReplaceAll(k, "_", " ") + " " + fmtCount(m[k])
+		parts[i] = item(k, m[k])
 	}
-	return " (" + strings.Join(parts, ", ") + ")"
+	return strings.Join(parts, sep)
 }
 
 func safeID(s string) string {

@@ -3,10 +3,12 @@ package reports
 import (
 	"encoding/xml"
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/results"
 )
 
 // JUnit XML, the subset CI systems read.
@@ -109,7 +111,7 @@ func conformanceSuite(c *results.Conformance) junitSuite {
 		}
 		var out []string
 		if k.Request != "" {
-			out = append(out, fmt.Sprintf("request: %s", scrub(k.Request)))
+			out = append(out, fmt.Sprintf("request: %s", redact.Prose(k.Request)))
 			if k.ActualStatus != 0 {
 				out = append(out, fmt.Sprintf("status: expected %d, actual %d", orInt(k.ExpectedStatus, k.Status), k.ActualStatus))
 			}
@@ -119,24 +121,24 @@ func conformanceSuite(c *results.Conformance) junitSuite {
 			if v.Deviation != "" {
 				by = "known deviation " + v.Deviation
 			}
-			out = append(out, fmt.Sprintf("violation %s: %s: expected %s, found %s (%s)", orDefault(v.Pointer, "(body)"), v.Rule, v.Expected, scrub(v.Found), by))
+			out = append(out, fmt.Sprintf("violation %s: %s: expected %s, found %s (%s)", orDefault(v.Pointer, "(body)"), v.Rule, v.Expected, redact.Prose(v.Found), by))
 		}
 		switch k.Outcome {
 		case results.Failed:
 			s.Failures++
-			text := scrub(orDefault(k.Failure, k.Reason))
+			text := redact.Prose(orDefault(k.Failure, k.Reason))
 			if len(out) > 0 {
 				text = strings.Join(out, "\n") + "\n\n" + text
 			}
 			if k.Location != "" {
 				text += "\nat " + k.Location
 			}
-			jc.Failure = &junitFailure{Message: clip(scrub(k.Reason), 500), Type: "contract", Text: text}
+			jc.Failure = &junitFailure{Message: redact.Clip(redact.Prose(k.Reason), 500), Type: "contract", Text: text}
 		case results.Skipped:
 			s.Skipped++
-			jc.Skipped = &junitSkipped{Message: scrub(k.Reason)}
+			jc.Skipped = &junitSkipped{Message: redact.Prose(k.Reason)}
 		case results.ExpectedFailure:
-			out = append(out, "passed but for a known spec deviation: "+scrub(k.Reason))
+			out = append(out, "passed but for a known spec deviation: "+redact.Prose(k.Reason))
 		}
 		jc.SystemOut = strings.Join(out, "\n")
 		s.Cases = append(s.Cases, jc)
@@ -145,7 +147,7 @@ func conformanceSuite(c *results.Conformance) junitSuite {
 	return s
 }
 
-func loadSuite(l *Load) junitSuite {
+func loadSuite(l *results.LoadRun) junitSuite {
 	sum := l.Summary
 	s := junitSuite{Name: "orybench load " + sum.Scenario, Time: seconds(sum.DurationS), Timestamp: l.Run.StartedAt,
 		Properties: []junitProperty{

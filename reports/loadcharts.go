@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"math"
+
+	"github.com/orybench/orybench/results"
 )
 
 // MaxChartPoints bounds the points of a time series chart: a longer run is
@@ -39,7 +41,7 @@ type timeline struct {
 }
 
 // newTimeline down-samples pts to at most maxPoints windows.
-func newTimeline(pts []SeriesPoint, maxPoints int) timeline {
+func newTimeline(pts []results.SeriesPoint, maxPoints int) timeline {
 	tl := timeline{Window: 1, Codes: map[string][]float64{}}
 	if len(pts) == 0 {
 		return tl
@@ -55,7 +57,7 @@ func newTimeline(pts []SeriesPoint, maxPoints int) timeline {
 			codes[c] = true
 		}
 		tl.HasP90 = tl.HasP90 || p.P90 != nil
-		tl.HasUncorrected = tl.HasUncorrected || p.P50U != nil || p.P99U != nil
+		tl.HasUncorrected = tl.HasUncorrected || p.P50Uncorrected != nil || p.P99Uncorrected != nil
 	}
 	tl.CodeOrder = sortedKeys(codes)
 
@@ -99,7 +101,7 @@ func newTimeline(pts []SeriesPoint, maxPoints int) timeline {
 		for _, o := range []struct {
 			dst []float64
 			v   *float64
-		}{{tl.P90, p.P90}, {tl.P50U, p.P50U}, {tl.P90U, p.P90U}, {tl.P99U, p.P99U}} {
+		}{{tl.P90, p.P90}, {tl.P50U, p.P50Uncorrected}, {tl.P90U, p.P90Uncorrected}, {tl.P99U, p.P99Uncorrected}} {
 			if o.v != nil {
 				worst(o.dst, i, *o.v)
 			}
@@ -217,7 +219,7 @@ func statusColor(code string, shade map[byte]int) string {
 
 // distributionChart: latency by percentile on HdrHistogram's axis,
 // x = 1/(1-p), logarithmic.
-func distributionChart(id string, ds []Distribution) (chart, []legendItem) {
+func distributionChart(id string, ds []results.Distribution) (chart, []legendItem) {
 	c := chart{ID: id, Title: "Latency by percentile (HdrHistogram)", XLabel: "percentile (x = 1/(1−p), log scale)", YLabel: "latency (ms)",
 		XLog: true, XTicks: percentileTicks, YFormat: func(v float64) string { return trimFloat(v, 2) }}
 	colors := []string{colBlue, colGreen, colOrange, colPurple, colSky, colVermilion}

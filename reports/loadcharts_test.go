@@ -3,68 +3,24 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/orybench/orybench/results"
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
-
-// What loadtest writes is what the report reads: every key of
-// loadtest.SeriesPoint, with its value.
-func TestSeriesReadsLoadtestPoints(t *testing.T) {
-	want := loadtest.SeriesPoint{T: 7, Requests: 100, Errors: 2, RateLimited: 1,
-		P50: 1.5, P90: 2.5, P99: 3.5, Max: 4.5,
-		P50Uncorrected: 1.25, P90Uncorrected: 2.25, P99Uncorrected: 3.25, MaxUncorrected: 4.25,
-		StatusCodes: map[string]uint64{"200": 97, "429": 1, "500": 2}}
-	data, err := json.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got SeriesPoint
-	if err := json.Unmarshal(data, &got); err != nil {
-		t.Fatal(err)
-	}
-	val := func(p *float64) float64 {
-		if p == nil {
-			return math.NaN()
-		}
-		return *p
-	}
-	if got.T != want.T || got.Requests != want.Requests || got.Errors != want.Errors || got.RateLimited != want.RateLimited ||
-		got.P50 != want.P50 || val(got.P90) != want.P90 || got.P99 != want.P99 || got.Max != want.Max ||
-		val(got.P50U) != want.P50Uncorrected || val(got.P90U) != want.P90Uncorrected ||
-		val(got.P99U) != want.P99Uncorrected || val(got.MaxU) != want.MaxUncorrected ||
-		!reflect.DeepEqual(got.StatusCodes, want.StatusCodes) {
-		t.Errorf("read %s as %+v", data, got)
-	}
-	read := map[string]bool{}
-	rt := reflect.TypeOf(got)
-	for i := 0; i < rt.NumField(); i++ {
-		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
-		read[name] = true
-	}
-	wt := reflect.TypeOf(want)
-	for i := 0; i < wt.NumField(); i++ {
-		if name, _, _ := strings.Cut(wt.Field(i).Tag.Get("json"), ","); !read[name] {
-			t.Errorf("loadtest writes %q, the report does not read it", name)
-		}
-	}
-}
 
 // seriesOf makes n seconds of new-format points whose values say what they
 // are: corrected p50/p90/p99 = 10/20/30 ms, uncorrected 1/2/3 ms, max 40.
-func seriesOf(n int) []SeriesPoint {
+func seriesOf(n int) []results.SeriesPoint {
 	v := func(x float64) *float64 { return &x }
-	var pts []SeriesPoint
+	var pts []results.SeriesPoint
 	for i := 0; i < n; i++ {
-		pts = append(pts, SeriesPoint{T: int64(i), Requests: 10, P50: 10, P90: v(20), P99: 30, Max: 40,
-			P50U: v(1), P90U: v(2), P99U: v(3), MaxU: v(4), StatusCodes: map[string]uint64{"200": 10}})
+		pts = append(pts, results.SeriesPoint{T: int64(i), Requests: 10, P50: 10, P90: v(20), P99: 30, Max: 40,
+			P50Uncorrected: v(1), P90Uncorrected: v(2), P99Uncorrected: v(3), MaxUncorrected: v(4), StatusCodes: map[string]uint64{"200": 10}})
 	}
 	return pts
 }
@@ -76,14 +32,14 @@ type chartLine struct {
 }
 
 func TestLatencyChartLines(t *testing.T) {
-	old, err := ReadLoad("testdata/load-whoami") // written before p90 and uncorrected per second
+	old, err := results.ReadLoadRun("testdata/load-whoami") // written before p90 and uncorrected per second
 	if err != nil {
 		t.Fatal(err)
 	}
 	nan := math.NaN()
 	tests := []struct {
 		name string
-		pts  []SeriesPoint
+		pts  []results.SeriesPoint
 		want []chartLine
 	}{
 		{"p90 and uncorrected recorded", seriesOf(5), []chartLine{
@@ -127,9 +83,9 @@ func TestLatencyChartLines(t *testing.T) {
 // leaves the new lines' gaps instead of zeros.
 func TestTimelineWindowsUncorrected(t *testing.T) {
 	pts := seriesOf(1200)
-	*pts[601].P99U = 99
+	*pts[601].P99Uncorrected = 99
 	*pts[602].P90 = 88
-	pts[10].P90, pts[10].P50U, pts[10].P90U, pts[10].P99U = nil, nil, nil, nil // older writer
+	pts[10].P90, pts[10].P50Uncorrected, pts[10].P90Uncorrected, pts[10].P99Uncorrected = nil, nil, nil, nil // older writer
 	tl := newTimeline(pts, MaxChartPoints)
 	if tl.Window != 2 || !tl.HasP90 || !tl.HasUncorrected {
 		t.Fatalf("window %d, p90 %v, uncorrected %v", tl.Window, tl.HasP90, tl.HasUncorrected)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/orybench/orybench/internal/redact"
 )
 
 // WriteMarkdown writes summary.md: the report as GitHub-flavoured Markdown
@@ -62,7 +64,7 @@ func (r *Report) markdownConformance(w io.Writer, c *confView) {
 					}
 				}
 				row("`"+f.Op+"`", f.Client, f.Name, "`"+strings.TrimSpace(f.Method+" "+f.URL)+"`", strconv.Itoa(f.Expected), actual,
-					strings.Join(viol, "; "), clip(firstLineOf(orDefault(f.Message, f.Reason)), 300))
+					strings.Join(viol, "; "), redact.Clip(firstLineOf(orDefault(f.Message, f.Reason)), 300))
 			}
 		})
 	}

@@ -2,12 +2,13 @@ package reports
 
 import (
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/orybench/orybench/results"
 )
 
 // matrixMark is how a pair's outcome reads in a terminal: text, not colour.

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"github.com/orybench/orybench/results"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/orybench/orybench/results"
 )
 
 // The fixtures are real runs (reports/testdata/README.md): a conformance
@@ -59,7 +60,7 @@ func TestReadParentDirectory(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	if _, err := Read(t.TempDir()); !errors.Is(err, ErrNoResults) {
+	if _, err := Read(t.TempDir()); !errors.Is(err, results.ErrNoResults) {
 		t.Errorf("empty directory: %v, want ErrNoResults", err)
 	}
 	if _, err := Read("testdata/conformance", "testdata/conformance-failing"); err == nil {
@@ -67,7 +68,7 @@ func TestReadErrors(t *testing.T) {
 	}
 	bad := t.TempDir()
 	os.WriteFile(filepath.Join(bad, "summary.json"), []byte("{"), 0o644)
-	if _, err := Read(bad); err == nil || errors.Is(err, ErrNoResults) {
+	if _, err := Read(bad); err == nil || errors.Is(err, results.ErrNoResults) {
 		t.Errorf("broken summary.json: %v, want a parse error", err)
 	}
 }
@@ -229,9 +230,9 @@ func TestWriteFiles(t *testing.T) {
 }
 
 func TestTimelineDownsamples(t *testing.T) {
-	var pts []SeriesPoint
+	var pts []results.SeriesPoint
 	for i := 0; i < 3600; i++ {
-		p := SeriesPoint{T: int64(i), Requests: 100, P50: 1, P99: 10, StatusCodes: map[string]uint64{"200": 100}}
+		p := results.SeriesPoint{T: int64(i), Requests: 100, P50: 1, P99: 10, StatusCodes: map[string]uint64{"200": 100}}
 		if i == 1234 {
 			p.P99 = 999
 		}
@@ -260,23 +261,6 @@ func TestTimelineDownsamples(t *testing.T) {
 	short := newTimeline(pts[:10], MaxChartPoints)
 	if short.Window != 1 || len(short.T) != 10 {
 		t.Errorf("10 s run: %d points in %d s windows", len(short.T), short.Window)
-	}
-}
-
-func TestParseHgrm(t *testing.T) {
-	d, err := ReadHgrm("testdata/load-whoami/overall.hgrm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Total == 0 || len(d.Points) < 10 || d.Max <= 0 || d.Mean <= 0 {
-		t.Fatalf("parsed %+v", d)
-	}
-	last := d.Points[len(d.Points)-1]
-	if last.Percentile != 1 || last.Count != d.Total {
-		t.Errorf("last point %+v, total %d", last, d.Total)
-	}
-	if _, err := ParseHgrm(strings.NewReader("1.0 2.0\n")); err == nil {
-		t.Errorf("a line of two fields parsed")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/results"
 )
 
@@ -60,7 +61,7 @@ func discoveredText(d results.DiscoveredTarget) string {
 	list("declared", d.Declared)
 	list("declared absent", d.DeclaredAbsent)
 	for _, n := range d.Notes {
-		parts = append(parts, clip(scrub(n), 300))
+		parts = append(parts, redact.Clip(redact.Prose(n), 300))
 	}
 	return strings.Join(parts, "; ")
 }

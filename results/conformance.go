@@ -1,12 +1,6 @@
 package results
 
-import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-)
+import "sort"
 
 // Case outcomes.
 const (
@@ -16,8 +10,12 @@ const (
 	ExpectedFailure = "expected-failure"
 )
 
+// ConformanceFile is the name of a conformance run's result document.
+const ConformanceFile = "conformance.json"
+
 // Conformance is conformance.json: every case of a run and what they cover.
 type Conformance struct {
+	Format
 	Target        TargetInfo `json:"target"`
 	KratosVersion string     `json:"kratos_version"`
 	Orybench      string     `json:"orybench_version"`
@@ -188,7 +186,8 @@ func (c *Conformance) FailedCases() int {
 	return n
 }
 
-// Write writes conformance.json into dir.
+// Write writes conformance.json into dir, at FormatVersion, and returns its
+// path.
 func (c *Conformance) Write(dir string) (string, error) {
 	sort.SliceStable(c.Cases, func(i, j int) bool {
 		a, b := c.Cases[i], c.Cases[j]
@@ -197,26 +196,10 @@ func (c *Conformance) Write(dir string) (string, error) {
 		}
 		return a.Status < b.Status
 	})
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "conformance.json")
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
-	}
-	return path, nil
+	return writeDocumentIn(dir, ConformanceFile, c)
 }
 
-// ReadConformance reads a conformance.json.
-func ReadConformance(path string) (*Conformance, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var c Conformance
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &c, nil
-}
+// ReadConformance reads a conformance.json. Its error matches
+// fs.ErrNotExist when there is none, and ErrNewerFormat when a newer
+// orybench wrote it.
+func ReadConformance(path string) (*Conformance, error) { return readAs[Conformance](path) }

@@ -1,14 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +15,7 @@ import (
 	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/loadtest/capacity"
 	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/results"
 )
 
 // defaultSLO is what capacity judges by when --slo is not given.
@@ -106,18 +106,21 @@ target or an interrupted search.`,
 			defer ls.stop()
 			out := cmd.OutOrStdout()
 			opts = append(opts, capacity.WithOutDir(outDir), capacity.WithLoadOptions(ls.opts...),
-				capacity.WithStepDone(func(st capacity.Step) { printStep(out, st) }))
+				capacity.WithStepDone(func(st results.CapacityStep) {
+					reports.WriteCapacityStepText(out, st) // progress: the summary's error is the one that counts
+				}))
 			started := time.Now()
 			res, err := capacity.Find(cmd.Context(), sc, opts...)
 			if res != nil {
-				printCapacity(out, res, outDir)
-				info := reports.RunInfo{Target: res.Target, KratosVersion: ls.kratosVersion, Orybench: versionText,
+				info := results.RunInfo{Target: res.Target, KratosVersion: ls.kratosVersion, Orybench: versionText,
 					StartedAt: started.UTC().Format(time.RFC3339), DurationS: res.DurationS,
 					Command: reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...))}
-				rerr := reports.WriteRunInfo(outDir, info)
+				terr := reports.WriteCapacityText(out, res, outDir)
+				_, rerr := info.Write(outDir)
 				if rerr == nil {
 					rerr = writeRunReport(cmd, outDir, ls.kratosVersion)
 				}
+				rerr = errors.Join(terr, rerr)
 				if rerr != nil && err == nil {
 					err = rerr
 				}
@@ -184,31 +187,4 @@ func targetHost(sc *loadtest.Scenario, target string) string {
 		return target
 	}
 	return u.Hostname()
-}
-
-func printStep(w io.Writer, st capacity.Step) {
-	verdict := "held"
-	switch {
-	case st.Error != "":
-		verdict = "not judged: " + oneLine(st.Error)
-	case !st.Held:
-		verdict = "FAILED " + strings.Join(st.Breached, ", ")
-	}
-	fmt.Fprintf(w, "step %2d  %-7s %8s/s  achieved %8.1f/s  p50 %8.2fms  p99 %8.2fms  errors %6.2f%%  %s\n",
-		st.N, st.Phase, strconv.FormatFloat(st.Rate, 'f', -1, 64), st.Achieved, st.P50, st.P99, 100*st.ErrorRate, verdict)
-}
-
-func printCapacity(w io.Writer, r *capacity.Result, dir string) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	if r.Found {
-		fmt.Fprintf(tw, "sustainable rate\t%g requests/s\n", r.SustainableRate)
-	} else {
-		fmt.Fprintln(tw, "sustainable rate\tnone")
-	}
-	fmt.Fprintf(tw, "slo\t%s\n", strings.Join(r.SLO, ", "))
-	fmt.Fprintf(tw, "confidence\t%s: %s\n", r.Confidence.Level, r.Confidence.Reason)
-	fmt.Fprintf(tw, "search\t%s → %s, %d steps in %s, ended: %s\n", r.Scenario, r.Target, len(r.Steps),
-		time.Duration(r.DurationS*float64(time.Second)).Round(time.Second), r.Ended)
-	fmt.Fprintf(tw, "files\t%s\n", dir)
-	tw.Flush()
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orybench/orybench/loadtest/capacity"
+	"github.com/orybench/orybench/results"
 )
 
 // knownCapacity is a server of known capacity: limit requests at a time,
@@ -83,7 +83,7 @@ func capacitySearch(t *testing.T, attempts, limit int, service, slo, within time
 	var noisy []string
 	for attempt := 1; attempt <= attempts; attempt++ {
 		var (
-			res         *capacity.Result
+			res         *results.CapacityResult
 			took, worst time.Duration
 			want        float64
 		)
@@ -109,7 +109,7 @@ func capacitySearch(t *testing.T, attempts, limit int, service, slo, within time
 // searchOnce runs one search and checks what no busy machine excuses. It
 // returns the result, how long the search took, how far behind its
 // schedule the server fell at worst, and the server's capacity.
-func searchOnce(t *testing.T, limit int, service, slo time.Duration, flags ...string) (*capacity.Result, time.Duration, time.Duration, float64) {
+func searchOnce(t *testing.T, limit int, service, slo time.Duration, flags ...string) (*results.CapacityResult, time.Duration, time.Duration, float64) {
 	srv := newKnownCapacity(limit, service)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
@@ -123,7 +123,7 @@ func searchOnce(t *testing.T, limit int, service, slo time.Duration, flags ...st
 	if code != exitOK {
 		t.Fatalf("exit %d, want %d", code, exitOK)
 	}
-	res, err := capacity.Read(dir)
+	res, err := results.ReadCapacity(filepath.Join(dir, results.CapacityFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestCapacityNothingHolds(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); !strings.Contains(lines[len(lines)-1], "no sustainable rate") {
 		t.Errorf("stderr does not end saying so: %q", stderr.String())
 	}
-	res, err := capacity.Read(dir)
+	res, err := results.ReadCapacity(filepath.Join(dir, results.CapacityFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestCapacityNothingHolds(t *testing.T) {
 	for _, st := range res.Steps {
 		rates = append(rates, st.Rate)
 	}
-	if res.Found || res.Ended != capacity.EndMinRate || len(rates) != 3 || rates[2] != 5 {
+	if res.Found || res.Ended != results.EndMinRate || len(rates) != 3 || rates[2] != 5 {
 		t.Errorf("found %v, ended %s, rates %v; want none, min-rate, 20 10 5", res.Found, res.Ended, rates)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orybench/orybench/compare"
 	"github.com/orybench/orybench/reports"
 )
 
@@ -56,19 +57,23 @@ Exit 0 no regression, 1 a regression, 2 bad input or nothing comparable.`,
 			if err != nil {
 				return err
 			}
-			c, err := reports.Compare(args[0], args[1], reports.CompareOptions{Tolerance: tol})
+			c, err := compare.Dirs(args[0], args[1], compare.Options{Tolerance: tol})
 			if err != nil {
 				return err
 			}
 			c.Orybench = versionText
 			if out != "" {
-				paths, err := c.Write(out)
+				paths, err := reports.WriteComparison(out, c)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", strings.Join(paths, ", "))
+				path, err := c.Write(out)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", strings.Join(append(paths, path), ", "))
 			}
-			if err := c.WriteMarkdown(cmd.OutOrStdout()); err != nil {
+			if err := reports.WriteComparisonMarkdown(cmd.OutOrStdout(), c); err != nil {
 				return err
 			}
 			if c.Regressed() {

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/results"
 )
 
 // serviceTimes is a test server whose answers take the time of a typical
@@ -56,7 +56,7 @@ func (s *serviceTimes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // lateBy says how far a run's measured p50 and p99 lie above those of the
 // service times the server drew after the warm-up's first warmup hits:
 // what the machine added (timer slack, scheduling, stalls), as fractions.
-func (s *serviceTimes) lateBy(measured loadtest.Latency, warmup int) [2]float64 {
+func (s *serviceTimes) lateBy(measured results.Latency, warmup int) [2]float64 {
 	s.mu.Lock()
 	drawn := slices.Clone(s.drawn[min(warmup, len(s.drawn)):])
 	s.mu.Unlock()
@@ -112,7 +112,7 @@ func TestCompareRealRuns(t *testing.T) {
 					t.Errorf("load %s: exit %d\n%s%s", r.name, code, stdout.String(), stderr.String())
 					return
 				}
-				l, err := reports.ReadLoad(out)
+				l, err := results.ReadLoadRun(out)
 				if err != nil {
 					t.Error(err)
 					return
@@ -147,16 +147,16 @@ func TestCompareRealRuns(t *testing.T) {
 	}
 	base, cand, same := filepath.Join(dir, "baseline"), filepath.Join(dir, "candidate"), filepath.Join(dir, "baseline-again")
 
-	compare := func(b, c string) (int, *reports.Comparison, string) {
+	compare := func(b, c string) (int, *results.Comparison, string) {
 		t.Helper()
 		out := filepath.Join(dir, "compare-"+filepath.Base(c))
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), []string{"compare", "--out", out, b, c}, &stdout, &stderr)
-		data, err := os.ReadFile(filepath.Join(out, reports.CompareJSONFile))
+		data, err := os.ReadFile(filepath.Join(out, results.ComparisonFile))
 		if err != nil {
 			t.Fatalf("compare %s: exit %d, %v\n%s", c, code, err, stderr.String())
 		}
-		var cmp reports.Comparison
+		var cmp results.Comparison
 		if err := json.Unmarshal(data, &cmp); err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestCompareRealRuns(t *testing.T) {
 		}
 		return code, &cmp, stdout.String()
 	}
-	verdicts := func(c *reports.Comparison) map[string]string {
+	verdicts := func(c *results.Comparison) map[string]string {
 		v := map[string]string{}
 		for _, s := range c.Steps {
 			if s.NotJudged != "" {
@@ -191,10 +191,10 @@ func TestCompareRealRuns(t *testing.T) {
 		t.Errorf("20 %% slower tail: exit %d, want %d\n%s", code, exitFailed, md)
 	}
 	v := verdicts(cmp)
-	if v["p99"] != reports.Regressed {
-		t.Errorf("20 %% slower tail: p99 %s, want %s", v["p99"], reports.Regressed)
+	if v["p99"] != results.Regressed {
+		t.Errorf("20 %% slower tail: p99 %s, want %s", v["p99"], results.Regressed)
 	}
-	if v["p50"] == reports.Regressed {
+	if v["p50"] == results.Regressed {
 		t.Errorf("20 %% slower tail: p50 flagged, but the tail alone changed")
 	}
 	if !strings.Contains(md, "REGRESSED") {
@@ -206,7 +206,7 @@ func TestCompareRealRuns(t *testing.T) {
 		t.Errorf("same build twice: exit %d, want %d\n%s", code, exitOK, md)
 	}
 	for name, verdict := range verdicts(cmp) {
-		if verdict == reports.Regressed || verdict == reports.Improved {
+		if verdict == results.Regressed || verdict == results.Improved {
 			t.Errorf("same build twice: %s %s", name, verdict)
 		}
 	}

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/scenarios"
 )
 
@@ -137,8 +136,9 @@ answered, or an interrupted run.`,
 			logger.Info("load", "scenario", sc.Name, "out", outDir)
 			sum, err := loadtest.Run(cmd.Context(), sc, opts...)
 			if sum != nil {
-				printSummary(cmd.OutOrStdout(), sum, outDir)
-				if rerr := writeRunReport(cmd, outDir, kratosVersion); rerr != nil && err == nil {
+				rerr := errors.Join(reports.WriteLoadText(cmd.OutOrStdout(), sum, outDir),
+					writeRunReport(cmd, outDir, kratosVersion))
+				if rerr != nil && err == nil {
 					err = rerr
 				}
 			}
@@ -288,63 +288,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-func printSummary(w io.Writer, s *loadtest.Summary, dir string) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "scenario\t%s → %s, %.1fs, %d requests", s.Scenario, s.Target, s.DurationS, s.Requests)
-	if s.Stopped != "" {
-		fmt.Fprintf(tw, " (stopped: %s)", s.Stopped)
-	}
-	fmt.Fprintln(tw)
-	if sh := s.Shard; sh != nil && sh.Index > 0 {
-		fmt.Fprintf(tw, "shard\t%s of a run at %s for %gs\n", sh.Shard, sh.Rate, sh.DurationS)
-	} else if sh != nil {
-		fmt.Fprintf(tw, "shards\t%d merged, of a run at %s for %gs\n", sh.Count, sh.Rate, sh.DurationS)
-	}
-	fmt.Fprintf(tw, "rate\trequested %.1f/s, achieved %.1f/s, unsent %d", s.Rate.Requested, s.Rate.Achieved, s.Unsent)
-	if s.Canceled > 0 {
-		fmt.Fprintf(tw, ", canceled in flight %d", s.Canceled)
-	}
-	fmt.Fprintln(tw)
-	lat := func(l loadtest.Latency) string {
-		return fmt.Sprintf("p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms", l.P50, l.P90, l.P99, l.P999, l.Max)
-	}
-	fmt.Fprintf(tw, "latency\t%s (from intended send)\n", lat(s.Latency))
-	fmt.Fprintf(tw, "uncorrected\t%s (from actual send)\n", lat(s.LatencyUncorrected))
-	fmt.Fprintf(tw, "statuses\t%s, rate limited %d\n", counts(s.StatusCodes), s.RateLimited)
-	fmt.Fprintf(tw, "errors\t%d %s\n", s.Errors.Total, counts(s.Errors.ByKind))
-	for _, st := range s.Steps {
-		fmt.Fprintf(tw, "step %s\t%d requests, p50 %.3f p99 %.3f ms, %s, errors %d\n",
-			st.Name, st.Requests, st.Latency.P50, st.Latency.P99, counts(st.StatusCodes), st.Errors.Total)
-	}
-	for _, t := range s.Thresholds {
-		verdict := "ok"
-		if !t.OK {
-			verdict = "BREACHED"
-		}
-		fmt.Fprintf(tw, "threshold\t%-8s %s (actual %g)\n", verdict, t.Expr, t.Actual)
-	}
-	if s.CleanupError != "" {
-		fmt.Fprintf(tw, "cleanup\t%s\n", s.CleanupError)
-	}
-	fmt.Fprintf(tw, "files\t%s\n", dir)
-	if s.Passed {
-		fmt.Fprintln(tw, "result\tpassed")
-	} else {
-		fmt.Fprintln(tw, "result\tFAILED")
-	}
-	tw.Flush()
-}
-
-func counts(m map[string]uint64) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := slices.Sorted(maps.Keys(m))
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s:%d", k, m[k])
-	}
-	return strings.Join(parts, " ")
 }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 // waitMeasuring waits until the run in dir has measured whole seconds.
@@ -31,16 +30,13 @@ func waitMeasuring(t *testing.T, dir string, seconds int, timeout time.Duration)
 	t.Fatalf("no %d seconds measured in %s after %s", seconds, dir, timeout)
 }
 
-func readSummary(t *testing.T, dir string) loadtest.Summary {
+func readSummary(t *testing.T, dir string) results.LoadSummary {
 	t.Helper()
-	var s loadtest.Summary
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err == nil {
-		err = json.Unmarshal(data, &s)
-	}
+	sp, err := results.ReadLoadSummary(filepath.Join(dir, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := *sp
 	for _, f := range append(s.Files, "summary.json", "results.bin", "timeseries.jsonl") {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: missing or empty (%v)", f, err)

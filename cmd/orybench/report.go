@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/results"
 )
 
 func newReportCmd() *cobra.Command {
@@ -125,8 +125,8 @@ bad input, shards that do not belong together, or a shard that stopped early
 			if sum == nil {
 				return err
 			}
-			printSummary(cmd.OutOrStdout(), sum, out)
-			if rerr := writeRunReport(cmd, out, ""); rerr != nil && err == nil {
+			rerr := errors.Join(reports.WriteLoadText(cmd.OutOrStdout(), sum, out), writeRunReport(cmd, out, ""))
+			if rerr != nil && err == nil {
 				err = rerr
 			}
 			if errors.Is(err, loadtest.ErrThresholdsFailed) && !errors.Is(err, loadtest.ErrShardStopped) {
@@ -174,32 +174,26 @@ func writeRunReport(cmd *cobra.Command, dir, kratosVersion string) error {
 
 // writeRunInfo writes run.json into the directory of a load run.
 func writeRunInfo(dir, kratosVersion string) error {
-	path := filepath.Join(dir, "summary.json")
-	data, err := os.ReadFile(path)
+	sum, err := results.ReadLoadSummary(filepath.Join(dir, results.LoadSummaryFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // not a load run
 	}
 	if err != nil {
 		return err
 	}
-	var sum struct {
-		DurationS float64 `json:"duration_s"`
-		StartedAt string  `json:"started_at"`
-	}
-	if err := json.Unmarshal(data, &sum); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
 	started, err := time.Parse(time.RFC3339Nano, sum.StartedAt)
 	if err != nil {
 		// Not recorded: summary.json was written as the run ended.
 		started = time.Now().Add(-time.Duration(sum.DurationS * float64(time.Second)))
 	}
-	return reports.WriteRunInfo(dir, reports.RunInfo{
+	info := results.RunInfo{
 		KratosVersion: kratosVersion,
 		Orybench:      versionText,
 		StartedAt:     started.UTC().Format(time.RFC3339),
 		Command:       reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...)),
-	})
+	}
+	_, err = info.Write(dir)
+	return err
 }
 
 // checkOutDir makes the --out directory dir and writes a file into it, so

@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -21,7 +20,7 @@ import (
 
 	"github.com/orybench/orybench/internal/hygiene"
 	"github.com/orybench/orybench/kratosclient"
-	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 // shardScenario is whoami with a small session pool and thresholds that a
@@ -215,36 +214,25 @@ func TestShardUsageErrors(t *testing.T) {
 }
 
 type mergedRun struct {
-	loadtest.Summary
-	series []loadtest.SeriesPoint
+	results.LoadSummary
+	series []results.SeriesPoint
 }
 
 // readMerged reads the merge in dir; every file it names is there.
 func readMerged(t *testing.T, dir string) mergedRun {
 	t.Helper()
-	var m mergedRun
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err == nil {
-		err = json.Unmarshal(data, &m.Summary)
-	}
+	sum, err := results.ReadLoadSummary(filepath.Join(dir, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	m := mergedRun{LoadSummary: *sum}
 	for _, f := range append(m.Files, "report.html", "run.json") {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: missing or empty (%v)", f, err)
 		}
 	}
-	data, err = os.ReadFile(filepath.Join(dir, "timeseries.jsonl"))
-	if err != nil {
+	if m.series, err = results.ReadSeries(filepath.Join(dir, "timeseries.jsonl")); err != nil {
 		t.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var pt loadtest.SeriesPoint
-		if err := json.Unmarshal([]byte(line), &pt); err != nil {
-			t.Fatal(err)
-		}
-		m.series = append(m.series, pt)
 	}
 	return m
 }

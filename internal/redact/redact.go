@@ -6,10 +6,12 @@ package redact
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Placeholder replaces every secret.
@@ -194,4 +196,23 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// Prose scrubs free text for a person to read that may hold URLs (a
+// reason, a message, a note): Text's secrets, and the password of any URL's
+// user information in it (https://user:password@host).
+func Prose(s string) string {
+	return userinfoPassword.ReplaceAllString(Text(s), "${1}"+Placeholder+"@")
+}
+
+// Clip shortens s to at most n bytes, at a rune boundary, and says how many
+// bytes it left out: the most of a message a report shows.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + fmt.Sprintf(" … (%d more bytes)", len(s)-n)
 }

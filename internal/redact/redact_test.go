@@ -79,3 +79,32 @@ func TestURLUserinfoPassword(t *testing.T) {
 		}
 	}
 }
+
+func TestProse(t *testing.T) {
+	in := "failed: GET https://alice:s3cret@kratos.example/sessions/whoami?token=t0k with password=hunter2"
+	got := Prose(in)
+	for _, secret := range []string{"s3cret", "hunter2"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("Prose(%q) = %q", in, got)
+		}
+	}
+	if !strings.Contains(got, "https://alice:"+Placeholder+"@kratos.example/sessions/whoami") {
+		t.Errorf("Prose(%q) = %q: the URL is lost", in, got)
+	}
+}
+
+func TestClip(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"0123456789", 4, "0123 … (6 more bytes)"},
+		{"aé", 2, "a … (2 more bytes)"}, // é is two bytes: not cut in half
+	} {
+		if got := Clip(tt.s, tt.n); got != tt.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
+	}
+}

@@ -37,6 +37,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/orybench/orybench/results"
 )
 
 // Defaults of Options.
@@ -82,26 +84,6 @@ type Options struct {
 	BlockLen int
 }
 
-// Change is a statistic's relative change from a baseline series to a
-// candidate series, with its confidence interval.
-type Change struct {
-	Baseline  float64 `json:"baseline"`  // the statistic of the baseline series
-	Candidate float64 `json:"candidate"` // the statistic of the candidate series
-	// Rel is Candidate/Baseline − 1: +0.2 is 20 % higher.
-	Rel float64 `json:"rel"`
-	// Lo and Hi bound Rel's confidence interval at Level.
-	Lo    float64 `json:"lo"`
-	Hi    float64 `json:"hi"`
-	Level float64 `json:"level"`
-	// Points and BlockLen are each series' length and block length.
-	Points    [2]int `json:"points"`
-	BlockLen  [2]int `json:"block_len"`
-	Resamples int    `json:"resamples"`
-}
-
-// Significant reports whether the interval excludes no change.
-func (c Change) Significant() bool { return c.Lo > 0 || c.Hi < 0 }
-
 // BlockLen is the block length the bootstrap uses for a series of n
 // points: n^(1/3), rounded, at least 1.
 func BlockLen(n int) int {
@@ -110,10 +92,10 @@ func BlockLen(n int) int {
 
 // RelativeChange estimates stat(candidate)/stat(baseline) − 1 and its
 // confidence interval by resampling each series with the circular
-// moving-block resample. Neither input is modified. It fails when a series
-// is shorter than MinPoints or when the baseline's statistic is not
-// positive (a ratio to it means nothing).
-func RelativeChange(baseline, candidate []float64, stat Statistic, o Options) (Change, error) {
+// moving-block resample, as a comparison records it. Neither input is
+// modified. It fails when a series is shorter than MinPoints or when the
+// baseline's statistic is not positive (a ratio to it means nothing).
+func RelativeChange(baseline, candidate []float64, stat Statistic, o Options) (results.RelativeChange, error) {
 	if o.Resamples <= 0 {
 		o.Resamples = DefaultResamples
 	}
@@ -125,19 +107,19 @@ func RelativeChange(baseline, candidate []float64, stat Statistic, o Options) (C
 		x    []float64
 	}{{"baseline", baseline}, {"candidate", candidate}} {
 		if len(s.x) < MinPoints {
-			return Change{}, fmt.Errorf("%s: %w: %d points, at least %d needed", s.name, ErrTooShort, len(s.x), MinPoints)
+			return results.RelativeChange{}, fmt.Errorf("%s: %w: %d points, at least %d needed", s.name, ErrTooShort, len(s.x), MinPoints)
 		}
 		for _, v := range s.x {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return Change{}, fmt.Errorf("%s: a value is not a number", s.name)
+				return results.RelativeChange{}, fmt.Errorf("%s: a value is not a number", s.name)
 			}
 		}
 	}
-	c := Change{Level: o.Level, Resamples: o.Resamples, Points: [2]int{len(baseline), len(candidate)}}
+	c := results.RelativeChange{Level: o.Level, Resamples: o.Resamples, Points: [2]int{len(baseline), len(candidate)}}
 	c.Baseline = stat(slices.Clone(baseline))
 	c.Candidate = stat(slices.Clone(candidate))
 	if !(c.Baseline > 0) {
-		return Change{}, fmt.Errorf("baseline statistic is %g: a relative change needs a positive baseline", c.Baseline)
+		return results.RelativeChange{}, fmt.Errorf("baseline statistic is %g: a relative change needs a positive baseline", c.Baseline)
 	}
 	c.Rel = c.Candidate/c.Baseline - 1
 
@@ -161,7 +143,7 @@ func RelativeChange(baseline, candidate []float64, stat Statistic, o Options) (C
 		rels = append(rels, stat(bufC)/b-1)
 	}
 	if len(rels) < o.Resamples/2 {
-		return Change{}, fmt.Errorf("baseline statistic is 0 in most resamples: a relative change means nothing")
+		return results.RelativeChange{}, fmt.Errorf("baseline statistic is 0 in most resamples: a relative change means nothing")
 	}
 	slices.Sort(rels)
 	alpha := (1 - o.Level) / 2

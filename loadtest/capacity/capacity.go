@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 // Defaults of a search.
@@ -62,15 +63,15 @@ type config struct {
 	maxDuration          time.Duration
 	outDir               string
 	load                 []loadtest.Option
-	onStep               func(Step)
+	onStep               func(results.CapacityStep)
 	run                  runFunc // loadtest.Run; replaced in tests
 	now                  func() time.Time
 }
 
 // runFunc runs sc at a constant rate.
-type runFunc func(ctx context.Context, sc *loadtest.Scenario, rate float64, opts []loadtest.Option) (*loadtest.Summary, error)
+type runFunc func(ctx context.Context, sc *loadtest.Scenario, rate float64, opts []loadtest.Option) (*results.LoadSummary, error)
 
-func runAt(ctx context.Context, sc *loadtest.Scenario, rate float64, opts []loadtest.Option) (*loadtest.Summary, error) {
+func runAt(ctx context.Context, sc *loadtest.Scenario, rate float64, opts []loadtest.Option) (*results.LoadSummary, error) {
 	return loadtest.Run(ctx, sc, append(opts, loadtest.WithRate(rate))...)
 }
 
@@ -121,7 +122,7 @@ func WithLoadOptions(o ...loadtest.Option) Option {
 }
 
 // WithStepDone calls fn after each step, with the step as recorded.
-func WithStepDone(fn func(Step)) Option { return func(c *config) { c.onStep = fn } }
+func WithStepDone(fn func(results.CapacityStep)) Option { return func(c *config) { c.onStep = fn } }
 
 // newConfig returns the defaults changed by opts.
 func newConfig(opts []Option) config {
@@ -187,12 +188,12 @@ func Validate(opts ...Option) error {
 }
 
 // Find searches for the highest constant rate of sc that holds the SLO.
-// The Result is returned whenever anything was measured, also with an
+// The result is returned whenever anything was measured, also with an
 // error: wrapping ErrNoSustainableRate when no rate held, the context's
 // error when interrupted, or loadtest's error when a run could not be
 // judged (loadtest.ErrTargetDown, say). Errors before the first run match
 // loadtest.ErrUsage when an option is wrong.
-func Find(ctx context.Context, sc *loadtest.Scenario, opts ...Option) (*Result, error) {
+func Find(ctx context.Context, sc *loadtest.Scenario, opts ...Option) (*results.CapacityResult, error) {
 	cfg := newConfig(opts)
 	if sc == nil {
 		return nil, usageErr("no scenario")
@@ -217,8 +218,8 @@ func Find(ctx context.Context, sc *loadtest.Scenario, opts ...Option) (*Result, 
 		judged.Steps[i].Thresholds = nil
 	}
 	s := &search{cfg: cfg, sc: &judged, slo: slo, began: cfg.now(), shared: &loadtest.SharedFixtures{}}
-	s.res = &Result{Scenario: sc.Name, Target: sc.Target, StartedAt: s.began.UTC().Format(time.RFC3339),
-		Settings: Settings{StartRate: cfg.start, MinRate: cfg.min, MaxRate: cfg.max, Precision: cfg.precision,
+	s.res = &results.CapacityResult{Scenario: sc.Name, Target: sc.Target, StartedAt: s.began.UTC().Format(time.RFC3339),
+		Settings: results.CapacitySettings{StartRate: cfg.start, MinRate: cfg.min, MaxRate: cfg.max, Precision: cfg.precision,
 			StepDurationS: cfg.stepDuration.Seconds(), WarmupS: cfg.warmup.Seconds(),
 			MaxDurationS: cfg.maxDuration.Seconds(), MaxConfirms: MaxConfirms}}
 	for _, t := range slo {
@@ -251,7 +252,7 @@ type search struct {
 	slo      []loadtest.Threshold
 	began    time.Time
 	shared   *loadtest.SharedFixtures
-	res      *Result
+	res      *results.CapacityResult
 	overhead time.Duration // the most a step took beyond its warm-up and measured time
 	confirms int
 }
@@ -265,7 +266,7 @@ func (s *search) run(ctx context.Context) error {
 			return nil
 		}
 		if err := s.step(ctx, phase, rate); err != nil {
-			s.res.Ended = EndInterrupted
+			s.res.Ended = results.EndInterrupted
 			return err
 		}
 	}
@@ -296,57 +297,57 @@ func (s *search) bracket() (lo, hi float64, runs int) {
 }
 
 // next chooses the next step from the steps so far, or why the search ends.
-func (s *search) next() (Phase, float64, End) {
+func (s *search) next() (results.CapacityPhase, float64, results.CapacityEnd) {
 	n := len(s.res.Steps)
 	if n == 0 {
-		return PhaseStart, s.cfg.start, ""
+		return results.PhaseStart, s.cfg.start, ""
 	}
 	if n >= MaxSteps {
-		return "", 0, EndMaxSteps
+		return "", 0, results.EndMaxSteps
 	}
 	lo, hi, runs := s.bracket()
-	confirm := func(why End) (Phase, float64, End) {
+	confirm := func(why results.CapacityEnd) (results.CapacityPhase, float64, results.CapacityEnd) {
 		if lo == 0 || runs >= 2 {
 			return "", 0, why
 		}
 		if s.confirms >= MaxConfirms {
-			return "", 0, EndUnconfirmed
+			return "", 0, results.EndUnconfirmed
 		}
 		if !s.fits(1) {
-			return "", 0, EndMaxDuration
+			return "", 0, results.EndMaxDuration
 		}
-		return PhaseConfirm, lo, ""
+		return results.PhaseConfirm, lo, ""
 	}
 	var (
-		phase Phase
+		phase results.CapacityPhase
 		rate  float64
 	)
 	switch {
 	case lo == 0: // nothing held yet: halve
-		phase, rate = PhaseDown, roundRate(hi/2, 0, hi)
+		phase, rate = results.PhaseDown, roundRate(hi/2, 0, hi)
 		if rate < s.cfg.min {
 			if hi > s.cfg.min {
 				rate = s.cfg.min
 			} else {
-				return "", 0, EndMinRate
+				return "", 0, results.EndMinRate
 			}
 		}
 	case math.IsInf(hi, 1): // nothing failed yet: double
 		if lo >= s.cfg.max {
-			return confirm(EndMaxRate)
+			return confirm(results.EndMaxRate)
 		}
-		phase, rate = PhaseUp, math.Min(lo*2, s.cfg.max)
+		phase, rate = results.PhaseUp, math.Min(lo*2, s.cfg.max)
 	case hi/lo-1 > s.cfg.precision:
-		phase, rate = PhaseBisect, roundRate((lo+hi)/2, lo, hi)
+		phase, rate = results.PhaseBisect, roundRate((lo+hi)/2, lo, hi)
 	default:
-		return confirm(EndBracketed)
+		return confirm(results.EndBracketed)
 	}
 	if !s.fits(2) { // this step and a confirmation
 		if lo > 0 {
-			return confirm(EndMaxDuration)
+			return confirm(results.EndMaxDuration)
 		}
 		if !s.fits(1) {
-			return "", 0, EndMaxDuration
+			return "", 0, results.EndMaxDuration
 		}
 	}
 	return phase, rate, ""
@@ -373,10 +374,10 @@ func (s *search) fits(n int) bool {
 }
 
 // step runs one rate and records it.
-func (s *search) step(ctx context.Context, phase Phase, rate float64) error {
+func (s *search) step(ctx context.Context, phase results.CapacityPhase, rate float64) error {
 	n := len(s.res.Steps) + 1
-	st := Step{N: n, Phase: phase, Rate: rate}
-	if phase == PhaseConfirm {
+	st := results.CapacityStep{N: n, Phase: phase, Rate: rate}
+	if phase == results.PhaseConfirm {
 		s.confirms++
 	}
 	opts := append([]loadtest.Option(nil), s.cfg.load...)
@@ -462,7 +463,7 @@ func (s *search) conclude() {
 	r := s.res
 	r.DurationS = math.Round(s.cfg.now().Sub(s.began).Seconds()*1000) / 1000
 	lo, hi, runs := s.bracket()
-	c := Confidence{Runs: runs}
+	c := results.CapacityConfidence{Runs: runs}
 	if !math.IsInf(hi, 1) && lo > 0 {
 		c.LowestFailingRate = hi
 		c.Precision = math.Round((hi/lo-1)*10000) / 10000
@@ -471,7 +472,7 @@ func (s *search) conclude() {
 	switch {
 	case lo == 0 && len(r.Steps) == 0:
 		c.Level, c.Reason = "none", "nothing was measured"
-	case lo == 0 && r.Ended == EndMinRate:
+	case lo == 0 && r.Ended == results.EndMinRate:
 		c.Level = "none"
 		c.Reason = fmt.Sprintf("no rate held the SLO, down to %g/s", lowestRate(r.Steps))
 	case lo == 0:
@@ -494,7 +495,7 @@ func (s *search) conclude() {
 	r.Confidence = c
 }
 
-func lowestRate(steps []Step) float64 {
+func lowestRate(steps []results.CapacityStep) float64 {
 	lo := math.Inf(1)
 	for _, st := range steps {
 		lo = math.Min(lo, st.Rate)
@@ -507,5 +508,6 @@ func (s *search) save() error {
 	if s.cfg.outDir == "" {
 		return nil
 	}
-	return s.res.write(s.cfg.outDir)
+	_, err := s.res.Write(s.cfg.outDir)
+	return err
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 // model is a target of known capacity, judged without sending anything: a
@@ -33,20 +34,20 @@ type model struct {
 
 func (m *model) now() time.Time { return m.clock }
 
-func (m *model) run(ctx context.Context, sc *loadtest.Scenario, rate float64, step time.Duration) (*loadtest.Summary, error) {
+func (m *model) run(ctx context.Context, sc *loadtest.Scenario, rate float64, step time.Duration) (*results.LoadSummary, error) {
 	m.runs = append(m.runs, rate)
 	m.scens = append(m.scens, sc)
 	m.clock = m.clock.Add(step + m.overhead)
 	n := len(m.runs)
 	if n == m.interruptAt {
 		m.cancel()
-		return &loadtest.Summary{Stopped: "interrupted"}, fmt.Errorf("interrupted: %w", context.Canceled)
+		return &results.LoadSummary{Stopped: "interrupted"}, fmt.Errorf("interrupted: %w", context.Canceled)
 	}
 	held := rate <= m.capacity && !slices.Contains(m.fail, n)
-	sum := &loadtest.Summary{Scenario: sc.Name, Target: "http://127.0.0.1:1", Requests: 100, Passed: held,
-		Rate:    loadtest.RateSummary{Requested: rate, Achieved: math.Min(rate, m.capacity*1.02)},
-		Latency: loadtest.Latency{P50: 20, P99: 30}}
-	sum.Thresholds = []loadtest.ThresholdResult{{Expr: "p99<50ms", OK: held, Actual: 30}}
+	sum := &results.LoadSummary{Scenario: sc.Name, Target: "http://127.0.0.1:1", Requests: 100, Passed: held,
+		Rate:    results.RateSummary{Requested: rate, Achieved: math.Min(rate, m.capacity*1.02)},
+		Latency: results.Latency{P50: 20, P99: 30}}
+	sum.Thresholds = []results.ThresholdResult{{Expr: "p99<50ms", OK: held, Actual: 30}}
 	if !held {
 		sum.Latency.P99 = 900
 		sum.Thresholds[0].Actual = 900
@@ -56,7 +57,7 @@ func (m *model) run(ctx context.Context, sc *loadtest.Scenario, rate float64, st
 }
 
 // find runs Find against m with the default settings changed by opts.
-func (m *model) find(t *testing.T, opts ...Option) (*Result, error) {
+func (m *model) find(t *testing.T, opts ...Option) (*results.CapacityResult, error) {
 	t.Helper()
 	m.clock = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -77,7 +78,7 @@ func (m *model) find(t *testing.T, opts ...Option) (*Result, error) {
 	all := append([]Option{WithSLO(slo), func(c *config) {
 		c.now = m.now
 		step = c.warmup + c.stepDuration
-		c.run = func(ctx context.Context, sc *loadtest.Scenario, rate float64, _ []loadtest.Option) (*loadtest.Summary, error) {
+		c.run = func(ctx context.Context, sc *loadtest.Scenario, rate float64, _ []loadtest.Option) (*results.LoadSummary, error) {
 			return m.run(ctx, sc, rate, step)
 		}
 	}}, opts...)
@@ -96,10 +97,10 @@ func TestFindKnownCapacity(t *testing.T) {
 			if !res.Found || res.SustainableRate > c || res.SustainableRate < c/(1+DefaultPrecision) {
 				t.Errorf("sustainable %g/s for a capacity of %g/s; runs %v", res.SustainableRate, c, m.runs)
 			}
-			if res.Ended != EndBracketed || res.Confidence.Level != "high" || res.Confidence.Runs != 2 {
+			if res.Ended != results.EndBracketed || res.Confidence.Level != "high" || res.Confidence.Runs != 2 {
 				t.Errorf("ended %s, confidence %+v; want bracketed, high, 2 runs", res.Ended, res.Confidence)
 			}
-			if last := res.Steps[len(res.Steps)-1]; last.Phase != PhaseConfirm || last.Rate != res.SustainableRate {
+			if last := res.Steps[len(res.Steps)-1]; last.Phase != results.PhaseConfirm || last.Rate != res.SustainableRate {
 				t.Errorf("last step %s at %g/s, want the confirmation of %g/s", last.Phase, last.Rate, res.SustainableRate)
 			}
 			if len(res.Steps) != len(m.runs) || len(m.runs) > 16 {
@@ -115,7 +116,7 @@ func TestFindNothingHolds(t *testing.T) {
 	if !errors.Is(err, ErrNoSustainableRate) {
 		t.Fatalf("err %v, want ErrNoSustainableRate", err)
 	}
-	if res == nil || res.Found || res.SustainableRate != 0 || res.Ended != EndMinRate || res.Confidence.Level != "none" {
+	if res == nil || res.Found || res.SustainableRate != 0 || res.Ended != results.EndMinRate || res.Confidence.Level != "none" {
 		t.Fatalf("result %+v", res)
 	}
 	if want := []float64{8, 4, 2, 1}; !slices.Equal(m.runs, want) {
@@ -129,7 +130,7 @@ func TestFindMaxRateHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.SustainableRate != 300 || res.Ended != EndMaxRate || res.Confidence.Level != "medium" || res.Confidence.LowestFailingRate != 0 {
+	if res.SustainableRate != 300 || res.Ended != results.EndMaxRate || res.Confidence.Level != "medium" || res.Confidence.LowestFailingRate != 0 {
 		t.Errorf("result %g/s ended %s confidence %+v; want 300/s, max-rate, medium, no failing rate", res.SustainableRate, res.Ended, res.Confidence)
 	}
 	if want := []float64{100, 200, 300, 300}; !slices.Equal(m.runs, want) {
@@ -168,7 +169,7 @@ func TestFindMaxDuration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.runs) != 6 || res.Ended != EndMaxDuration || res.DurationS > 80 {
+	if len(m.runs) != 6 || res.Ended != results.EndMaxDuration || res.DurationS > 80 {
 		t.Errorf("%d runs %v ended %s after %gs; want 6, max-duration, at most 80s", len(m.runs), m.runs, res.Ended, res.DurationS)
 	}
 	if res.SustainableRate != 400 || res.Confidence.Runs != 2 || res.Confidence.Level != "medium" {
@@ -182,7 +183,7 @@ func TestFindInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	if res == nil || len(res.Steps) != 3 || res.Ended != EndInterrupted || res.Steps[2].Error == "" {
+	if res == nil || len(res.Steps) != 3 || res.Ended != results.EndInterrupted || res.Steps[2].Error == "" {
 		t.Fatalf("result %+v", res)
 	}
 	if res.SustainableRate != 100 || res.Confidence.Level != "low" {
@@ -194,10 +195,10 @@ func TestFindWritesEveryStep(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	m := &model{capacity: 150}
 	var seen []int
-	res, err := m.find(t, WithOutDir(dir), WithStepDone(func(st Step) {
+	res, err := m.find(t, WithOutDir(dir), WithStepDone(func(st results.CapacityStep) {
 		seen = append(seen, st.N)
 		if st.N > 1 { // the file holds the steps before this one
-			got, err := Read(dir)
+			got, err := results.ReadCapacity(filepath.Join(dir, results.CapacityFile))
 			if err != nil || len(got.Steps) != st.N-1 {
 				t.Errorf("capacity.json during step %d: %v, %d steps", st.N, err, len(got.Steps))
 			}
@@ -206,7 +207,7 @@ func TestFindWritesEveryStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Read(dir)
+	got, err := results.ReadCapacity(filepath.Join(dir, results.CapacityFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestFindWritesEveryStep(t *testing.T) {
 	if !slices.Equal(got.SLO, []string{"p99<50ms", DefaultRateRule}) {
 		t.Errorf("SLO %q: want the rate rule added", got.SLO)
 	}
-	if _, err := os.Stat(filepath.Join(dir, File)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, results.CapacityFile)); err != nil {
 		t.Error(err)
 	}
 }
@@ -286,7 +287,7 @@ func TestFindBadOptions(t *testing.T) {
 		sc := loadtest.RawScenario("GET", "http://127.0.0.1:1/", 100, time.Second)
 		ran := false
 		all := append(opts, func(c *config) {
-			c.run = func(context.Context, *loadtest.Scenario, float64, []loadtest.Option) (*loadtest.Summary, error) {
+			c.run = func(context.Context, *loadtest.Scenario, float64, []loadtest.Option) (*results.LoadSummary, error) {
 				ran = true
 				return nil, errors.New("ran")
 			}

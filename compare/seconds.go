@@ -1,4 +1,4 @@
-package reports
+package compare
 
 import (
 	"bufio"
@@ -13,28 +13,15 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/results"
 )
 
-// resultsFile is vegeta's encoding of every result of a load run: each
-// result's step (Attack), intended send time (Timestamp) and corrected
-// latency.
-const resultsFile = "results.bin"
+// errNoRequestsFile: a run kept no results.bin (results.RequestsFile).
+var errNoRequestsFile = errors.New("no " + results.RequestsFile)
 
-var errNoResultsFile = errors.New("no " + resultsFile)
-
-// second is one second of a run: its answers and their latency percentiles
-// in milliseconds (corrected, from intended send), by the time the answers
-// arrived.
-type second struct {
-	T        int64
-	Requests uint64
-	P50, P99 float64
-}
-
-// secondSeries is a run's seconds that compare judges.
-type secondSeries []second
-
-func (s secondSeries) values(get func(second) float64) []float64 {
+// values returns get of each second.
+func values(s []results.SecondLatency, get func(results.SecondLatency) float64) []float64 {
 	out := make([]float64, len(s))
 	for i, p := range s {
 		out[i] = get(p)
@@ -42,11 +29,11 @@ func (s secondSeries) values(get func(second) float64) []float64 {
 	return out
 }
 
-// overallSeries takes the seconds of timeseries.jsonl that held answers.
-func overallSeries(pts []SeriesPoint) secondSeries {
-	var s secondSeries
+// overallSeconds takes the seconds of timeseries.jsonl that held answers.
+func overallSeconds(pts []results.SeriesPoint) []results.SecondLatency {
+	var s []results.SecondLatency
 	for _, p := range pts {
-		s = append(s, second{T: p.T, Requests: p.Requests, P50: p.P50, P99: p.P99})
+		s = append(s, results.SecondLatency{T: p.T, Requests: p.Requests, P50: p.P50, P99: p.P99})
 	}
 	return steadySeconds(s)
 }
@@ -55,7 +42,7 @@ func overallSeries(pts []SeriesPoint) secondSeries {
 // than half the median answers a second: the last second of a run holds
 // only the answers that came after its end, and a percentile of a handful
 // of answers is not one of a second at full rate.
-func steadySeconds(s secondSeries) secondSeries {
+func steadySeconds(s []results.SecondLatency) []results.SecondLatency {
 	var counts []float64
 	for _, p := range s {
 		if p.Requests > 0 && p.P99 > 0 {
@@ -67,7 +54,7 @@ func steadySeconds(s secondSeries) secondSeries {
 	}
 	slices.Sort(counts)
 	half := counts[len(counts)/2] / 2
-	var out secondSeries
+	var out []results.SecondLatency
 	for _, p := range s {
 		if p.Requests > 0 && p.P99 > 0 && float64(p.Requests) >= half {
 			out = append(out, p)
@@ -76,14 +63,14 @@ func steadySeconds(s secondSeries) secondSeries {
 	return out
 }
 
-// stepSeries reads a run's results.bin and returns each step's seconds,
+// stepSeconds reads a run's results.bin and returns each step's seconds,
 // made as loadtest makes timeseries.jsonl: answers by the second they
 // arrived in since the first hit was due, latency corrected, refused and
 // reset connections not measured. Percentiles are nearest-rank.
-func stepSeries(path string) (map[string]secondSeries, error) {
+func stepSeconds(path string) (map[string][]results.SecondLatency, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", path, errNoResultsFile)
+		return nil, fmt.Errorf("%s: %w", path, errNoRequestsFile)
 	}
 	if err != nil {
 		return nil, err
@@ -129,9 +116,9 @@ func stepSeries(path string) (map[string]secondSeries, error) {
 			lat[k] = append(lat[k], a.ms)
 		}
 	}
-	byStep := map[string]secondSeries{}
+	byStep := map[string][]results.SecondLatency{}
 	for k, n := range counts {
-		p := second{T: k.t, Requests: n}
+		p := results.SecondLatency{T: k.t, Requests: n}
 		if ls := lat[k]; len(ls) > 0 {
 			slices.Sort(ls)
 			p.P50, p.P99 = nearestRank(ls, 50), nearestRank(ls, 99)
@@ -139,7 +126,7 @@ func stepSeries(path string) (map[string]secondSeries, error) {
 		byStep[k.step] = append(byStep[k.step], p)
 	}
 	for step, s := range byStep {
-		slices.SortFunc(s, func(a, b second) int { return int(a.T - b.T) })
+		slices.SortFunc(s, func(a, b results.SecondLatency) int { return int(a.T - b.T) })
 		byStep[step] = steadySeconds(s)
 	}
 	return byStep, nil

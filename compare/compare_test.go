@@ -1,12 +1,10 @@
-package reports
+package compare
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/orybench/orybench/results"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -18,7 +16,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/results"
 )
 
 // synthLoad is a load run written by hand: each step's latency drawn per
@@ -53,7 +51,7 @@ func (s synthLoad) write(t *testing.T, dir string) {
 		series bytes.Buffer
 		n      = int(s.rate)
 	)
-	sum := loadtest.Summary{Scenario: s.scenario, DurationS: float64(s.seconds), Rate: loadtest.RateSummary{Requested: s.rate, Achieved: s.rate}}
+	sum := results.LoadSummary{Scenario: s.scenario, DurationS: float64(s.seconds), Rate: results.RateSummary{Requested: s.rate, Achieved: s.rate}}
 	for sec := range s.seconds {
 		var all []float64
 		for i := range n {
@@ -71,8 +69,8 @@ func (s synthLoad) write(t *testing.T, dir string) {
 			sec, n, nearestRank(all, 50), nearestRank(all, 99), all[len(all)-1], n)
 	}
 	for _, name := range names {
-		sum.Steps = append(sum.Steps, loadtest.StepSummary{Name: name, Requests: uint64(n * s.seconds / len(names)),
-			Latency: loadtest.Latency{P50: s.medians[name], P99: s.medians[name] * 1.6}})
+		sum.Steps = append(sum.Steps, results.StepSummary{Name: name, Requests: uint64(n * s.seconds / len(names)),
+			Latency: results.Latency{P50: s.medians[name], P99: s.medians[name] * 1.6}})
 	}
 	sum.Requests = uint64(n * s.seconds)
 	sum.Errors.Total = uint64(s.errors * float64(sum.Requests))
@@ -80,9 +78,9 @@ func (s synthLoad) write(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{summaryFile: data, seriesFile: series.Bytes()}
+	files := map[string][]byte{results.LoadSummaryFile: data, results.SeriesFile: series.Bytes()}
 	if s.results {
-		files[resultsFile] = res.Bytes()
+		files[results.RequestsFile] = res.Bytes()
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
@@ -91,16 +89,16 @@ func (s synthLoad) write(t *testing.T, dir string) {
 	}
 }
 
-func compareDirs(t *testing.T, base, cand string) *Comparison {
+func compareDirs(t *testing.T, base, cand string) *results.Comparison {
 	t.Helper()
-	c, err := Compare(base, cand, CompareOptions{})
+	c, err := Dirs(base, cand, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func verdictsOf(c *Comparison) map[string]string {
+func verdictsOf(c *results.Comparison) map[string]string {
 	v := map[string]string{}
 	for _, s := range c.Steps {
 		for _, m := range s.Metrics {
@@ -114,7 +112,7 @@ func verdictsOf(c *Comparison) map[string]string {
 }
 
 func TestCompareContract(t *testing.T) {
-	c := compareDirs(t, "testdata/conformance", "testdata/conformance-failing")
+	c := compareDirs(t, "../reports/testdata/conformance", "../reports/testdata/conformance-failing")
 	if c.Contract == nil {
 		t.Fatal("no contract diff")
 	}
@@ -143,7 +141,7 @@ func TestCompareContract(t *testing.T) {
 	}
 
 	// The other way round: fixed cases are changes, not regressions.
-	c = compareDirs(t, "testdata/conformance-failing", "testdata/conformance")
+	c = compareDirs(t, "../reports/testdata/conformance-failing", "../reports/testdata/conformance")
 	if len(c.Contract.Changes) != 5 || c.Regressed() {
 		t.Errorf("fixes: %d changes, regressed %v", len(c.Contract.Changes), c.Regressed())
 	}
@@ -153,7 +151,7 @@ func TestCompareContract(t *testing.T) {
 		}
 	}
 
-	c = compareDirs(t, "testdata/conformance", "testdata/conformance")
+	c = compareDirs(t, "../reports/testdata/conformance", "../reports/testdata/conformance")
 	if len(c.Contract.Changes) != 0 || c.Regressed() {
 		t.Errorf("a run against itself: %+v", c.Contract.Changes)
 	}
@@ -204,14 +202,14 @@ func TestCompareLatency(t *testing.T) {
 		wantNotJudged  bool
 		wantComparable bool
 	}{
-		{"same", run("same", 2, 20, 200), NotSignificant, false, false, true},
-		{"slower", run("slower", 3, 26, 200), Regressed, true, false, true},
-		{"faster", run("faster", 4, 14, 200), Improved, false, false, true},
+		{"same", run("same", 2, 20, 200), results.NotSignificant, false, false, true},
+		{"slower", run("slower", 3, 26, 200), results.Regressed, true, false, true},
+		{"faster", run("faster", 4, 14, 200), results.Improved, false, false, true},
 		{"slightly", run("slightly", 5, 21, 200), "", false, false, true},
 		{"other rate", run("other-rate", 6, 20, 100), "", false, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Compare(base, tc.cand, CompareOptions{})
+			c, err := Dirs(base, tc.cand, Options{})
 			if !tc.wantComparable {
 				if !errors.Is(err, ErrNothingComparable) || !strings.Contains(err.Error(), "requested rates differ") {
 					t.Errorf("err = %v, want %v naming the rates", err, ErrNothingComparable)
@@ -225,14 +223,14 @@ func TestCompareLatency(t *testing.T) {
 			if tc.wantP50 != "" && v["whoami p50"] != tc.wantP50 {
 				t.Errorf("p50 %q, want %q (%v)", v["whoami p50"], tc.wantP50, c.Steps[0].Metrics)
 			}
-			if v["whoami p50"] == Regressed && tc.name == "slightly" {
+			if v["whoami p50"] == results.Regressed && tc.name == "slightly" {
 				t.Errorf("a 5 %% change is flagged at a 10 %% tolerance")
 			}
 			if c.Regressed() != tc.wantRegressed {
 				t.Errorf("regressed %v, want %v: %v", c.Regressed(), tc.wantRegressed, v)
 			}
 			s := c.Steps[0]
-			if s.Step != "whoami" || s.Source != seriesFile || c.Verdict.JudgedSteps != 1 {
+			if s.Step != "whoami" || s.Source != results.SeriesFile || c.Verdict.JudgedSteps != 1 {
 				t.Errorf("step %q from %q, judged %d", s.Step, s.Source, c.Verdict.JudgedSteps)
 			}
 			// The last second is complete in these runs; every second counts.
@@ -249,12 +247,8 @@ func TestCompareNotesErrors(t *testing.T) {
 	synthLoad{scenario: "whoami", rate: 100, seconds: 10, medians: map[string]float64{"whoami": 20}, seed: 1}.write(t, base)
 	synthLoad{scenario: "whoami", rate: 100, seconds: 10, medians: map[string]float64{"whoami": 20}, seed: 2, errors: 0.3}.write(t, cand)
 	c := compareDirs(t, base, cand)
-	var b strings.Builder
-	if err := c.WriteMarkdown(&b); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(b.String(), "the candidate's error rate is 30% (the baseline's 0%)") {
-		t.Errorf("no note of the errors:\n%s", b.String())
+	if notes := strings.Join(c.Steps[0].Notes, "\n"); !strings.Contains(notes, "the candidate's error rate is 30% (the baseline's 0%)") {
+		t.Errorf("no note of the errors:\n%s", notes)
 	}
 }
 
@@ -270,12 +264,12 @@ func TestCompareStepsFromResults(t *testing.T) {
 	cand := write("cand", 2, 65, true)
 	c := compareDirs(t, base, cand)
 	v := verdictsOf(c)
-	for key, want := range map[string]string{"slow p50": Regressed, "slow p99": Regressed, "fast p50": NotSignificant} {
+	for key, want := range map[string]string{"slow p50": results.Regressed, "slow p99": results.Regressed, "fast p50": results.NotSignificant} {
 		if v[key] != want {
 			t.Errorf("%s: %q, want %q (all: %v)", key, v[key], want, v)
 		}
 	}
-	if _, ok := v[AllSteps+" p50"]; !ok {
+	if _, ok := v[results.AllSteps+" p50"]; !ok {
 		t.Errorf("no overall comparison: %v", v)
 	}
 	if c.Verdict.JudgedSteps != 3 {
@@ -286,7 +280,7 @@ func TestCompareStepsFromResults(t *testing.T) {
 	// whole still is.
 	c = compareDirs(t, base, write("cand-without", 2, 65, false))
 	v = verdictsOf(c)
-	if !strings.Contains(v["slow"], "candidate run kept no results.bin") || v[AllSteps+" p50"] == "" {
+	if !strings.Contains(v["slow"], "candidate run kept no results.bin") || v[results.AllSteps+" p50"] == "" {
 		t.Errorf("verdicts %v", v)
 	}
 }
@@ -316,78 +310,14 @@ func TestComparePairsByDirectory(t *testing.T) {
 }
 
 func TestCompareBadInput(t *testing.T) {
-	if _, err := Compare(filepath.Join(t.TempDir(), "missing"), "testdata/load-whoami", CompareOptions{}); err == nil || !strings.HasPrefix(err.Error(), "baseline: ") {
+	if _, err := Dirs(filepath.Join(t.TempDir(), "missing"), "../reports/testdata/load-whoami", Options{}); err == nil || !strings.HasPrefix(err.Error(), "baseline: ") {
 		t.Errorf("missing baseline: %v", err)
 	}
-	if _, err := Compare("testdata/load-whoami", t.TempDir(), CompareOptions{}); !errors.Is(err, ErrNoResults) || !strings.HasPrefix(err.Error(), "candidate: ") {
+	if _, err := Dirs("../reports/testdata/load-whoami", t.TempDir(), Options{}); !errors.Is(err, results.ErrNoResults) || !strings.HasPrefix(err.Error(), "candidate: ") {
 		t.Errorf("empty candidate: %v", err)
 	}
-	_, err := Compare("testdata/conformance", "testdata/load-whoami", CompareOptions{})
+	_, err := Dirs("../reports/testdata/conformance", "../reports/testdata/load-whoami", Options{})
 	if !errors.Is(err, ErrNothingComparable) {
 		t.Errorf("conformance against load: %v", err)
-	}
-}
-
-func TestCompareRendering(t *testing.T) {
-	dir := t.TempDir()
-	copyDir(t, "testdata/conformance", filepath.Join(dir, "a", "conformance"))
-	copyDir(t, "testdata/conformance-failing", filepath.Join(dir, "b", "conformance"))
-	synthLoad{scenario: "whoami", rate: 200, seconds: 10, medians: map[string]float64{"whoami": 20}, seed: 1}.write(t, filepath.Join(dir, "a", "load-whoami"))
-	synthLoad{scenario: "whoami", rate: 200, seconds: 10, medians: map[string]float64{"whoami": 26}, seed: 2}.write(t, filepath.Join(dir, "b", "load-whoami"))
-	c := compareDirs(t, filepath.Join(dir, "a"), filepath.Join(dir, "b"))
-	c.Orybench = "test"
-	paths, err := c.Write(filepath.Join(dir, "out"))
-	if err != nil || len(paths) != 3 {
-		t.Fatalf("Write: %v %v", paths, err)
-	}
-	html, err := os.ReadFile(filepath.Join(dir, "out", CompareHTMLFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page := string(html)
-	expectSelfContained(t, CompareHTMLFile, page)
-	for _, want := range []string{
-		`id="verdict">REGRESSED`, `id="contract"`, `id="latency"`, `class="regression"`, "updateLogoutFlow",
-		`<svg class="ci"`, `<svg class="chart"`, "Per-second latency, whoami", "--fg:#1b1f24", // report.html's styles
-	} {
-		if !strings.Contains(page, want) {
-			t.Errorf("compare.html lacks %q", want)
-		}
-	}
-
-	md, err := os.ReadFile(filepath.Join(dir, "out", CompareMarkdownFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(md))
-	var heads, regressedRows int
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			heads++
-		}
-		if strings.HasPrefix(line, "| whoami | `whoami` |") && strings.Contains(line, "**regressed**") {
-			regressedRows++
-		}
-	}
-	if heads < 3 || regressedRows == 0 || !strings.HasPrefix(string(md), "# orybench compare: ❌ REGRESSED") {
-		t.Errorf("compare.md: %d headings, %d regressed rows:\n%s", heads, regressedRows, md)
-	}
-
-	var back Comparison
-	data, err := os.ReadFile(filepath.Join(dir, "out", CompareJSONFile))
-	if err == nil {
-		err = json.Unmarshal(data, &back)
-	}
-	if err != nil || back.Verdict != c.Verdict || len(back.Steps) != len(c.Steps) {
-		t.Errorf("compare.json: %v, %+v", err, back.Verdict)
-	}
-}
-
-func TestFmtRel(t *testing.T) {
-	for v, want := range map[float64]string{0.2: "+20%", -0.031: "−3.1%", 0: "0%", -0.0001: "0%", 1.5: "+150%"} {
-		if got := fmtRel(v); got != want {
-			t.Errorf("fmtRel(%g) = %q, want %q", v, got, want)
-		}
 	}
 }

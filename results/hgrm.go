@@ -1,4 +1,4 @@
-package reports
+package results
 
 import (
 	"bufio"
@@ -7,11 +7,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Distribution is an HdrHistogram percentile distribution (.hgrm): latency
-// in milliseconds at each percentile.
+// in milliseconds at each percentile. A load run writes one of the whole
+// run and one of each step, corrected and uncorrected (ReadLoadRun reads
+// them and fills in Name, Step and Uncorrected).
 type Distribution struct {
 	Name        string
 	Step        string // "" for the whole run
@@ -97,5 +98,3 @@ func parseHgrmFooter(d *Distribution, line string) {
 		}
 	}
 }
-
-func secondsDur(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -1,22 +1,14 @@
-package capacity
+package results
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
+// CapacityFile is the name of a capacity search's result document.
+const CapacityFile = "capacity.json"
 
-	"github.com/orybench/orybench/loadtest"
-)
-
-// File is the name of the result file in the output directory.
-const File = "capacity.json"
-
-// Result is the outcome of a search, written as capacity.json. Rates are in
-// requests per second, latencies in milliseconds, corrected for coordinated
-// omission (from each request's intended send time).
-type Result struct {
+// CapacityResult is the outcome of a capacity search (the highest constant
+// rate at which a target meets an SLO), written as capacity.json. Rates are
+// in requests per second, latencies in milliseconds, corrected for
+// coordinated omission (from each request's intended send time).
+type CapacityResult struct {
+	Format
 	Scenario string `json:"scenario"`
 	Target   string `json:"target"`
 	// SLO is what every run at a rate must hold for the rate to count as
@@ -24,45 +16,45 @@ type Result struct {
 	SLO []string `json:"slo"`
 	// SustainableRate is the highest rate at which every measured run held
 	// the SLO; 0 when none did (Found is false).
-	SustainableRate float64    `json:"sustainable_rate"`
-	Found           bool       `json:"found"`
-	Confidence      Confidence `json:"confidence"`
-	// Ended says why the search stopped: see the End constants.
-	Ended     End      `json:"ended"`
-	Settings  Settings `json:"settings"`
-	StartedAt string   `json:"started_at"`
-	DurationS float64  `json:"duration_s"`
+	SustainableRate float64            `json:"sustainable_rate"`
+	Found           bool               `json:"found"`
+	Confidence      CapacityConfidence `json:"confidence"`
+	// Ended says why the search stopped: see the CapacityEnd constants.
+	Ended     CapacityEnd      `json:"ended"`
+	Settings  CapacitySettings `json:"settings"`
+	StartedAt string           `json:"started_at"`
+	DurationS float64          `json:"duration_s"`
 	// Steps are the runs in the order they ran.
-	Steps []Step `json:"steps"`
+	Steps []CapacityStep `json:"steps"`
 }
 
-// End is why a search stopped.
-type End string
+// CapacityEnd is why a capacity search stopped.
+type CapacityEnd string
 
-// The ways a search ends.
+// The ways a capacity search ends.
 const (
 	// EndBracketed: the sustainable rate and the lowest failing rate are
 	// within the precision, and the sustainable rate was confirmed.
-	EndBracketed End = "bracketed"
+	EndBracketed CapacityEnd = "bracketed"
 	// EndMaxRate: the maximum rate held; the sustainable rate is a lower
 	// bound.
-	EndMaxRate End = "max-rate"
+	EndMaxRate CapacityEnd = "max-rate"
 	// EndMinRate: no rate down to the minimum rate held.
-	EndMinRate End = "min-rate"
+	EndMinRate CapacityEnd = "min-rate"
 	// EndMaxDuration: the next run would not have fit in the time allowed.
-	EndMaxDuration End = "max-duration"
+	EndMaxDuration CapacityEnd = "max-duration"
 	// EndMaxSteps: the search ran its maximum number of runs.
-	EndMaxSteps End = "max-steps"
+	EndMaxSteps CapacityEnd = "max-steps"
 	// EndUnconfirmed: the confirmation run failed too often.
-	EndUnconfirmed End = "unconfirmed"
+	EndUnconfirmed CapacityEnd = "unconfirmed"
 	// EndInterrupted: the context was done, or a run could not be judged
 	// (the target went down); the result holds what was measured.
-	EndInterrupted End = "interrupted"
+	EndInterrupted CapacityEnd = "interrupted"
 )
 
-// Confidence says how much the sustainable rate can be trusted: how often
-// it was measured to hold, and how close above it a rate failed.
-type Confidence struct {
+// CapacityConfidence says how much the sustainable rate can be trusted: how
+// often it was measured to hold, and how close above it a rate failed.
+type CapacityConfidence struct {
 	// Level is "high" (held on every one of at least two runs, and a rate
 	// within the precision above it failed), "medium" (held on every one of
 	// at least two runs, but the failing rate above it is farther than the
@@ -80,8 +72,8 @@ type Confidence struct {
 	Precision float64 `json:"precision,omitempty"`
 }
 
-// Settings are the search's bounds and rules, as used.
-type Settings struct {
+// CapacitySettings are the search's bounds and rules, as used.
+type CapacitySettings struct {
 	StartRate     float64 `json:"start_rate"`
 	MinRate       float64 `json:"min_rate"`
 	MaxRate       float64 `json:"max_rate"`
@@ -92,23 +84,24 @@ type Settings struct {
 	MaxConfirms   int     `json:"max_confirmations"`
 }
 
-// Phase says why a step ran.
-type Phase string
+// CapacityPhase says why a step of a capacity search ran.
+type CapacityPhase string
 
-// The phases of a search.
+// The phases of a capacity search.
 const (
-	PhaseStart   Phase = "start"   // the start rate
-	PhaseDown    Phase = "down"    // halving: the start rate failed
-	PhaseUp      Phase = "up"      // doubling until a rate fails
-	PhaseBisect  Phase = "bisect"  // between the highest held and the lowest failed rate
-	PhaseConfirm Phase = "confirm" // the winner run again
+	PhaseStart   CapacityPhase = "start"   // the start rate
+	PhaseDown    CapacityPhase = "down"    // halving: the start rate failed
+	PhaseUp      CapacityPhase = "up"      // doubling until a rate fails
+	PhaseBisect  CapacityPhase = "bisect"  // between the highest held and the lowest failed rate
+	PhaseConfirm CapacityPhase = "confirm" // the winner run again
 )
 
-// Step is one measured run at a constant rate.
-type Step struct {
-	N     int     `json:"n"`
-	Phase Phase   `json:"phase"`
-	Rate  float64 `json:"rate"` // requested
+// CapacityStep is one measured run of a capacity search, at a constant
+// rate.
+type CapacityStep struct {
+	N     int           `json:"n"`
+	Phase CapacityPhase `json:"phase"`
+	Rate  float64       `json:"rate"` // requested
 	// Achieved is the rate of requests sent over the measured time.
 	Achieved  float64 `json:"achieved"`
 	P50       float64 `json:"p50_ms"`
@@ -124,40 +117,16 @@ type Step struct {
 	Dir       string `json:"dir,omitempty"`
 	StartedAt string `json:"started_at"`
 	// WallS is how long the step took, set-up and warm-up included.
-	WallS   float64           `json:"wall_s"`
-	Summary *loadtest.Summary `json:"summary,omitempty"`
+	WallS   float64      `json:"wall_s"`
+	Summary *LoadSummary `json:"summary,omitempty"`
 }
 
-// Read reads capacity.json from dir. Its error matches fs.ErrNotExist when
-// there is none.
-func Read(dir string) (*Result, error) {
-	path := filepath.Join(dir, File)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r Result
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &r, nil
+// Write writes capacity.json into dir, at FormatVersion, and returns its
+// path.
+func (r *CapacityResult) Write(dir string) (string, error) {
+	return writeDocumentIn(dir, CapacityFile, r)
 }
 
-// write writes r as capacity.json into dir, through a temporary file so
-// that a reader never sees half of it.
-func (r *Result) write(dir string) error {
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+File+".*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(append(data, '\n'))
-	if err := errors.Join(werr, tmp.Chmod(0o644), tmp.Close()); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, File))
-}
+// ReadCapacity reads a capacity.json. Its error matches fs.ErrNotExist when
+// there is none, and ErrNewerFormat when a newer orybench wrote it.
+func ReadCapacity(path string) (*CapacityResult, error) { return readAs[CapacityResult](path) }
