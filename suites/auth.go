@@ -130,93 +130,77 @@ func (s *suite) loginCases(verb string) {
 // passwordLoginCases: signing in with a password, right or wrong, with or
 // without a second factor.
 func (s *suite) passwordLoginCases() {
-	for _, mode := range kratosclient.Modes {
-		text := map[kratosclient.Mode]string{
-			native:  "answers 200 with a session token to an app logging in with a password",
-			spa:     "answers 200 with the session in a cookie, not a token, to a single page app",
-			browser: "answers 303 to the default return URL with a session cookie to a browser form",
-		}[mode]
-		s.it(text, Status(successStatus(mode)), Client(mode), func(ctx SpecContext, f *fixture) {
-			_, id := f.signedIn(ctx, native)
-			c := f.client(mode)
-			r := f.signIn(ctx, c, id)
-			f.judge(r, nativeLoginDeviations(mode)...)
-			if mode == browser {
-				f.expectDefaultReturnURL(r.Location())
-				expectCookie(r, target.SessionCookie, true)
-				return
-			}
+	s.forModes([]modeCase{
+		{native, 200, "answers 200 with a session token to an app logging in with a password"},
+		{spa, 200, "answers 200 with the session in a cookie, not a token, to a single page app"},
+		{browser, 303, "answers 303 to the default return URL with a session cookie to a browser form"},
+	}, func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+		_, id := f.signedIn(ctx, native)
+		c := f.client(mode)
+		r := f.signIn(ctx, c, id)
+		f.judge(r, nativeLoginDeviations(mode)...)
+		if mode == browser {
+			f.expectDefaultReturnURL(r.Location())
+			expectCookie(r, target.SessionCookie, true)
+			return
+		}
+		got := successOf(r)
+		Expect(got.Session).NotTo(BeNil())
+		Expect(got.Session.Active).To(BeTrue())
+		Expect(got.Session.IdentityID()).To(Equal(id.ID))
+		Expect(got.Session.AuthenticatorAssuranceLevel).To(Equal("aal1"))
+		if mode == native {
+			Expect(got.SessionToken).NotTo(BeEmpty())
+			Expect(c.SessionToken()).To(Equal(got.SessionToken))
+			Expect(r.Header.Values("Set-Cookie")).To(BeEmpty(), "an api flow sets no cookies")
+		} else {
+			Expect(got.SessionToken).To(BeEmpty())
+			expectCookie(r, target.SessionCookie, true)
+			Expect(got.ContinueWith).To(ContainElement(HaveField("Action", "redirect_browser_to")))
+		}
+	})
+	s.forModes([]modeCase{
+		{native, 400, "answers 400 with the flow and message 4000006 to an app with a wrong password"},
+		{spa, 400, "answers 400 with the flow and message 4000006 to a single page app with a wrong password"},
+		{browser, 303, "answers 303 back to the login UI, flow and error kept, to a browser form with a wrong password"},
+	}, func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+		_, id := f.signedIn(ctx, native)
+		id.Password += "-wrong"
+		c := f.client(mode)
+		flow := f.newFlow(ctx, c, kratosclient.Login)
+		r := must(c.UpdateLoginFlow(ctx, flow.ID, c.Submission(id.PasswordLogin())))
+		f.judge(r)
+		expectCookie(r, target.SessionCookie, false)
+		Expect(c.SessionToken()).To(BeEmpty())
+		got := f.flowAfter(ctx, c, r, kratosclient.Login, flow.ID)
+		Expect(got.ID).To(Equal(flow.ID))
+		Expect(got.UI.MessageIDs()).To(ContainElement(textInvalidCredentials))
+	})
+	s.forModes([]modeCase{
+		{native, 200, "answers 200 with an aal1 session and no identity to an app whose identity has TOTP"},
+		{spa, 422, "answers 422 browser_location_change_required to the aal2 login to a single page app whose identity has TOTP"},
+		{browser, 303, "answers 303 to the aal2 login to a browser form when the identity has TOTP"},
+	}, Requires(target.TOTP), func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+		enrolled, id := f.signedIn(ctx, mode) // enrols as the caller would
+		f.enrolTOTP(ctx, enrolled)
+		r := f.signIn(ctx, f.client(mode), id)
+		aal2 := f.t.URL("/self-service/login/browser?aal=aal2")
+		switch mode {
+		case native:
+			f.judge(r, "native-login-continue-with-null", "native-login-aal1-identity-null")
 			got := successOf(r)
-			Expect(got.Session).NotTo(BeNil())
-			Expect(got.Session.Active).To(BeTrue())
-			Expect(got.Session.IdentityID()).To(Equal(id.ID))
+			Expect(got.SessionToken).NotTo(BeEmpty())
 			Expect(got.Session.AuthenticatorAssuranceLevel).To(Equal("aal1"))
-			if mode == native {
-				Expect(got.SessionToken).NotTo(BeEmpty())
-				Expect(c.SessionToken()).To(Equal(got.SessionToken))
-				Expect(r.Header.Values("Set-Cookie")).To(BeEmpty(), "an api flow sets no cookies")
-			} else {
-				Expect(got.SessionToken).To(BeEmpty())
-				expectCookie(r, target.SessionCookie, true)
-				Expect(got.ContinueWith).To(ContainElement(HaveField("Action", "redirect_browser_to")))
-			}
-		})
-	}
-	for _, mode := range kratosclient.Modes {
-		text := map[kratosclient.Mode]string{
-			native:  "answers 400 with the flow and message 4000006 to an app with a wrong password",
-			spa:     "answers 400 with the flow and message 4000006 to a single page app with a wrong password",
-			browser: "answers 303 back to the login UI, flow and error kept, to a browser form with a wrong password",
-		}[mode]
-		s.it(text, Status(map[bool]int{true: 303, false: 400}[mode == browser]), Client(mode), func(ctx SpecContext, f *fixture) {
-			_, id := f.signedIn(ctx, native)
-			id.Password += "-wrong"
-			c := f.client(mode)
-			flow := f.newFlow(ctx, c, kratosclient.Login)
-			r := must(c.UpdateLoginFlow(ctx, flow.ID, c.Submission(id.PasswordLogin())))
+			return
+		case spa:
+			f.judgeErrorID(r, "browser_location_change_required", "location-change-error-nesting")
+			Expect(redirectBrowserTo(r)).To(Equal(aal2))
+		case browser:
 			f.judge(r)
-			expectCookie(r, target.SessionCookie, false)
-			Expect(c.SessionToken()).To(BeEmpty())
-			var got kratosclient.Flow
-			if mode == browser {
-				Expect(f.expectUIURL(r.Location(), "/login")).To(Equal(flow.ID))
-				got = f.readFlow(ctx, c, kratosclient.Login, flow.ID)
-			} else {
-				got = flowOf(r)
-			}
-			Expect(got.ID).To(Equal(flow.ID))
-			Expect(got.UI.MessageIDs()).To(ContainElement(textInvalidCredentials))
-		})
-	}
-	for _, mode := range kratosclient.Modes {
-		text := map[kratosclient.Mode]string{
-			native:  "answers 200 with an aal1 session and no identity to an app whose identity has TOTP",
-			spa:     "answers 422 browser_location_change_required to the aal2 login to a single page app whose identity has TOTP",
-			browser: "answers 303 to the aal2 login to a browser form when the identity has TOTP",
-		}[mode]
-		status := map[kratosclient.Mode]int{native: 200, spa: 422, browser: 303}[mode]
-		s.it(text, Status(status), Client(mode), Requires(target.TOTP), func(ctx SpecContext, f *fixture) {
-			enrolled, id := f.signedIn(ctx, mode) // enrols as the caller would
-			f.enrolTOTP(ctx, enrolled)
-			r := f.signIn(ctx, f.client(mode), id)
-			aal2 := f.t.URL("/self-service/login/browser?aal=aal2")
-			switch mode {
-			case native:
-				f.judge(r, "native-login-continue-with-null", "native-login-aal1-identity-null")
-				got := successOf(r)
-				Expect(got.SessionToken).NotTo(BeEmpty())
-				Expect(got.Session.AuthenticatorAssuranceLevel).To(Equal("aal1"))
-				return
-			case spa:
-				f.judgeErrorID(r, "browser_location_change_required", "location-change-error-nesting")
-				Expect(redirectBrowserTo(r)).To(Equal(aal2))
-			case browser:
-				f.judge(r)
-				Expect(r.Location()).To(Equal(aal2))
-			}
-			expectCookie(r, target.SessionCookie, true) // the aal1 session
-		})
-	}
+			Expect(r.Location()).To(Equal(aal2))
+		}
+		expectCookie(r, target.SessionCookie, true) // the aal1 session
+	})
 }
 
 // nativeLoginDeviations are the known deviations of a native login's 200.
@@ -236,33 +220,29 @@ func successStatus(mode kratosclient.Mode) int {
 // repeatedLoginCases: a login flow submitted twice, and what Kratos cannot
 // read.
 func (s *suite) repeatedLoginCases() {
-	for _, mode := range kratosclient.Modes {
-		text := map[kratosclient.Mode]string{
-			native:  "answers 200 again, with a new session, to an api flow submitted twice",
-			spa:     "answers 400 with the flow to a signed-in single page app submitting the flow twice",
-			browser: "answers 303 to the default return URL to a browser form submitted twice",
-		}[mode]
-		status := map[kratosclient.Mode]int{native: 200, spa: 400, browser: 303}[mode]
-		s.it(text, Status(status), Client(mode), Negative(), func(ctx SpecContext, f *fixture) {
-			_, id := f.signedIn(ctx, native)
-			c := f.client(mode)
-			flow := f.newFlow(ctx, c, kratosclient.Login)
-			first := must(c.UpdateLoginFlow(ctx, flow.ID, c.Submission(id.PasswordLogin())))
-			Expect(first.Status).To(Equal(successStatus(mode)), "first submission: %s", first.Explain())
-			c.SetSessionToken("") // the app that submits twice has not kept the answer
-			r := must(c.UpdateLoginFlow(ctx, flow.ID, c.Submission(id.PasswordLogin())))
-			f.judge(r, nativeLoginDeviations(mode)...)
-			switch mode {
-			case native:
-				Expect(successOf(r).SessionToken).NotTo(BeElementOf("", successOf(first).SessionToken))
-			case spa: // session_already_available, rendered into the flow as a message
-				Expect(flowOf(r).UI.MessageIDs()).To(ContainElement(textInvalidInput))
-			case browser:
-				f.expectDefaultReturnURL(r.Location())
-				expectCookie(r, target.SessionCookie, false) // not issued again
-			}
-		})
-	}
+	s.forModes([]modeCase{
+		{native, 200, "answers 200 again, with a new session, to an api flow submitted twice"},
+		{spa, 400, "answers 400 with the flow to a signed-in single page app submitting the flow twice"},
+		{browser, 303, "answers 303 to the default return URL to a browser form submitted twice"},
+	}, Negative(), func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+		_, id := f.signedIn(ctx, native)
+		c := f.client(mode)
+		flow := f.newFlow(ctx, c, kratosclient.Login)
+		first := must(c.UpdateLoginFlow(ctx, flow.ID, c.Submission(id.PasswordLogin())))
+		Expect(first.Status).To(Equal(successStatus(mode)), "first submission: %s", first.Explain())
+		c.SetSessionToken("") // the app that submits twice has not kept the answer
+		r := must(c.UpdateLoginFlow(ctx, flow.ID, c.Submission(id.PasswordLogin())))
+		f.judge(r, nativeLoginDeviations(mode)...)
+		switch mode {
+		case native:
+			Expect(successOf(r).SessionToken).NotTo(BeElementOf("", successOf(first).SessionToken))
+		case spa: // session_already_available, rendered into the flow as a message
+			Expect(flowOf(r).UI.MessageIDs()).To(ContainElement(textInvalidInput))
+		case browser:
+			f.expectDefaultReturnURL(r.Location())
+			expectCookie(r, target.SessionCookie, false) // not issued again
+		}
+	})
 	s.it("answers 400 with the flow and message 4000001 to an app sending an empty body", Status(400), Client(native), Negative(), func(ctx SpecContext, f *fixture) {
 		c := f.client(native)
 		flow := f.newFlow(ctx, c, kratosclient.Login)

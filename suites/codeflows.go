@@ -56,6 +56,15 @@ func (cf codeFlow) codeMailed(ctx context.Context, f *fixture, c *kratosclient.C
 	return app, id, fl.ID, f.code(ctx, id.Email, cf.mail)
 }
 
+// correctCode has a code mailed for a new identity (codeMailed) and
+// submits it as c; it returns the app, the identity, the flow id and the
+// answer.
+func (cf codeFlow) correctCode(ctx context.Context, f *fixture, c *kratosclient.Client) (*kratosclient.Client, target.Identity, string, *kratosclient.Response) {
+	GinkgoHelper()
+	app, id, flowID, code := cf.codeMailed(ctx, f, c)
+	return app, id, flowID, cf.submitCode(ctx, c, flowID, code)
+}
+
 // codeCases are what recovery and verification by code share: an address
 // sent, a wrong code, an invalid address.
 func (s *suite) codeCases(cf codeFlow) {
@@ -111,8 +120,7 @@ func (s *suite) recoveryCases(verb string) {
 	}
 	s.it("answers 200 with a session token and the settings flow to a correct code", Status(200), Client(native), Requires(target.ContinueWithTransitions, target.MailCodes, cf.byCode), func(ctx SpecContext, f *fixture) {
 		c := f.client(native)
-		_, id, flowID, code := cf.codeMailed(ctx, f, c)
-		r := cf.submitCode(ctx, c, flowID, code)
+		_, id, _, r := cf.correctCode(ctx, f, c)
 		f.judge(r)
 		fl := flowOf(r)
 		Expect(fl.State).To(Equal("passed_challenge"))
@@ -130,34 +138,30 @@ func (s *suite) recoveryCases(verb string) {
 		c.SetSessionToken(token)
 		Expect(f.sessionIdentity(ctx, c)).To(Equal(id.ID), "whoami with the recovered session")
 	})
-	for _, mode := range []kratosclient.Mode{browser, native, spa} {
-		text := map[kratosclient.Mode]string{
-			browser: "answers 303 to the settings UI with a session cookie to a browser that sends a correct code",
-			native:  "answers 422 browser_location_change_required to the settings UI for a correct code",
-			spa:     "answers 422 to the settings UI with a session cookie to a single page app for a correct code",
-		}[mode]
-		s.it(text, Status(map[bool]int{true: 303, false: 422}[mode == browser]), Client(mode), Requires(target.MailCodes, cf.byCode), func(ctx SpecContext, f *fixture) {
-			if mode != browser {
-				withoutTransitions(f)
-			}
-			c := f.client(mode)
-			_, id, flowID, code := cf.codeMailed(ctx, f, c)
-			r := cf.submitCode(ctx, c, flowID, code)
-			if mode == browser {
-				f.judge(r)
-				f.expectUIURL(r.Location(), "/settings")
-			} else {
-				f.judgeErrorID(r, "browser_location_change_required", "location-change-error-nesting")
-				f.expectUIURL(redirectBrowserTo(r), "/settings")
-			}
-			if mode != native {
-				expectCookie(r, target.SessionCookie, true)
-			}
-			if mode == spa {
-				Expect(f.sessionIdentity(ctx, c)).To(Equal(id.ID), "whoami with the recovered session")
-			}
-		})
-	}
+	s.forModes([]modeCase{
+		{browser, 303, "answers 303 to the settings UI with a session cookie to a browser that sends a correct code"},
+		{native, 422, "answers 422 browser_location_change_required to the settings UI for a correct code"},
+		{spa, 422, "answers 422 to the settings UI with a session cookie to a single page app for a correct code"},
+	}, Requires(target.MailCodes, cf.byCode), func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+		if mode != browser {
+			withoutTransitions(f)
+		}
+		c := f.client(mode)
+		_, id, _, r := cf.correctCode(ctx, f, c)
+		if mode == browser {
+			f.judge(r)
+			f.expectUIURL(r.Location(), "/settings")
+		} else {
+			f.judgeErrorID(r, "browser_location_change_required", "location-change-error-nesting")
+			f.expectUIURL(redirectBrowserTo(r), "/settings")
+		}
+		if mode != native {
+			expectCookie(r, target.SessionCookie, true)
+		}
+		if mode == spa {
+			Expect(f.sessionIdentity(ctx, c)).To(Equal(id.ID), "whoami with the recovered session")
+		}
+	})
 	s.it("answers 303 to a new flow when a used code is submitted again", Status(303), Client(native), Requires(target.MailCodes, cf.byCode), Negative(), func(ctx SpecContext, f *fixture) {
 		withoutTransitions(f)
 		c := f.client(native)
@@ -197,8 +201,7 @@ func (s *suite) verificationCases(verb string) {
 	s.codeCases(cf)
 	s.it("answers 200 passed_challenge to a correct code and verifies the address", Status(200), Client(native), Requires(target.MailCodes, cf.byCode), func(ctx SpecContext, f *fixture) {
 		c := f.client(native)
-		app, _, flowID, code := cf.codeMailed(ctx, f, c)
-		r := cf.submitCode(ctx, c, flowID, code)
+		app, _, _, r := cf.correctCode(ctx, f, c)
 		f.judge(r)
 		fl := flowOf(r)
 		Expect(fl.State).To(Equal("passed_challenge"))
@@ -209,8 +212,7 @@ func (s *suite) verificationCases(verb string) {
 	})
 	s.it("answers 303 back to the verification UI to a browser that sends a correct code", Status(303), Client(browser), Requires(target.MailCodes, cf.byCode), func(ctx SpecContext, f *fixture) {
 		c := f.client(browser)
-		_, _, flowID, code := cf.codeMailed(ctx, f, c)
-		r := cf.submitCode(ctx, c, flowID, code)
+		_, _, flowID, r := cf.correctCode(ctx, f, c)
 		f.judge(r)
 		Expect(f.expectUIURL(r.Location(), "/verification")).To(Equal(flowID))
 		Expect(f.readFlow(ctx, c, cf.kind, flowID).State).To(Equal("passed_challenge"))

@@ -33,10 +33,33 @@ func (s *suite) operation(id string, args ...any) {
 // it registers one case: Ginkgo's It with the case's decorators (Status,
 // Client, Requires, Negative...), whose last argument, the body, runs
 // with the fixture the case's labels pick.
-func (s *suite) it(text string, args ...any) {
+func (s *suite) it(text string, args ...any) { s.spec(text, args) }
+
+// modeCase is one kind of caller's case of a behaviour: its text and the
+// status it reaches.
+type modeCase struct {
+	mode   kratosclient.Mode
+	status int
+	text   string
+}
+
+// forModes registers one case of a behaviour per kind of caller, each
+// labelled with its status and client; the decorators in args (but the
+// last, the body, which is given the case's mode) apply to all.
+func (s *suite) forModes(cases []modeCase, args ...any) {
+	n := len(args) - 1
+	b := args[n].(func(SpecContext, *fixture, kratosclient.Mode))
+	for _, c := range cases {
+		decorators := append([]any{Status(c.status), Client(c.mode)}, args[:n]...)
+		s.spec(c.text, append(decorators, func(ctx SpecContext, f *fixture) { b(ctx, f, c.mode) }))
+	}
+}
+
+// spec registers a case for it or forModes, located at their caller.
+func (s *suite) spec(text string, args []any) {
 	n := len(args) - 1
 	b := args[n].(body)
-	It(text, append(append([]any{Offset(1)}, args[:n]...), func(ctx SpecContext) { b(ctx, s.fixture()) })...)
+	It(text, append(append([]any{Offset(2)}, args[:n]...), func(ctx SpecContext) { b(ctx, s.fixture()) })...)
 }
 
 // fixture is what one case works with: the target its requires: labels
@@ -152,6 +175,18 @@ func (f *fixture) readFlow(ctx context.Context, c *kratosclient.Client, kind kra
 	fl, err := f.t.ReadFlow(ctx, c, kind, id)
 	setUp(err, "read the "+string(kind)+" flow")
 	return fl
+}
+
+// flowAfter is the flow a submission of flow id was answered with, as its
+// caller sees it: a native app and a single page app get it in the answer,
+// a browser is sent back to the UI with ?flow= and reads it there.
+func (f *fixture) flowAfter(ctx context.Context, c *kratosclient.Client, r *kratosclient.Response, kind kratosclient.FlowKind, id string) kratosclient.Flow {
+	GinkgoHelper()
+	if c.Mode() != browser {
+		return flowOf(r)
+	}
+	Expect(f.expectUIURL(r.Location(), "/"+string(kind))).To(Equal(id))
+	return f.readFlow(ctx, c, kind, id)
 }
 
 // mailWait bounds the wait for one mailed code. A local courier polls its

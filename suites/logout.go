@@ -15,16 +15,16 @@ import (
 // logoutSpecs: signing out, as a browser and as a native app.
 func (s *suite) logoutSpecs() {
 	s.operation("createBrowserLogoutFlow", func() {
-		for _, mode := range []kratosclient.Mode{spa, native} {
-			text := map[kratosclient.Mode]string{spa: "answers 200 with a logout URL and token to a browser's session cookie", native: "answers 200 to a session token as well"}[mode]
-			s.it(text, Status(200), Client(mode), func(ctx SpecContext, f *fixture) {
-				c, _ := f.signedIn(ctx, mode)
-				r := must(c.CreateBrowserLogoutFlow(ctx, nil))
-				f.judge(r)
-				lf := logoutFlowOf(r)
-				Expect(lf.LogoutURL).To(Equal(f.t.URL("/self-service/logout?token=" + lf.LogoutToken)))
-			})
-		}
+		s.forModes([]modeCase{
+			{spa, 200, "answers 200 with a logout URL and token to a browser's session cookie"},
+			{native, 200, "answers 200 to a session token as well"},
+		}, func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+			c, _ := f.signedIn(ctx, mode)
+			r := must(c.CreateBrowserLogoutFlow(ctx, nil))
+			f.judge(r)
+			lf := logoutFlowOf(r)
+			Expect(lf.LogoutURL).To(Equal(f.t.URL("/self-service/logout?token=" + lf.LogoutToken)))
+		})
 		s.it("answers 400 to a return_to that is not allowed", Status(400), Client(spa), func(ctx SpecContext, f *fixture) {
 			c, _ := f.signedIn(ctx, spa)
 			f.judgeErrorID(must(c.CreateBrowserLogoutFlow(ctx, evilReturnTo())), "self_service_flow_return_to_forbidden")

@@ -34,32 +34,29 @@ func (s *suite) registrationCases(verb string) {
 		return got
 	}
 
-	for _, mode := range []kratosclient.Mode{native, spa} {
-		text := map[kratosclient.Mode]string{
-			native: "answers 200 with the identity, a session token and what to do next to an app",
-			spa:    "answers 200 with the identity and the session in a cookie, not a token, to a single page app",
-		}[mode]
-		s.it(text, Status(200), Client(mode), Requires(target.SessionAfterRegistration, target.EmailTrait), func(ctx SpecContext, f *fixture) {
-			c, id := f.client(mode), f.newIdentity()
-			_, r := signUp(ctx, f, c, id)
-			got := registered(f, r)
-			f.judge(r)
-			Expect(got.Identity).NotTo(BeNil())
-			Expect(got.Identity.Traits).To(HaveKeyWithValue("email", id.Email))
-			Expect(got.Session.IdentityID()).To(Equal(got.Identity.ID))
-			Expect(got.ContinueWith).To(ContainElement(HaveField("Action", "show_verification_ui")))
-			if mode == native {
-				Expect(got.SessionToken).NotTo(BeEmpty())
-				Expect(c.SessionToken()).To(Equal(got.SessionToken))
-				Expect(got.ContinueWith).To(ContainElement(And(HaveField("Action", "set_ory_session_token"), HaveField("OrySessionToken", got.SessionToken))))
-				Expect(r.Header.Values("Set-Cookie")).To(BeEmpty(), "an api flow sets no cookies")
-			} else {
-				Expect(got.SessionToken).To(BeEmpty())
-				expectCookie(r, target.SessionCookie, true)
-				Expect(got.ContinueWith).To(ContainElement(HaveField("Action", "redirect_browser_to")))
-			}
-		})
-	}
+	s.forModes([]modeCase{
+		{native, 200, "answers 200 with the identity, a session token and what to do next to an app"},
+		{spa, 200, "answers 200 with the identity and the session in a cookie, not a token, to a single page app"},
+	}, Requires(target.SessionAfterRegistration, target.EmailTrait), func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+		c, id := f.client(mode), f.newIdentity()
+		_, r := signUp(ctx, f, c, id)
+		got := registered(f, r)
+		f.judge(r)
+		Expect(got.Identity).NotTo(BeNil())
+		Expect(got.Identity.Traits).To(HaveKeyWithValue("email", id.Email))
+		Expect(got.Session.IdentityID()).To(Equal(got.Identity.ID))
+		Expect(got.ContinueWith).To(ContainElement(HaveField("Action", "show_verification_ui")))
+		if mode == native {
+			Expect(got.SessionToken).NotTo(BeEmpty())
+			Expect(c.SessionToken()).To(Equal(got.SessionToken))
+			Expect(got.ContinueWith).To(ContainElement(And(HaveField("Action", "set_ory_session_token"), HaveField("OrySessionToken", got.SessionToken))))
+			Expect(r.Header.Values("Set-Cookie")).To(BeEmpty(), "an api flow sets no cookies")
+		} else {
+			Expect(got.SessionToken).To(BeEmpty())
+			expectCookie(r, target.SessionCookie, true)
+			Expect(got.ContinueWith).To(ContainElement(HaveField("Action", "redirect_browser_to")))
+		}
+	})
 	s.it("answers 303 to the default return URL with a session cookie to a browser form", Status(303), Client(browser), Requires(target.SessionAfterRegistration), func(ctx SpecContext, f *fixture) {
 		c := f.client(browser)
 		_, r := signUp(ctx, f, c, f.newIdentity())
@@ -108,31 +105,21 @@ func (s *suite) registrationCases(verb string) {
 	})
 
 	// Invalid and taken addresses.
-	for _, mode := range kratosclient.Modes {
-		text := map[kratosclient.Mode]string{
-			native:  "answers 400 with the flow and a message on the email to an app with an invalid email",
-			spa:     "answers 400 with the flow and a message on the email to a single page app with an invalid email",
-			browser: "answers 302, not 303, back to the registration UI to a browser form with an invalid email",
-		}[mode]
-		status := map[bool]int{true: 302, false: 400}[mode == browser]
-		s.it(text, Status(status), Client(mode), Requires(target.EmailTrait), Negative(), func(ctx SpecContext, f *fixture) {
-			c, id := f.client(mode), f.newIdentity()
-			id.Email = "not-an-email"
-			flow, r := signUp(ctx, f, c, id)
-			f.judge(r)
-			expectCookie(r, target.SessionCookie, false)
-			Expect(c.SessionToken()).To(BeEmpty())
-			got := flow
-			if mode == browser {
-				Expect(f.expectUIURL(r.Location(), "/registration")).To(Equal(flow.ID))
-				got = f.readFlow(ctx, c, kratosclient.Registration, flow.ID)
-			} else {
-				got = flowOf(r)
-			}
-			Expect(got.ID).To(Equal(flow.ID))
-			Expect(got.UI.NodeMessageIDs("traits.email")).To(ContainElement(textInvalidInput))
-		})
-	}
+	s.forModes([]modeCase{
+		{native, 400, "answers 400 with the flow and a message on the email to an app with an invalid email"},
+		{spa, 400, "answers 400 with the flow and a message on the email to a single page app with an invalid email"},
+		{browser, 302, "answers 302, not 303, back to the registration UI to a browser form with an invalid email"},
+	}, Requires(target.EmailTrait), Negative(), func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+		c, id := f.client(mode), f.newIdentity()
+		id.Email = "not-an-email"
+		flow, r := signUp(ctx, f, c, id)
+		f.judge(r)
+		expectCookie(r, target.SessionCookie, false)
+		Expect(c.SessionToken()).To(BeEmpty())
+		got := f.flowAfter(ctx, c, r, kratosclient.Registration, flow.ID)
+		Expect(got.ID).To(Equal(flow.ID))
+		Expect(got.UI.NodeMessageIDs("traits.email")).To(ContainElement(textInvalidInput))
+	})
 	s.it("answers 400 with the flow and message 4000007 to an app signing up an existing email", Status(400), Client(native), func(ctx SpecContext, f *fixture) {
 		_, existing := f.signedIn(ctx, native)
 		_, r := signUp(ctx, f, f.client(native), existing)

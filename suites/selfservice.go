@@ -103,6 +103,22 @@ func (f *fixture) caller(ctx context.Context, fl selfService, mode kratosclient.
 	return f.client(mode), target.Identity{}
 }
 
+// createdFlow creates a flow of fl as a caller of the given kind (signed
+// in, for an identity's own flow), judges the answer and checks the flow.
+func (f *fixture) createdFlow(ctx context.Context, fl selfService, mode kratosclient.Mode) (*kratosclient.Response, kratosclient.Flow) {
+	GinkgoHelper()
+	c, owner := f.caller(ctx, fl, mode)
+	create := c.CreateBrowserFlow
+	if mode == native {
+		create = c.CreateNativeFlow
+	}
+	r := must(create(ctx, fl.kind, nil))
+	f.judge(r)
+	got := flowOf(r)
+	expectNewFlow(got, fl, mode, owner)
+	return r, got
+}
+
 // expectNewFlow checks a flow just created for a caller of the given kind:
 // its type, state, and (for an identity's own flow) its identity.
 func expectNewFlow(got kratosclient.Flow, fl selfService, mode kratosclient.Mode, owner target.Identity) {
@@ -121,11 +137,7 @@ func expectNewFlow(got kratosclient.Flow, fl selfService, mode kratosclient.Mode
 
 func (s *suite) createNativeCases(fl selfService) {
 	s.it("answers 200 with a new api flow and no cookies", Status(200), Client(native), func(ctx SpecContext, f *fixture) {
-		c, owner := f.caller(ctx, fl, native)
-		r := must(c.CreateNativeFlow(ctx, fl.kind, nil))
-		f.judge(r)
-		got := flowOf(r)
-		expectNewFlow(got, fl, native, owner)
+		r, got := f.createdFlow(ctx, fl, native)
 		Expect(got.UI.Action).To(Equal(f.t.URL("/self-service/" + string(fl.kind) + "?flow=" + got.ID)))
 		Expect(got.UI.CSRFToken()).To(BeEmpty(), "an api flow needs no CSRF token")
 		Expect(r.Header.Values("Set-Cookie")).To(BeEmpty(), "an api flow sets no cookies")
@@ -153,11 +165,7 @@ func (s *suite) createNativeCases(fl selfService) {
 
 func (s *suite) createBrowserCases(fl selfService) {
 	s.it("answers 200 with a browser flow and its CSRF token to a single page app", Status(200), Client(spa), func(ctx SpecContext, f *fixture) {
-		c, owner := f.caller(ctx, fl, spa)
-		r := must(c.CreateBrowserFlow(ctx, fl.kind, nil))
-		f.judge(r)
-		got := flowOf(r)
-		expectNewFlow(got, fl, spa, owner)
+		r, got := f.createdFlow(ctx, fl, spa)
 		Expect(got.UI.CSRFToken()).NotTo(BeEmpty(), "csrf_token node")
 		if !fl.owned { // an identity's browser holds its CSRF cookie since it signed up
 			expectCookie(r, target.CSRFCookiePrefix, true)

@@ -96,25 +96,22 @@ func (s *suite) settingsChangeCases() {
 		Expect(fl.UI.MessageIDs()).To(ContainElement(textSettingsSaved))
 		Expect(f.signIn(ctx, f.client(native), id).Status).To(Equal(200), "sign in with the new password")
 	})
-	for _, mode := range []kratosclient.Mode{spa, browser} {
-		text := map[kratosclient.Mode]string{
-			spa:     "answers 200 success to a single page app that sends its CSRF token",
-			browser: "answers 303 back to the settings UI to a browser form",
-		}[mode]
-		s.it(text, Status(successStatus(mode)), Client(mode), func(ctx SpecContext, f *fixture) {
-			c, id := f.signedIn(ctx, mode)
-			flowID := f.startFlow(ctx, c, kratosclient.Settings)
-			r := must(c.UpdateSettingsFlow(ctx, flowID, c.Submission(sameProfile(id))))
-			f.judge(r)
-			if mode == browser {
-				Expect(f.expectUIURL(r.Location(), "/settings")).To(Equal(flowID))
-				return
-			}
-			fl := flowOf(r)
-			Expect(fl.State).To(Equal("success"))
-			Expect(fl.UI.MessageIDs()).To(ContainElement(textSettingsSaved))
-		})
-	}
+	s.forModes([]modeCase{
+		{spa, 200, "answers 200 success to a single page app that sends its CSRF token"},
+		{browser, 303, "answers 303 back to the settings UI to a browser form"},
+	}, func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+		c, id := f.signedIn(ctx, mode)
+		flowID := f.startFlow(ctx, c, kratosclient.Settings)
+		r := must(c.UpdateSettingsFlow(ctx, flowID, c.Submission(sameProfile(id))))
+		f.judge(r)
+		if mode == browser {
+			Expect(f.expectUIURL(r.Location(), "/settings")).To(Equal(flowID))
+			return
+		}
+		fl := flowOf(r)
+		Expect(fl.State).To(Equal("success"))
+		Expect(fl.UI.MessageIDs()).To(ContainElement(textSettingsSaved))
+	})
 	s.it("answers 400 with the flow to invalid traits", Status(400), Client(native), Requires(target.EmailTrait), func(ctx SpecContext, f *fixture) {
 		c, _ := f.signedIn(ctx, native)
 		flowID := f.startFlow(ctx, c, kratosclient.Settings)
@@ -146,23 +143,20 @@ func (s *suite) settingsChangeCases() {
 		f.judgeErrorID(r, "self_service_flow_expired")
 		Expect(useFlowID(r)).NotTo(BeElementOf("", fl.ID))
 	})
-	for _, mode := range []kratosclient.Mode{native, spa} {
-		text := map[kratosclient.Mode]string{
-			native: "answers 422 with the provider's authorize URL to an app linking a social account",
-			spa:    "answers 422 with the authorize URL and a continuity cookie to a single page app",
-		}[mode]
-		s.it(text, Status(422), Client(mode), Requires(target.SocialSignIn), func(ctx SpecContext, f *fixture) {
-			// A native settings flow lists no provider, though linking
-			// works from it: a login flow names them.
-			p := provider(f.newFlow(ctx, f.client(native), kratosclient.Login))
-			c, _ := f.signedIn(ctx, mode)
-			flowID := f.startFlow(ctx, c, kratosclient.Settings)
-			r := must(c.UpdateSettingsFlow(ctx, flowID, c.Submission(kratosclient.Fields{"method": "oidc", "link": p})))
-			f.judgeErrorID(r, "browser_location_change_required", "location-change-error-nesting")
-			expectAuthorizeURL(redirectBrowserTo(r))
-			if mode == spa {
-				expectCookie(r, "ory_kratos_continuity", true)
-			}
-		})
-	}
+	s.forModes([]modeCase{
+		{native, 422, "answers 422 with the provider's authorize URL to an app linking a social account"},
+		{spa, 422, "answers 422 with the authorize URL and a continuity cookie to a single page app"},
+	}, Requires(target.SocialSignIn), func(ctx SpecContext, f *fixture, mode kratosclient.Mode) {
+		// A native settings flow lists no provider, though linking
+		// works from it: a login flow names them.
+		p := provider(f.newFlow(ctx, f.client(native), kratosclient.Login))
+		c, _ := f.signedIn(ctx, mode)
+		flowID := f.startFlow(ctx, c, kratosclient.Settings)
+		r := must(c.UpdateSettingsFlow(ctx, flowID, c.Submission(kratosclient.Fields{"method": "oidc", "link": p})))
+		f.judgeErrorID(r, "browser_location_change_required", "location-change-error-nesting")
+		expectAuthorizeURL(redirectBrowserTo(r))
+		if mode == spa {
+			expectCookie(r, "ory_kratos_continuity", true)
+		}
+	})
 }
