@@ -9,6 +9,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/target"
 )
 
 // lateSendGrace is how long after the end of a run hits that were due
@@ -100,7 +102,7 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 		if err != nil {
 			return nil, usageErr("%v", err)
 		}
-		if IsLoopback(u.Hostname()) {
+		if target.IsLoopback(u.Hostname()) {
 			continue
 		}
 		allLoopback = false
@@ -243,27 +245,22 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*Summary, error) {
 	}
 	defer out.close()
 
-	fixtures := cfg.fixtures
-	if fixtures == nil {
-		fixtures = &KratosFixtures{PublicURL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey,
-			HTTPClient: newClient(setupTimeout(cfg), 0, p.guard, cfg.tls, newConnTracker()), Traits: cfg.traits, Identity: cfg.identity,
-			Shard: p.shard}
-	}
-	if cfg.shared != nil {
-		fixtures = cfg.shared.use(fixtures)
-	}
 	var fx fixtureData
 	cleanup := func() error { return nil }
 	if p.users > 0 {
 		fctx, cancel := context.WithTimeout(ctx, 2*time.Minute+time.Duration(p.users+p.flows)*10*time.Millisecond)
 		defer cancel()
-		if fx.users, err = fixtures.Users(fctx, p.users); err != nil {
+		fixtures, done, err := p.fixtures(fctx, cfg)
+		if err != nil {
 			return nil, fmt.Errorf("making %d users: %w", p.users, err)
 		}
 		cleanup = func() error {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
-			return fixtures.DeleteUsers(cctx, fx.users)
+			return errors.Join(fixtures.DeleteUsers(cctx, fx.users), done(cctx))
+		}
+		if fx.users, err = fixtures.Users(fctx, p.users); err != nil {
+			return nil, errors.Join(fmt.Errorf("making %d users: %w", p.users, err), cleanup())
 		}
 		if p.flows > 0 {
 			if fx.flows, err = fixtures.LoginFlows(fctx, p.flows); err != nil {

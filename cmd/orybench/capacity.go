@@ -16,6 +16,7 @@ import (
 	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/loadtest/capacity"
 	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/target"
 )
 
 // defaultSLO is what capacity judges by when --slo is not given.
@@ -85,7 +86,7 @@ target or an interrupted search.`,
 			if err != nil {
 				return err
 			}
-			if host := targetHost(sc, lt.t.target); !lt.yes && !loadtest.IsLoopback(host) {
+			if host := targetHost(sc, lt.t.target); !lt.yes && !target.IsLoopback(host) {
 				if flags.Changed("max-rate") && maxRate > loadtest.RemoteRateCap {
 					return fmt.Errorf("--max-rate %g: %s is not loopback; give --yes to load it above %d requests/s", maxRate, host, loadtest.RemoteRateCap)
 				}

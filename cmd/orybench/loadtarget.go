@@ -15,7 +15,6 @@ import (
 	"github.com/orybench/orybench/internal/localkratos"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
-	"github.com/orybench/orybench/target/identityschema"
 )
 
 // loadTarget is what the commands that send load (load, capacity) send:
@@ -97,9 +96,10 @@ func (l *loadTarget) check(ctx context.Context, sc *loadtest.Scenario, setup tim
 	return nil
 }
 
-// start checks the target (see check), points the run of sc at it,
-// starting the local Kratos when no target is given, and reads the
-// target's identity schema. The caller calls stop when done.
+// start checks the target (see check) and points the run of sc at it,
+// starting the local Kratos when no target is given (the run opens it for
+// its fixtures, which fit its identity schema). The caller calls stop when
+// done.
 func (l *loadTarget) start(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.Scenario) (*loadSetup, error) {
 	setup := cmp.Or(l.timeout, setupTimeout)
 	if err := l.check(cmd.Context(), sc, setup); err != nil {
@@ -119,21 +119,6 @@ func (l *loadTarget) start(cmd *cobra.Command, logger *slog.Logger, sc *loadtest
 	}
 	if l.t.target != "" {
 		s.opts = append(s.opts, loadtest.WithTarget(l.t.target))
-	}
-	if l.t.target != "" && l.rawURL == "" {
-		// Test identities fit the target's identity schema: a
-		// username, nested required traits, whatever it asks for.
-		pub, err := kratosclient.New(l.t.target, kratosclient.Native, kratosclient.WithHTTPClient(l.t.httpClient(setup)))
-		if err != nil {
-			s.stop()
-			return nil, fmt.Errorf("--target: %w", err)
-		}
-		schema, err := identityschema.Fetch(cmd.Context(), pub, "")
-		if err != nil {
-			s.stop()
-			return nil, fmt.Errorf("read the target's identity schema: %w", err)
-		}
-		s.opts = append(s.opts, loadtest.WithIdentities(schema.Identity))
 	}
 	if l.t.adminURL != "" {
 		s.opts = append(s.opts, loadtest.WithAdmin(l.t.adminURL, l.t.apiKey))
