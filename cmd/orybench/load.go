@@ -110,7 +110,8 @@ answered, or an interrupted run.`,
 			if syncDir != "" {
 				opts = append(opts, loadtest.WithSync(syncDir, syncTimeout))
 			}
-			if err := refuseRun(sc, opts, &lt); err != nil {
+			opts = append(opts, lt.options()...)
+			if err := refuseRun(sc, opts); err != nil {
 				return err
 			}
 			// Where the results go is checked before anything is sent.
@@ -170,15 +171,8 @@ answered, or an interrupted run.`,
 // refuseRun refuses, before anything starts or is sent, a run that cannot
 // go well: a bad scenario or option, or a host that is not loopback above
 // its rate cap (the message says which flag allows it).
-func refuseRun(sc *loadtest.Scenario, opts []loadtest.Option, lt *loadTarget) error {
-	check := append(slices.Clip(opts), loadtest.WithAllowRemote(lt.yes))
-	if lt.t.target != "" {
-		check = append(check, loadtest.WithTarget(lt.t.target))
-	}
-	if lt.t.adminURL != "" {
-		check = append(check, loadtest.WithAdmin(lt.t.adminURL, ""))
-	}
-	err := loadtest.Check(sc, check...)
+func refuseRun(sc *loadtest.Scenario, opts []loadtest.Option) error {
+	err := loadtest.Check(sc, opts...)
 	var remote *loadtest.RemoteRateError
 	if errors.As(err, &remote) {
 		return fmt.Errorf("%w: pass --max-rate %g (or --yes) to allow it", err, math.Ceil(remote.Peak))

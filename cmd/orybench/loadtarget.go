@@ -45,7 +45,7 @@ func (l *loadTarget) register(f *pflag.FlagSet) {
 }
 
 // loadSetup is a started loadTarget: the options that point loadtest.Run
-// at the target, the version of the Kratos orybench started ("" for a
+// at the local Kratos (beyond loadTarget.options), the version of the Kratos orybench started ("" for a
 // target of unknown version), and stop, which stops that Kratos.
 type loadSetup struct {
 	opts          []loadtest.Option
@@ -105,7 +105,7 @@ func (l *loadTarget) start(cmd *cobra.Command, logger *slog.Logger, sc *loadtest
 	if err := l.check(cmd.Context(), sc, setup); err != nil {
 		return nil, err
 	}
-	s := &loadSetup{stop: func() {}, opts: []loadtest.Option{loadtest.WithAllowRemote(l.yes), loadtest.WithInsecureSkipVerify(l.t.insecure)}}
+	s := &loadSetup{stop: func() {}}
 	if l.local(sc) {
 		// No target: load orybench's own local Kratos.
 		inst, err := localkratos.Start(cmd.Context(), localkratos.Options{Bin: l.kratosBin, Profile: l.profile})
@@ -115,18 +115,25 @@ func (l *loadTarget) start(cmd *cobra.Command, logger *slog.Logger, sc *loadtest
 		s.stop = func() { inst.Stop() }
 		s.kratosVersion = pinnedKratosVersion
 		logger.Info("local kratos", "profile", l.profile, "public", inst.PublicURL, "admin", inst.AdminURL)
-		l.t.target, l.t.adminURL = inst.PublicURL, inst.AdminURL
-	}
-	if l.t.target != "" {
-		s.opts = append(s.opts, loadtest.WithTarget(l.t.target))
-	}
-	if l.t.adminURL != "" {
-		s.opts = append(s.opts, loadtest.WithAdmin(l.t.adminURL, l.t.apiKey))
-	}
-	if cmd.Flags().Changed("max-workers") {
-		s.opts = append(s.opts, loadtest.WithMaxWorkers(l.maxWorkers))
+		s.opts = append(s.opts, loadtest.WithTarget(inst.PublicURL), loadtest.WithAdmin(inst.AdminURL, ""))
 	}
 	return s, nil
+}
+
+// options are the loadtest options of the flags: where the load goes
+// (--target, --admin-url), --yes, --insecure-skip-verify, --max-workers.
+func (l *loadTarget) options() []loadtest.Option {
+	opts := []loadtest.Option{loadtest.WithAllowRemote(l.yes), loadtest.WithInsecureSkipVerify(l.t.insecure)}
+	if l.t.target != "" {
+		opts = append(opts, loadtest.WithTarget(l.t.target))
+	}
+	if l.t.adminURL != "" {
+		opts = append(opts, loadtest.WithAdmin(l.t.adminURL, l.t.apiKey))
+	}
+	if l.flags != nil && l.flags.Changed("max-workers") {
+		opts = append(opts, loadtest.WithMaxWorkers(l.maxWorkers))
+	}
+	return opts
 }
 
 // defaultOutDir is where a command's results go without --out:
