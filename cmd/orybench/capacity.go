@@ -99,7 +99,7 @@ target or an interrupted search.`,
 			if err := checkOutDir(outDir); err != nil {
 				return err
 			}
-			ls, err := lt.start(cmd, logger, sc)
+			ls, err := lt.start(cmd, logger, sc, loadtest.Shard{})
 			if err != nil {
 				return err
 			}

@@ -59,10 +59,11 @@ fixtures are made until all are ready, and all start at the same moment.
 orybench report merge adds the shards' results up and judges the
 thresholds on the whole (see deploy/ for N shards as a Kubernetes Job).
 
-Session pools are made before the clock starts, through the admin API when
-there is one (--admin-url, an API key, or the local Kratos), else native
-registration; their identities have orybench test addresses, which
-orybench cleanup finds if a run could not remove them.
+Before the clock starts, orybench finds out what the target is configured
+for (it says so on stderr) and makes the session pool: by native
+registration where it is open, else through the admin API (--admin-url, an
+API key, or the local Kratos); the pool's identities have orybench test
+addresses, which orybench cleanup finds if a run could not remove them.
 
 Load goes to loopback only (127.0.0.0/8, ::1, localhost); other hosts get at
 most ` + fmt.Sprint(loadtest.RemoteRateCap) + ` requests/s unless --max-rate says more or --yes lifts the cap;
@@ -124,7 +125,7 @@ answered, or an interrupted run.`,
 			if err := checkOutDir(outDir); err != nil {
 				return err
 			}
-			ls, err := lt.start(cmd, logger, sc)
+			ls, err := lt.start(cmd, logger, sc, shard)
 			if err != nil {
 				return err
 			}

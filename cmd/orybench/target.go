@@ -14,6 +14,7 @@ import (
 
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/suites"
+	"github.com/orybench/orybench/target"
 )
 
 // targetFlags are how every command is pointed at a Kratos: self-hosted
@@ -107,11 +108,20 @@ func (t *targetFlags) resolve() error {
 // set-up, as kratosclient does by default.
 const setupTimeout = 30 * time.Second
 
-func (t *targetFlags) suiteOptions() (suites.Options, error) {
+// options are the target.Options of the flags: the target, its admin API
+// and API key, and the client of every call to them, each call bounded by
+// timeout. With no --target, URL is "" and target.Open starts the local
+// Kratos of Profiles, which the caller sets.
+func (t *targetFlags) options(timeout time.Duration) (target.Options, error) {
 	if err := t.resolve(); err != nil {
-		return suites.Options{}, err
+		return target.Options{}, err
 	}
-	return suites.Options{Target: t.target, AdminURL: t.adminURL, APIKey: t.apiKey, HTTPClient: t.httpClient(setupTimeout)}, nil
+	return target.Options{URL: t.target, AdminURL: t.adminURL, APIKey: t.apiKey, HTTPClient: t.httpClient(timeout)}, nil
+}
+
+func (t *targetFlags) suiteOptions() (suites.Options, error) {
+	o, err := t.options(setupTimeout)
+	return suites.Options{Target: o.URL, AdminURL: o.AdminURL, APIKey: o.APIKey, HTTPClient: o.HTTPClient}, err
 }
 
 func (t *targetFlags) info(opts suites.Options) results.TargetInfo {
