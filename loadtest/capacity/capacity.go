@@ -116,10 +116,11 @@ func WithMaxDuration(d time.Duration) Option { return func(c *config) { c.maxDur
 // into dir/steps/NN-RATE. Default: no files.
 func WithOutDir(dir string) Option { return func(c *config) { c.outDir = dir } }
 
-// WithLoadOptions are passed to every loadtest.Run: the target, the admin
-// API, identities, remote permission and the like. Find sets the rate, the
-// durations, the thresholds, the output directory and the shared fixtures
-// itself.
+// WithLoadOptions are passed to every loadtest.Run: the target (an opened
+// one, loadtest.WithKratos, or a URL and its admin API), remote permission
+// and the like; they also say which rates the target allows (see
+// WithMaxRate). Find sets the rate, the durations, the thresholds, the
+// output directory and the shared fixtures itself.
 func WithLoadOptions(o ...loadtest.Option) Option {
 	return func(c *config) { c.load = append(c.load, o...) }
 }
