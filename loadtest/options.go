@@ -127,7 +127,8 @@ func WithAbortOnFail(on bool) Option { return func(c *config) { c.abortOnFail = 
 func WithProgress(w io.Writer) Option { return func(c *config) { c.progress = w } }
 
 // WithFixtures sets how users and login flows are made; default: on the
-// target (WithKratos), as package target makes test identities.
+// run's target (WithKratos', else one Run opens) as package target makes
+// test identities.
 func WithFixtures(f Fixtures) Option { return func(c *config) { c.fixtures = f } }
 
 // WithAllowRemote lets Run send load to hosts that are not loopback at any
