@@ -40,9 +40,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/orybench/orybench/internal/localkratos"
-	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/target"
 )
 
 type row struct {
@@ -354,20 +353,20 @@ func runWrk(bin, server, url string, header []string, conns int, d time.Duration
 // (its own pool of one token), vegeta and wrk with a token made here and
 // revoked afterwards.
 func kratosRows(ctx context.Context, kratosBin, orybench, vegeta, wrk, tmp string, rates []int, d time.Duration, repeat, conns int) []row {
-	inst, err := localkratos.Start(ctx, localkratos.Options{Bin: kratosBin})
+	set, err := target.Open(ctx, target.Options{KratosBin: kratosBin})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench: starting Kratos:", err)
 		return nil
 	}
-	defer inst.Stop()
-	fx := &loadtest.KratosFixtures{PublicURL: inst.PublicURL, AdminURL: inst.AdminURL}
-	users, err := fx.Users(ctx, 1)
+	defer set.Close(context.Background())
+	kratos := set.Targets()[0]
+	users, err := kratos.SignUpMany(ctx, 1)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench: making a Kratos session:", err)
 		return nil
 	}
-	defer fx.DeleteUsers(context.Background(), users)
-	whoami := strings.TrimRight(inst.PublicURL, "/") + "/sessions/whoami"
+	defer kratos.Remove(context.Background(), users...)
+	whoami := kratos.URL("/sessions/whoami")
 	header := "X-Session-Token: " + users[0].SessionToken
 	// Warm Kratos up (caches, database pages) so that no tool pays for a
 	// cold start; not measured.
@@ -378,7 +377,7 @@ func kratosRows(ctx context.Context, kratosBin, orybench, vegeta, wrk, tmp strin
 	rows = append(rows, compare(rates, d, repeat,
 		func(rate int, d time.Duration) row {
 			return runOrybench(orybench, tmp, "kratos", []string{"--scenario", scenario,
-				"--target", inst.PublicURL, "--admin-url", inst.AdminURL, "--warmup", "0s"}, rate, d)
+				"--target", kratos.PublicURL(), "--admin-url", kratos.AdminURL(), "--warmup", "0s"}, rate, d)
 		},
 		func(rate int, d time.Duration) row {
 			return runVegeta(vegeta, tmp, "kratos", "GET "+whoami+"\n"+header+"\n", rate, d)

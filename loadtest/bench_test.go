@@ -6,12 +6,14 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/target"
 )
 
 func BenchmarkTargeter(b *testing.B) {
-	users := make([]User, 100)
+	users := make([]target.Identity, 100)
 	for i := range users {
-		users[i] = User{SessionToken: "t", Identifier: "i", Password: "p"}
+		users[i] = target.Identity{SessionToken: "t", Identifier: "i", Password: "p"}
 	}
 	steps := []Step{{Name: "whoami", Weight: 9, Operation: OpToSession}, {Name: "flow", Weight: 1, Operation: OpCreateNativeLoginFlow}}
 	tg, err := newTargeter("http://127.0.0.1:4433", steps, fixtureData{users: users})

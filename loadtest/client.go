@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,17 +16,6 @@ import (
 // RemoteRateCap is the highest rate Run sends to a host that is not
 // loopback without WithAllowRemote.
 const RemoteRateCap = 50
-
-// IsLoopback reports whether host (a name or an address, without port) is
-// loopback: localhost, 127.0.0.0/8 or ::1.
-func IsLoopback(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
 
 // checkURL parses an http(s) URL with a host.
 func checkURL(raw string) (*url.URL, error) {

@@ -9,7 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,9 +18,11 @@ import (
 
 	"github.com/orybench/orybench/internal/hygiene"
 	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/target"
 )
 
-// fakeKratos answers the few Kratos endpoints fixtures and steps use, and
+// fakeKratos answers the few Kratos endpoints fixtures (with the discovery
+// of package target) and steps use, and
 // remembers sessions, passwords, identities and flows to check how they were
 // used. Like Kratos on in-memory SQLite, it answers transient database
 // conflicts: the first registration and the first admin creation store the
@@ -33,11 +36,37 @@ type fakeKratos struct {
 	identities map[string]map[string]any // id → traits
 	flows      map[string]int            // login flow → submissions
 	conflicted map[string]bool           // what answered a conflict once
+	// accept, when not negative, is how many more sign-ups the fake
+	// accepts; it refuses the rest (refused lists their addresses).
+	accept  int
+	refused []string
 }
 
 func newFakeKratos() *fakeKratos {
 	return &fakeKratos{sessions: map[string]bool{}, passwords: map[string]string{}, flows: map[string]int{},
-		identities: map[string]map[string]any{}, conflicted: map[string]bool{}}
+		identities: map[string]map[string]any{}, conflicted: map[string]bool{}, accept: -1}
+}
+
+// fakeSchema is the fake's identity schema: an email that signs in with a
+// password.
+const fakeSchema = `{"type":"object","properties":{"traits":{"type":"object","required":["email"],"properties":{
+	"email":{"type":"string","format":"email","ory.sh/kratos":{"credentials":{"password":{"identifier":true}}}},
+	"name":{"type":"object","properties":{"first":{"type":"string"}}}}}}}`
+
+// refuse refuses a sign-up once the fake accepted all it would.
+func (k *fakeKratos) refuse(w http.ResponseWriter, email string) bool {
+	if k.accept < 0 {
+		return false
+	}
+	if k.accept == 0 {
+		k.refused = append(k.refused, email)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		json.NewEncoder(w).Encode(map[string]any{"ui": map[string]any{"messages": []any{map[string]any{"id": 4000007, "text": "no more sign-ups"}}}})
+		return true
+	}
+	k.accept--
+	return false
 }
 
 // conflict answers a transient conflict the first time it is asked for key.
@@ -71,6 +100,8 @@ func (k *fakeKratos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		route = "DELETE /admin/identities/{id}"
 	}
 	switch route {
+	case "GET /schemas":
+		reply(200, []any{map[string]any{"id": "default", "schema": json.RawMessage(fakeSchema)}})
 	case "GET /self-service/registration/api":
 		reply(200, map[string]any{"id": fmt.Sprintf("reg-%d", k.n)})
 	case "POST /self-service/registration":
@@ -80,6 +111,8 @@ func (k *fakeKratos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case k.identities["id-"+email] != nil:
 			reply(400, map[string]any{"ui": map[string]any{"messages": []any{map[string]any{"text": "exists already"}}}})
+			return
+		case k.refuse(w, email):
 			return
 		}
 		k.passwords[email] = in["password"].(string)
@@ -96,6 +129,8 @@ func (k *fakeKratos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case k.identities["id-"+email] != nil:
 			reply(409, map[string]any{"error": map[string]any{"message": "exists already"}})
+			return
+		case k.refuse(w, email):
 			return
 		}
 		pw, _ := in["credentials"].(map[string]any)["password"].(map[string]any)["config"].(map[string]any)["password"].(string)
@@ -131,7 +166,8 @@ func (k *fakeKratos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		id := fmt.Sprintf("login-%d", k.n)
 		k.flows[id] = 0
-		reply(200, map[string]any{"id": id})
+		reply(200, map[string]any{"id": id, "ui": map[string]any{"nodes": []any{
+			map[string]any{"type": "input", "group": "password", "attributes": map[string]any{"name": "password"}}}}})
 	case "POST /self-service/login":
 		id := r.URL.Query().Get("flow")
 		used, ok := k.flows[id]
@@ -196,6 +232,20 @@ func (k *fakeKratos) identityCount() int {
 	return len(k.identities)
 }
 
+// openFake opens the fake as a target, closed when the test ends.
+func openFake(t *testing.T, opts target.Options) *target.Target {
+	t.Helper()
+	set, err := target.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { set.Close(context.Background()) })
+	return set.Targets()[0]
+}
+
+// runOf is the run id in an orybench test address.
+var runOf = regexp.MustCompile(`^orybench-(.+)-[0-9]+@` + regexp.QuoteMeta(hygiene.Domain) + `$`)
+
 func TestKratosFixtures(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -205,32 +255,37 @@ func TestKratosFixtures(t *testing.T) {
 			k := newFakeKratos()
 			srv := httptest.NewServer(k)
 			defer srv.Close()
-			fx := &KratosFixtures{PublicURL: srv.URL, HTTPClient: srv.Client()}
+			opts := target.Options{URL: srv.URL, HTTPClient: srv.Client()}
 			if c.admin {
-				fx.AdminURL = srv.URL
+				opts.AdminURL = srv.URL
 			}
+			fx := kratosFixtures{openFake(t, opts)}
 			users, err := fx.Users(context.Background(), 5)
 			if err != nil {
 				t.Fatal(err)
 			}
 			seen := map[string]bool{}
-			for i, u := range users {
-				if u.SessionToken == "" || u.Password == "" || u.IdentityID == "" || seen[u.Identifier] {
+			runs := map[string]bool{}
+			for _, u := range users {
+				if u.SessionToken == "" || u.Password == "" || u.ID == "" || seen[u.Identifier] {
 					t.Errorf("user %v is incomplete or repeated", u)
 				}
 				seen[u.Identifier] = true
-				// orybench cleanup recognises them.
-				if prefix := strings.TrimSuffix(hygiene.Email(fx.RunID(), 0), "0@"+hygiene.Domain); !strings.HasPrefix(u.Identifier, prefix) {
-					t.Errorf("user %d is %s, want an address of run %s", i, u.Identifier, fx.RunID())
+				// orybench cleanup recognises them, all of one run.
+				if m := runOf.FindStringSubmatch(u.Identifier); m != nil {
+					runs[m[1]] = true
 				}
 				if !hygiene.IsTestIdentity(kratosclient.Identity{Traits: map[string]any{"email": u.Identifier}}) {
 					t.Errorf("%s is not a hygiene test address", u.Identifier)
 				}
 				for _, s := range []string{u.String(), fmt.Sprintf("%v %+v %#v", u, u, u)} {
 					if strings.Contains(s, u.SessionToken) || strings.Contains(s, u.Password) {
-						t.Errorf("a printed User shows a secret: %s", s)
+						t.Errorf("a printed user shows a secret: %s", s)
 					}
 				}
+			}
+			if len(runs) != 1 {
+				t.Errorf("the users' addresses are of runs %v, want one run's", runs)
 			}
 			flows, err := fx.LoginFlows(context.Background(), 7)
 			if err != nil || len(flows) != 7 {
@@ -243,10 +298,10 @@ func TestKratosFixtures(t *testing.T) {
 			if n := k.validSessions(); n != 0 {
 				t.Errorf("%d sessions still valid after DeleteUsers", n)
 			}
-			// Without the admin API, the identities stay, and so does the one
-			// stored by the registration that answered 500: orybench cleanup
-			// finds them by their addresses.
-			if n, want := k.identityCount(), 6; c.admin && n != 0 || !c.admin && n != want {
+			// Without the admin API, the identities stay: the users, the one
+			// discovery signed up, and the one stored by the registration that
+			// answered 500. orybench cleanup finds them by their addresses.
+			if n, want := k.identityCount(), 7; c.admin && n != 0 || !c.admin && n != want {
 				t.Errorf("%d identities left after DeleteUsers (admin API: %v)", n, c.admin)
 			}
 		})
@@ -257,9 +312,7 @@ func TestKratosFixturesTraits(t *testing.T) {
 	k := newFakeKratos()
 	srv := httptest.NewServer(k)
 	defer srv.Close()
-	fx := &KratosFixtures{PublicURL: srv.URL, Traits: func(email string) map[string]any {
-		return map[string]any{"email": email, "name": map[string]any{"first": "Load"}}
-	}}
+	fx := kratosFixtures{openFake(t, target.Options{URL: srv.URL, Traits: []byte(`{"email": "{{email}}", "name": {"first": "Load"}}`)})}
 	users, err := fx.Users(context.Background(), 2)
 	if err != nil {
 		t.Fatal(err)
@@ -268,9 +321,9 @@ func TestKratosFixturesTraits(t *testing.T) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for _, u := range users {
-		name, _ := k.identities[u.IdentityID]["name"].(map[string]any)
+		name, _ := k.identities[u.ID]["name"].(map[string]any)
 		if name["first"] != "Load" {
-			t.Errorf("identity %s has traits %v, want the Traits hook's", u.IdentityID, k.identities[u.IdentityID])
+			t.Errorf("identity %s has traits %v, want the template's", u.ID, k.identities[u.ID])
 		}
 	}
 }
@@ -280,27 +333,24 @@ func TestKratosFixturesErrors(t *testing.T) {
 	srv := httptest.NewServer(k)
 	defer srv.Close()
 	// Errors say the operation, the status and Kratos's message, not the request.
-	bad := &KratosFixtures{PublicURL: srv.URL + "/nowhere"}
-	if _, err := bad.Users(context.Background(), 1); err == nil || !strings.Contains(err.Error(), "createNativeRegistrationFlow: status 404") {
-		t.Errorf("Users on a wrong URL: %v", err)
+	if _, err := target.Open(context.Background(), target.Options{URL: srv.URL + "/nowhere"}); err == nil || !strings.Contains(err.Error(), "listIdentitySchemas: unexpected status 404") {
+		t.Errorf("Open on a wrong URL: %v", err)
 	}
 	// A user that cannot be made is tried again with new addresses, then
 	// fails Users, and the users made so far are removed.
-	var tried []string
-	fx := &KratosFixtures{PublicURL: srv.URL, AdminURL: srv.URL, Concurrency: 1, Traits: func(email string) map[string]any {
-		local, _, _ := strings.Cut(email, "@")
-		if n, _ := strconv.Atoi(local[strings.LastIndexByte(local, '-')+1:]); n%4 == 2 {
-			tried = append(tried, email)
-			return map[string]any{"mail": email} // the fake wants "email"
-		}
-		return map[string]any{"email": email}
-	}}
+	fx := kratosFixtures{openFake(t, target.Options{URL: srv.URL, AdminURL: srv.URL, Concurrency: 1})}
+	k.mu.Lock()
+	k.accept = 2
+	k.mu.Unlock()
 	_, err := fx.Users(context.Background(), 4)
-	if err == nil || !strings.Contains(err.Error(), "user 2: admin create identity: unexpected status 400: traits.email is required") {
-		t.Errorf("Users with bad traits: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "identity 2: updateRegistrationFlow: status 400; 4000007 no more sign-ups") {
+		t.Errorf("Users beyond what the target accepts: %v", err)
 	}
-	if len(tried) != fixtureAttempts || tried[0] == tried[1] {
-		t.Errorf("user 2 was tried as %v, want %d attempts with new addresses", tried, fixtureAttempts)
+	k.mu.Lock()
+	tried := slices.Clone(k.refused)
+	k.mu.Unlock()
+	if len(tried) < 2 || len(slices.Compact(slices.Sorted(slices.Values(tried)))) != len(tried) {
+		t.Errorf("user 2 was tried as %v, want several attempts with new addresses", tried)
 	}
 	if n := k.identityCount(); n != 0 {
 		t.Errorf("%d identities left after a failed Users", n)

@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/orybench/orybench/target/identityschema"
+	"github.com/orybench/orybench/target"
 )
 
 // An Option changes how Run runs a scenario.
@@ -25,8 +25,7 @@ type config struct {
 	progress    io.Writer
 	fixtures    Fixtures
 	shared      *SharedFixtures
-	traits      func(email string) map[string]any
-	identity    func(address string) (identityschema.Identity, error)
+	kratos      *target.Target
 	allowRemote bool
 	remoteCap   float64
 	timeout     time.Duration
@@ -53,10 +52,21 @@ func defaultConfig() config {
 // scenario's target. Default: the scenario's, else http://127.0.0.1:4433.
 func WithTarget(baseURL string) Option { return func(c *config) { c.target = baseURL } }
 
-// WithAdmin makes fixtures use the Kratos admin API at adminURL (with an
-// optional API key sent as a Bearer token) to create and delete identities.
+// WithAdmin gives the target Run opens for its fixtures the Kratos admin
+// API at adminURL (with an optional API key sent as a Bearer token), which
+// removes the identities it made.
 func WithAdmin(adminURL, apiKey string) Option {
 	return func(c *config) { c.adminURL, c.apiKey = adminURL, apiKey }
+}
+
+// WithKratos makes the run load t, a target the caller opened (and
+// closes): its public API, as WithTarget, with fixtures made on t, as
+// package target makes test identities. Its admin API counts among the
+// hosts the run sends to (WithMaxRemoteRate). Without it, a run that needs
+// fixtures opens its target itself (target.Open), with WithAdmin's API,
+// and closes it when done.
+func WithKratos(t *target.Target) Option {
+	return func(c *config) { c.kratos, c.target, c.adminURL = t, t.PublicURL(), t.AdminURL() }
 }
 
 // WithRate replaces the scenario's rate profile with a constant rate.
@@ -116,24 +126,10 @@ func WithAbortOnFail(on bool) Option { return func(c *config) { c.abortOnFail = 
 // (carriage return, no newline until the end). Default: quiet.
 func WithProgress(w io.Writer) Option { return func(c *config) { c.progress = w } }
 
-// WithFixtures sets how users and login flows are made; default
-// KratosFixtures on the target (and the admin URL, if given).
+// WithFixtures sets how users and login flows are made; default: on the
+// run's target (WithKratos', else one Run opens) as package target makes
+// test identities.
 func WithFixtures(f Fixtures) Option { return func(c *config) { c.fixtures = f } }
-
-// WithTraits sets the traits of the identities the default fixtures make,
-// from each one's email address (an orybench test address, see package
-// hygiene), e.g. traits that the target's identity schema requires.
-// Default {"email": email}.
-func WithTraits(traits func(email string) map[string]any) Option {
-	return func(c *config) { c.traits = traits }
-}
-
-// WithIdentities makes the default fixtures synthesise each identity from
-// the target's identity schema (identityschema.Schema.Identity): traits,
-// schema id and the identifier to sign in with.
-func WithIdentities(identity func(address string) (identityschema.Identity, error)) Option {
-	return func(c *config) { c.identity = identity }
-}
 
 // WithAllowRemote lets Run send load to hosts that are not loopback at any
 // rate. Without it, such hosts get at most RemoteRateCap hits per second.

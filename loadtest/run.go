@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/target"
 )
 
 // lateSendGrace is how long after the end of a run hits that were due
@@ -71,14 +73,7 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 	if p.maxHits == 0 || p.maxHits > 1e9 {
 		return nil, usageErr("max hits must be within [1, 1e9]")
 	}
-	p.target = cfg.target
-	if p.target == "" {
-		p.target = sc.Target
-	}
-	if p.target == "" {
-		p.target = DefaultTarget
-	}
-	p.target = strings.TrimRight(p.target, "/")
+	p.target = baseURL(&sc, cfg)
 	p.profile = sc.Rate.Profile(sc.Duration)
 	p.warmupRate = math.Max(p.profile.Rate(0), 1)
 
@@ -87,30 +82,14 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 	if sc.Warmup > 0 {
 		peak = math.Max(peak, p.warmupRate)
 	}
-	urls := []string{p.target}
-	if cfg.adminURL != "" {
-		urls = append(urls, cfg.adminURL)
+	allowed, remote, err := allowedRate(&sc, cfg)
+	if err != nil {
+		return nil, err
 	}
-	for _, st := range sc.Steps {
-		if st.Operation == "" && strings.Contains(st.URL, "://") {
-			urls = append(urls, st.URL)
-		}
+	if peak > allowed {
+		return nil, &RemoteRateError{Host: remote, Peak: peak, Cap: allowed}
 	}
-	allLoopback := true
-	for _, raw := range urls {
-		u, err := checkURL(raw)
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
-		if IsLoopback(u.Hostname()) {
-			continue
-		}
-		allLoopback = false
-		if !cfg.allowRemote && peak > cfg.remoteCap {
-			return nil, &RemoteRateError{Host: u.Host, Peak: peak, Cap: cfg.remoteCap}
-		}
-	}
-	p.guard = allLoopback && !cfg.allowRemote
+	p.guard = remote == "" && !cfg.allowRemote
 
 	if cfg.syncDir != "" && cfg.shard.IsZero() {
 		return nil, usageErr("a sync directory is for the shards of a run")
@@ -172,6 +151,55 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 			p.flows, MaxLoginFlows)
 	}
 	return p, nil
+}
+
+// baseURL is the Kratos public API a run of sc loads: WithTarget's (or
+// WithKratos'), else the scenario's, else DefaultTarget.
+func baseURL(sc *Scenario, cfg config) string {
+	return strings.TrimRight(cmp.Or(cfg.target, sc.Target, DefaultTarget), "/")
+}
+
+// AllowedRate returns the highest rate Run sends sc at under opts: +Inf
+// when every host the run sends to (its target, the admin API, the
+// absolute URLs of its steps) is loopback, or with WithAllowRemote; else
+// WithMaxRemoteRate's cap, with the first host that is not loopback. Run
+// refuses a scenario whose peak rate is above it (RemoteRateError); a
+// caller that chooses rates (a capacity search) stays within it. Its error
+// matches ErrUsage for a URL that is not an http(s) URL with a host.
+func AllowedRate(sc *Scenario, opts ...Option) (rate float64, host string, err error) {
+	if sc == nil {
+		return 0, "", usageErr("no scenario")
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return allowedRate(sc, cfg)
+}
+
+func allowedRate(sc *Scenario, cfg config) (rate float64, host string, err error) {
+	urls := []string{baseURL(sc, cfg)}
+	if cfg.adminURL != "" {
+		urls = append(urls, cfg.adminURL)
+	}
+	for _, st := range sc.Steps {
+		if st.Operation == "" && strings.Contains(st.URL, "://") {
+			urls = append(urls, st.URL)
+		}
+	}
+	for _, raw := range urls {
+		u, err := checkURL(raw)
+		if err != nil {
+			return 0, "", usageErr("%v", err)
+		}
+		if host == "" && !target.IsLoopback(u.Hostname()) {
+			host = u.Host
+		}
+	}
+	if host == "" || cfg.allowRemote {
+		return math.Inf(1), host, nil
+	}
+	return cfg.remoteCap, host, nil
 }
 
 // setupTimeout bounds one set-up call of the default fixtures: WithTimeout's,
@@ -245,27 +273,22 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*results.LoadSummar
 	}
 	defer out.close()
 
-	fixtures := cfg.fixtures
-	if fixtures == nil {
-		fixtures = &KratosFixtures{PublicURL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey,
-			HTTPClient: newClient(setupTimeout(cfg), 0, p.guard, cfg.tls, newConnTracker()), Traits: cfg.traits, Identity: cfg.identity,
-			Shard: p.shard}
-	}
-	if cfg.shared != nil {
-		fixtures = cfg.shared.use(fixtures)
-	}
 	var fx fixtureData
 	cleanup := func() error { return nil }
 	if p.users > 0 {
 		fctx, cancel := context.WithTimeout(ctx, 2*time.Minute+time.Duration(p.users+p.flows)*10*time.Millisecond)
 		defer cancel()
-		if fx.users, err = fixtures.Users(fctx, p.users); err != nil {
+		fixtures, done, err := p.fixtures(fctx, cfg)
+		if err != nil {
 			return nil, fmt.Errorf("making %d users: %w", p.users, err)
 		}
 		cleanup = func() error {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
-			return fixtures.DeleteUsers(cctx, fx.users)
+			return errors.Join(fixtures.DeleteUsers(cctx, fx.users), done(cctx))
+		}
+		if fx.users, err = fixtures.Users(fctx, p.users); err != nil {
+			return nil, errors.Join(fmt.Errorf("making %d users: %w", p.users, err), cleanup())
 		}
 		if p.flows > 0 {
 			if fx.flows, err = fixtures.LoginFlows(fctx, p.flows); err != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orybench/orybench/target"
 )
 
 func TestParseScenario(t *testing.T) {
@@ -151,7 +153,7 @@ func TestParseScenarioErrors(t *testing.T) {
 }
 
 func TestStepTargets(t *testing.T) {
-	users := []User{{Identifier: "a@x", Password: "pa", SessionToken: "ta"}, {Identifier: "b@x", Password: "pb", SessionToken: "tb"}}
+	users := []target.Identity{{Identifier: "a@x", Password: "pa", SessionToken: "ta"}, {Identifier: "b@x", Password: "pb", SessionToken: "tb"}}
 	steps := []Step{
 		{Name: "who", Weight: 3, Operation: OpToSession, NoCache: true},
 		{Name: "submit", Weight: 1, Operation: OpUpdateLoginFlow},

@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orybench/orybench/internal/hygiene"
-
 	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/target"
 )
 
 func TestParseShard(t *testing.T) {
@@ -153,18 +152,17 @@ func TestShardPlan(t *testing.T) {
 	}
 }
 
-// TestShardFixtureAddresses: shards of one run that drew the same run id
-// still never make the same address, and each removes its own identities.
+// TestShardFixtureAddresses: each shard of a run only makes addresses of
+// its own numbers (so that shards which drew the same run id still never
+// make the same address: target's namer), and removes its identities.
 func TestShardFixtureAddresses(t *testing.T) {
 	k := newFakeKratos()
 	srv := httptest.NewServer(k)
 	defer srv.Close()
-	run := hygiene.NewRunID()
 	number := regexp.MustCompile(`-([0-9]+)@`)
 	seen := map[string]int{}
 	for i := 1; i <= 4; i++ {
-		fx := &KratosFixtures{PublicURL: srv.URL, AdminURL: srv.URL, HTTPClient: srv.Client(), Shard: Shard{i, 4}}
-		fx.runOnce.Do(func() { fx.runID = run })
+		fx := kratosFixtures{openFake(t, target.Options{URL: srv.URL, AdminURL: srv.URL, HTTPClient: srv.Client(), ShardIndex: i, ShardCount: 4})}
 		users, err := fx.Users(context.Background(), 3)
 		if err != nil {
 			t.Fatalf("shard %d/4: %v", i, err)
@@ -175,10 +173,10 @@ func TestShardFixtureAddresses(t *testing.T) {
 			if n%4 != i-1 {
 				t.Errorf("shard %d/4 made %s, a number that is not its own", i, u.Identifier)
 			}
-			if prev, dup := seen[u.Identifier]; dup {
-				t.Errorf("shards %d and %d both made %s", prev, i, u.Identifier)
+			if prev, dup := seen[m[1]]; dup {
+				t.Errorf("shards %d and %d both made number %s", prev, i, m[1])
 			}
-			seen[u.Identifier] = i
+			seen[m[1]] = i
 		}
 		if err := fx.DeleteUsers(context.Background(), users); err != nil {
 			t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/orybench/orybench/target"
 )
 
 // SharedFixtures keeps the users that runs make for their session pools, so
@@ -13,17 +15,22 @@ import (
 // in, so each run makes its own. Runs leave the kept users in place; Close
 // removes them.
 //
+// The runs that share fixtures load one target: when they have to open it
+// (neither WithFixtures nor WithKratos), the first opens it for all, and
+// Close closes it.
+//
 // A SharedFixtures is safe for use by one run at a time.
 type SharedFixtures struct {
-	mu    sync.Mutex
-	made  []madeUsers // in the order they were made
-	users []User
+	mu     sync.Mutex
+	made   []madeUsers // in the order they were made
+	users  []target.Identity
+	opened *target.Set // nil until a run opens the target
 }
 
 // madeUsers are users and the fixtures that made them (and remove them).
 type madeUsers struct {
 	by    Fixtures
-	users []User
+	users []target.Identity
 }
 
 // WithSharedFixtures makes the run take its users from s, making only those
@@ -37,7 +44,8 @@ func (s *SharedFixtures) Users() int {
 	return len(s.users)
 }
 
-// Close removes every user s holds, each with the fixtures that made it.
+// Close removes every user s holds, each with the fixtures that made it,
+// then closes the target a run opened for s.
 func (s *SharedFixtures) Close(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -45,8 +53,26 @@ func (s *SharedFixtures) Close(ctx context.Context) error {
 	for _, m := range s.made {
 		errs = append(errs, m.by.DeleteUsers(ctx, m.users))
 	}
-	s.made, s.users = nil, nil
+	if s.opened != nil {
+		errs = append(errs, s.opened.Close(ctx))
+	}
+	s.made, s.users, s.opened = nil, nil, nil
 	return errors.Join(errs...)
+}
+
+// target returns the target the runs of s make their fixtures on, opening
+// it with opts for the first.
+func (s *SharedFixtures) target(ctx context.Context, opts target.Options) (*target.Target, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opened == nil {
+		set, err := target.Open(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		s.opened = set
+	}
+	return s.opened.Targets()[0], nil
 }
 
 // use returns the fixtures a run uses: f's, with users from s.
@@ -57,7 +83,7 @@ type sharedUse struct {
 	base   Fixtures
 }
 
-func (u *sharedUse) Users(ctx context.Context, n int) ([]User, error) {
+func (u *sharedUse) Users(ctx context.Context, n int) ([]target.Identity, error) {
 	s := u.shared
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -78,4 +104,4 @@ func (u *sharedUse) LoginFlows(ctx context.Context, n int) ([]string, error) {
 
 // DeleteUsers keeps the users for the next run: SharedFixtures.Close
 // removes them.
-func (u *sharedUse) DeleteUsers(context.Context, []User) error { return nil }
+func (u *sharedUse) DeleteUsers(context.Context, []target.Identity) error { return nil }

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/orybench/orybench/target"
 )
 
 // targeter hands out pre-built targets: a step by smooth weighted round
@@ -31,7 +33,7 @@ type stepTargets struct {
 
 // fixtureData is what the fixtures made for the steps.
 type fixtureData struct {
-	users []User
+	users []target.Identity
 	flows []string
 }
 
@@ -131,7 +133,7 @@ func stepTargetsOf(base string, st Step, fx fixtureData) ([]vegeta.Target, error
 		}
 		bodies := make([][]byte, len(fx.users))
 		for i, usr := range fx.users {
-			b, err := json.Marshal(map[string]string{"method": "password", "identifier": usr.Identifier, "password": usr.Password})
+			b, err := json.Marshal(usr.PasswordLogin())
 			if err != nil {
 				return nil, err
 			}

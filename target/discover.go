@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/orybench/orybench/internal/hygiene"
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/results"
 	"github.com/orybench/orybench/target/identityschema"
@@ -182,6 +183,13 @@ func (t *Target) discoverSession(ctx context.Context, d *results.DiscoveredTarge
 		signedIn := !id.UnissuedSession
 		d.SessionAfterRegistration = &signedIn
 	}
+	// Its work done, the identity goes: its session is revoked at once, not
+	// left valid on a target without an admin API until cleanup.
+	defer func() {
+		if err := t.Remove(context.WithoutCancel(ctx), id); err != nil {
+			d.Notes = append(d.Notes, "the identity discovery signed up was not removed: "+err.Error())
+		}
+	}()
 	r, err := c.CreateNativeSettingsFlow(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -233,7 +241,7 @@ func title(s string) string {
 func (t *Target) Describe() string {
 	d := t.facts
 	var b strings.Builder
-	fmt.Fprintf(&b, "target %s (%s)", d.Name, d.URL)
+	fmt.Fprintf(&b, "target %s (%s)", d.Name, redact.URL(d.URL))
 	if t.local != nil {
 		fmt.Fprintf(&b, ", admin %s", t.AdminURL())
 	}

@@ -206,6 +206,7 @@ func (t *Target) signUp(ctx context.Context, c *kratosclient.Client, checkSessio
 	}
 	ctx = kratosclient.RetryTransient(ctx) // set-up, not the answer under test
 	var id Identity
+	held := c.SessionToken()
 	err := retrying(ctx, signUpAttempts, func() error {
 		var err error
 		if id, err = t.NewIdentity(); err != nil {
@@ -217,12 +218,42 @@ func (t *Target) signUp(ctx context.Context, c *kratosclient.Client, checkSessio
 		if err = t.makeIdentity(ctx, c, &id); err == nil && checkSession {
 			err = t.checkSession(ctx, c)
 		}
+		if err != nil {
+			if uerr := t.undo(ctx, c, held, id); uerr != nil {
+				err = fmt.Errorf("%w (and what it made was not removed: %v)", err, uerr)
+			}
+		}
 		return err
 	})
 	if err != nil {
 		return Identity{}, err
 	}
 	return id, nil
+}
+
+// undo removes what a failed attempt at making id made, so that nothing of
+// it outlives the run and the next attempt starts afresh: a native c gets
+// back the session token it held before (held) and the one the attempt
+// gave it is revoked; with the admin API, the identity is deleted, found
+// by what it signs in with where no answer said its id (a registration
+// stored, but answered with an error).
+func (t *Target) undo(ctx context.Context, c *kratosclient.Client, held string, id Identity) error {
+	ctx = context.WithoutCancel(ctx)
+	if tok := c.SessionToken(); c.Mode() == kratosclient.Native && tok != held {
+		id.SessionToken = tok
+		c.SetSessionToken(held)
+	}
+	ids := []Identity{id}
+	if id.ID == "" && id.Identifier != "" && t.admin != nil {
+		found, err := t.admin.ListIdentities(ctx, id.Identifier)
+		if err != nil {
+			return err
+		}
+		for _, f := range found {
+			ids = append(ids, Identity{ID: f.ID, Identifier: id.Identifier, Email: id.Email})
+		}
+	}
+	return t.Remove(ctx, ids...)
 }
 
 // makeIdentity makes id on the target and signs c in as it.
@@ -456,6 +487,7 @@ func (t *Target) removeAll(ctx context.Context) error {
 	if t.admin == nil {
 		return nil
 	}
+	ctx = kratosclient.RetryTransient(ctx)
 	t.mu.Lock()
 	made, identifiers := slices.Clone(t.made), slices.Clone(t.identifiers)
 	t.made, t.identifiers = nil, nil

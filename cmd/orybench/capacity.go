@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -75,22 +74,22 @@ target or an interrupted search.`,
 			if err != nil {
 				return fmt.Errorf("--precision: %w", err)
 			}
-			opts := []capacity.Option{capacity.WithSLO(rules...), capacity.WithPrecision(prec),
-				capacity.WithStartRate(startRate), capacity.WithMinRate(minRate), capacity.WithMaxRate(maxRate),
-				capacity.WithStepDuration(step), capacity.WithWarmup(warmup), capacity.WithMaxDuration(maxDuration)}
-			if err := capacity.Validate(opts...); err != nil {
-				return err
-			}
 			sc, err := lt.resolve()
 			if err != nil {
 				return err
 			}
-			if host := targetHost(sc, lt.t.target); !lt.yes && !loadtest.IsLoopback(host) {
-				if flags.Changed("max-rate") && maxRate > loadtest.RemoteRateCap {
-					return fmt.Errorf("--max-rate %g: %s is not loopback; give --yes to load it above %d requests/s", maxRate, host, loadtest.RemoteRateCap)
-				}
-				limit := float64(loadtest.RemoteRateCap)
-				opts = append(opts, capacity.WithMaxRate(min(maxRate, limit)), capacity.WithStartRate(min(startRate, limit)))
+			opts := []capacity.Option{capacity.WithSLO(rules...), capacity.WithPrecision(prec),
+				capacity.WithStartRate(startRate), capacity.WithMinRate(minRate),
+				capacity.WithStepDuration(step), capacity.WithWarmup(warmup), capacity.WithMaxDuration(maxDuration),
+				capacity.WithLoadOptions(lt.options()...)}
+			if flags.Changed("max-rate") { // else the default, within what the target allows
+				opts = append(opts, capacity.WithMaxRate(maxRate))
+			}
+			var remote *loadtest.RemoteRateError
+			if err := capacity.Check(sc, opts...); errors.As(err, &remote) {
+				return fmt.Errorf("--max-rate %g: %w: pass --yes to search above it", maxRate, err)
+			} else if err != nil {
+				return err
 			}
 			// Where the results go is checked before anything is sent.
 			if outDir == "" {
@@ -99,7 +98,7 @@ target or an interrupted search.`,
 			if err := checkOutDir(outDir); err != nil {
 				return err
 			}
-			ls, err := lt.start(cmd, logger, sc)
+			ls, err := lt.start(cmd, logger, sc, loadtest.Shard{})
 			if err != nil {
 				return err
 			}
@@ -172,19 +171,4 @@ func parseFraction(s string) (float64, error) {
 		v /= 100
 	}
 	return v, nil
-}
-
-// targetHost is the host the scenario's requests go to.
-func targetHost(sc *loadtest.Scenario, target string) string {
-	if target == "" {
-		target = sc.Target
-	}
-	if target == "" {
-		target = loadtest.DefaultTarget
-	}
-	u, err := url.Parse(target)
-	if err != nil {
-		return target
-	}
-	return u.Hostname()
 }

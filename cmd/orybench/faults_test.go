@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -78,12 +79,20 @@ func TestSIGINT(t *testing.T) {
 
 	// load, making its pool: the first identity starts the signal, and
 	// every identity creation is slowed so that the set-up is still on.
+	// The pool's identities are those made after discovery, which signs
+	// one up to read its settings flow; each is made by registration or
+	// through the admin API, as the target allows.
 	t.Run("load set-up", func(t *testing.T) {
 		retryTimed(t, func(t *testing.T, timed func(took, limit time.Duration, what string)) {
 			proxy := newKratosProxy(t, inst)
 			baseline := identityIDs(t, admin)
+			var discovered atomic.Bool
 			seen := signalOnce(proxy, func(r *http.Request) bool {
-				return r.Method == http.MethodPost && r.URL.Path == "/admin/identities"
+				if r.URL.Path == "/self-service/settings/api" {
+					discovered.Store(true)
+				}
+				creates := r.Method == http.MethodPost && (r.URL.Path == "/admin/identities" || r.URL.Path == "/self-service/registration")
+				return creates && discovered.Load()
 			}, 300*time.Millisecond)
 			dir := t.TempDir()
 			p := startOrybench(t, procOpts{}, "load", "--scenario", writeScenario(t, t.TempDir()), "--warmup", "0s",

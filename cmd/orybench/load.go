@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -58,10 +57,11 @@ fixtures are made until all are ready, and all start at the same moment.
 orybench report merge adds the shards' results up and judges the
 thresholds on the whole (see deploy/ for N shards as a Kubernetes Job).
 
-Session pools are made before the clock starts, through the admin API when
-there is one (--admin-url, an API key, or the local Kratos), else native
-registration; their identities have orybench test addresses, which
-orybench cleanup finds if a run could not remove them.
+Before the clock starts, orybench finds out what the target is configured
+for (it says so on stderr) and makes the session pool: by native
+registration where it is open, else through the admin API (--admin-url, an
+API key, or the local Kratos); the pool's identities have orybench test
+addresses, which orybench cleanup finds if a run could not remove them.
 
 Load goes to loopback only (127.0.0.0/8, ::1, localhost); other hosts get at
 most ` + fmt.Sprint(loadtest.RemoteRateCap) + ` requests/s unless --max-rate says more or --yes lifts the cap;
@@ -109,7 +109,8 @@ answered, or an interrupted run.`,
 			if syncDir != "" {
 				opts = append(opts, loadtest.WithSync(syncDir, syncTimeout))
 			}
-			if err := refuseRun(sc, opts, &lt); err != nil {
+			opts = append(opts, lt.options()...)
+			if err := refuseRun(sc, opts); err != nil {
 				return err
 			}
 			// Where the results go is checked before anything is sent.
@@ -122,7 +123,7 @@ answered, or an interrupted run.`,
 			if err := checkOutDir(outDir); err != nil {
 				return err
 			}
-			ls, err := lt.start(cmd, logger, sc)
+			ls, err := lt.start(cmd, logger, sc, shard)
 			if err != nil {
 				return err
 			}
@@ -170,15 +171,8 @@ answered, or an interrupted run.`,
 // refuseRun refuses, before anything starts or is sent, a run that cannot
 // go well: a bad scenario or option, or a host that is not loopback above
 // its rate cap (the message says which flag allows it).
-func refuseRun(sc *loadtest.Scenario, opts []loadtest.Option, lt *loadTarget) error {
-	check := append(slices.Clip(opts), loadtest.WithAllowRemote(lt.yes))
-	if lt.t.target != "" {
-		check = append(check, loadtest.WithTarget(lt.t.target))
-	}
-	if lt.t.adminURL != "" {
-		check = append(check, loadtest.WithAdmin(lt.t.adminURL, ""))
-	}
-	err := loadtest.Check(sc, check...)
+func refuseRun(sc *loadtest.Scenario, opts []loadtest.Option) error {
+	err := loadtest.Check(sc, opts...)
 	var remote *loadtest.RemoteRateError
 	if errors.As(err, &remote) {
 		return fmt.Errorf("%w: pass --max-rate %g (or --yes) to allow it", err, math.Ceil(remote.Peak))

@@ -7,15 +7,16 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/orybench/orybench/internal/localkratos"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
-	"github.com/orybench/orybench/target/identityschema"
+	"github.com/orybench/orybench/target"
 )
 
 // loadTarget is what the commands that send load (load, capacity) send:
@@ -45,9 +46,11 @@ func (l *loadTarget) register(f *pflag.FlagSet) {
 	f.Uint64Var(&l.maxWorkers, "max-workers", 0, "cap on vegeta workers (default: the scenario's)")
 }
 
-// loadSetup is a started loadTarget: the options that point loadtest.Run
-// at the target, the version of the Kratos orybench started ("" for a
-// target of unknown version), and stop, which stops that Kratos.
+// loadSetup is an opened loadTarget: the options that point loadtest.Run
+// at the opened target (beyond loadTarget.options), the version of the
+// Kratos orybench started ("" for a target of unknown version), and stop,
+// which closes the target: it removes what was made on a remote one and
+// stops a local one.
 type loadSetup struct {
 	opts          []loadtest.Option
 	kratosVersion string
@@ -67,10 +70,8 @@ func (l *loadTarget) resolve() (*loadtest.Scenario, error) {
 	switch {
 	case !l.local(sc) && l.flags != nil && l.flags.Changed("profile"):
 		return nil, fmt.Errorf("--profile starts a local Kratos: it cannot be combined with --target, --url or a scenario's target")
-	case l.local(sc):
-		if _, err := localkratos.LookupProfile(l.profile); err != nil {
-			return nil, fmt.Errorf("--profile: %w", err)
-		}
+	case l.local(sc) && !slices.Contains(target.LocalProfiles(), l.profile):
+		return nil, fmt.Errorf("--profile: unknown profile %q (known: %s)", l.profile, strings.Join(target.LocalProfiles(), ", "))
 	}
 	return sc, nil
 }
@@ -97,51 +98,65 @@ func (l *loadTarget) check(ctx context.Context, sc *loadtest.Scenario, setup tim
 	return nil
 }
 
-// start checks the target (see check), points the run of sc at it,
-// starting the local Kratos when no target is given, and reads the
-// target's identity schema. The caller calls stop when done.
-func (l *loadTarget) start(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.Scenario) (*loadSetup, error) {
+// start checks the target (see check) and, unless sc is --url's, opens it
+// (target.Open): the local Kratos of --profile when no target is given,
+// else the target with its admin API, its test identities numbered as
+// shard's. It says on stderr what it found there. The caller calls stop
+// when done.
+func (l *loadTarget) start(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.Scenario, shard loadtest.Shard) (*loadSetup, error) {
+	ctx := cmd.Context()
 	setup := cmp.Or(l.timeout, setupTimeout)
-	if err := l.check(cmd.Context(), sc, setup); err != nil {
+	if err := l.check(ctx, sc, setup); err != nil {
 		return nil, err
 	}
-	s := &loadSetup{stop: func() {}, opts: []loadtest.Option{loadtest.WithAllowRemote(l.yes), loadtest.WithInsecureSkipVerify(l.t.insecure)}}
-	if l.local(sc) {
-		// No target: load orybench's own local Kratos.
-		inst, err := localkratos.Start(cmd.Context(), localkratos.Options{Bin: l.kratosBin, Profile: l.profile})
-		if err != nil {
-			return nil, err
+	if l.rawURL != "" {
+		return &loadSetup{stop: func() {}}, nil
+	}
+	opts, err := l.t.options(setup)
+	if err != nil {
+		return nil, err
+	}
+	opts.URL = cmp.Or(opts.URL, sc.Target)
+	if opts.URL == "" {
+		opts.Profiles, opts.KratosBin = []string{l.profile}, l.kratosBin
+	}
+	opts.ShardIndex, opts.ShardCount = shard.Index, shard.Count
+	set, err := target.Open(ctx, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("interrupted while opening the target: %w", context.Cause(ctx))
 		}
-		s.stop = func() { inst.Stop() }
+		return nil, err
+	}
+	kratos := set.Targets()[0]
+	fmt.Fprint(cmd.ErrOrStderr(), kratos.Describe())
+	s := &loadSetup{opts: []loadtest.Option{loadtest.WithKratos(kratos)}, stop: func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := set.Close(ctx); err != nil {
+			logger.Warn("closing the target", "err", err)
+		}
+	}}
+	if kratos.Local() {
 		s.kratosVersion = pinnedKratosVersion
-		logger.Info("local kratos", "profile", l.profile, "public", inst.PublicURL, "admin", inst.AdminURL)
-		l.t.target, l.t.adminURL = inst.PublicURL, inst.AdminURL
-	}
-	if l.t.target != "" {
-		s.opts = append(s.opts, loadtest.WithTarget(l.t.target))
-	}
-	if l.t.target != "" && l.rawURL == "" {
-		// Test identities fit the target's identity schema: a
-		// username, nested required traits, whatever it asks for.
-		pub, err := kratosclient.New(l.t.target, kratosclient.Native, kratosclient.WithHTTPClient(l.t.httpClient(setup)))
-		if err != nil {
-			s.stop()
-			return nil, fmt.Errorf("--target: %w", err)
-		}
-		schema, err := identityschema.Fetch(cmd.Context(), pub, "")
-		if err != nil {
-			s.stop()
-			return nil, fmt.Errorf("read the target's identity schema: %w", err)
-		}
-		s.opts = append(s.opts, loadtest.WithIdentities(schema.Identity))
-	}
-	if l.t.adminURL != "" {
-		s.opts = append(s.opts, loadtest.WithAdmin(l.t.adminURL, l.t.apiKey))
-	}
-	if cmd.Flags().Changed("max-workers") {
-		s.opts = append(s.opts, loadtest.WithMaxWorkers(l.maxWorkers))
 	}
 	return s, nil
+}
+
+// options are the loadtest options of the flags: where the load goes
+// (--target, --admin-url), --yes, --insecure-skip-verify, --max-workers.
+func (l *loadTarget) options() []loadtest.Option {
+	opts := []loadtest.Option{loadtest.WithAllowRemote(l.yes), loadtest.WithInsecureSkipVerify(l.t.insecure)}
+	if l.t.target != "" {
+		opts = append(opts, loadtest.WithTarget(l.t.target))
+	}
+	if l.t.adminURL != "" {
+		opts = append(opts, loadtest.WithAdmin(l.t.adminURL, l.t.apiKey))
+	}
+	if l.flags != nil && l.flags.Changed("max-workers") {
+		opts = append(opts, loadtest.WithMaxWorkers(l.maxWorkers))
+	}
+	return opts
 }
 
 // defaultOutDir is where a command's results go without --out:

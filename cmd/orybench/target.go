@@ -106,9 +106,10 @@ func (t *targetFlags) resolve() error {
 // set-up, as kratosclient does by default.
 const setupTimeout = 30 * time.Second
 
-// options are the target.Options the flags point at: a remote target and
-// its admin API, each call bounded by timeout; no target starts local
-// Kratos.
+// options are the target.Options of the flags: the target, its admin API
+// and API key, and the client of every call to them, each call bounded by
+// timeout. With no --target, URL is "" and target.Open starts the local
+// Kratos of Profiles, which the caller sets.
 func (t *targetFlags) options(timeout time.Duration) (target.Options, error) {
 	if err := t.resolve(); err != nil {
 		return target.Options{}, err

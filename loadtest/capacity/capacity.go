@@ -58,6 +58,7 @@ type Option func(*config)
 type config struct {
 	slo                  []loadtest.Threshold
 	start, min, max      float64
+	maxGiven             bool // WithMaxRate: refused above what loadtest allows, not lowered
 	precision            float64
 	stepDuration, warmup time.Duration
 	maxDuration          time.Duration
@@ -87,9 +88,12 @@ func WithStartRate(r float64) Option { return func(c *config) { c.start = r } }
 // are halved from the start rate); default DefaultMinRate.
 func WithMinRate(r float64) Option { return func(c *config) { c.min = r } }
 
-// WithMaxRate bounds the rates tried; default DefaultMaxRate. When it
+// WithMaxRate bounds the rates tried; default DefaultMaxRate, lowered to
+// what loadtest allows the scenario's hosts (loadtest.AllowedRate: a host
+// that is not loopback gets loadtest.RemoteRateCap unless allowed more),
+// as the start rate is. A max rate given above that is refused. When it
 // holds, it is the sustainable rate, as a lower bound.
-func WithMaxRate(r float64) Option { return func(c *config) { c.max = r } }
+func WithMaxRate(r float64) Option { return func(c *config) { c.max, c.maxGiven = r, true } }
 
 // WithPrecision sets when the binary search stops: when the lowest failing
 // rate is at most this fraction above the highest rate that held; default
@@ -113,10 +117,11 @@ func WithMaxDuration(d time.Duration) Option { return func(c *config) { c.maxDur
 // into dir/steps/NN-RATE. Default: no files.
 func WithOutDir(dir string) Option { return func(c *config) { c.outDir = dir } }
 
-// WithLoadOptions are passed to every loadtest.Run: the target, the admin
-// API, identities, remote permission and the like. Find sets the rate, the
-// durations, the thresholds, the output directory and the shared fixtures
-// itself.
+// WithLoadOptions are passed to every loadtest.Run: the target (an opened
+// one, loadtest.WithKratos, or a URL and its admin API), remote permission
+// and the like; they also say which rates the target allows (see
+// WithMaxRate). Find sets the rate, the durations, the thresholds, the
+// output directory and the shared fixtures itself.
 func WithLoadOptions(o ...loadtest.Option) Option {
 	return func(c *config) { c.load = append(c.load, o...) }
 }
@@ -180,11 +185,42 @@ func (c *config) sloRules() ([]loadtest.Threshold, error) {
 	return append(slo, t), nil
 }
 
-// Validate checks opts as Find would, without running anything. Its error
-// matches loadtest.ErrUsage.
-func Validate(opts ...Option) error {
+// bound keeps the search within what loadtest allows the hosts sc sends
+// to (loadtest.AllowedRate, with the load options): the start rate, and
+// the max rate unless it was given, are lowered to it; a max rate given
+// above it is refused with a loadtest.RemoteRateError.
+func (c *config) bound(sc *loadtest.Scenario) error {
+	allowed, host, err := loadtest.AllowedRate(sc, c.load...)
+	if err != nil {
+		return err
+	}
+	if c.max > allowed {
+		if c.maxGiven {
+			return &loadtest.RemoteRateError{Host: host, Peak: c.max, Cap: allowed}
+		}
+		c.max = allowed
+	}
+	c.start = min(c.start, allowed)
+	return nil
+}
+
+// check is what Find checks before its first run.
+func (c *config) check(sc *loadtest.Scenario) error {
+	if sc == nil {
+		return usageErr("no scenario")
+	}
+	if err := c.bound(sc); err != nil {
+		return err
+	}
+	return c.validate()
+}
+
+// Check checks sc and opts as Find would, without running anything, so
+// that a caller can refuse a search before any set-up of its own. Its
+// error matches loadtest.ErrUsage.
+func Check(sc *loadtest.Scenario, opts ...Option) error {
 	cfg := newConfig(opts)
-	return cfg.validate()
+	return cfg.check(sc)
 }
 
 // Find searches for the highest constant rate of sc that holds the SLO.
@@ -195,10 +231,7 @@ func Validate(opts ...Option) error {
 // loadtest.ErrUsage when an option is wrong.
 func Find(ctx context.Context, sc *loadtest.Scenario, opts ...Option) (*results.CapacityResult, error) {
 	cfg := newConfig(opts)
-	if sc == nil {
-		return nil, usageErr("no scenario")
-	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.check(sc); err != nil {
 		return nil, err
 	}
 	slo, err := cfg.sloRules()

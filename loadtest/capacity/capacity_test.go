@@ -298,3 +298,30 @@ func TestFindBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// A host that is not loopback bounds the search as loadtest bounds a run:
+// the default max rate and the start rate are lowered to its cap, a max
+// rate given above it is refused, and WithAllowRemote lifts it.
+func TestFindRemoteBound(t *testing.T) {
+	slo, _ := loadtest.ParseThreshold("p99<50ms")
+	remote := loadtest.RawScenario("GET", "http://192.0.2.1/", 100, time.Second)
+	var rates []float64
+	stub := func(c *config) {
+		c.run = func(_ context.Context, _ *loadtest.Scenario, rate float64, _ []loadtest.Option) (*results.LoadSummary, error) {
+			rates = append(rates, rate)
+			return nil, errors.New("stub: not run")
+		}
+	}
+	res, _ := Find(context.Background(), remote, WithSLO(slo), WithStartRate(80), stub)
+	if res == nil || res.Settings.MaxRate != loadtest.RemoteRateCap || res.Settings.StartRate != loadtest.RemoteRateCap ||
+		!slices.Equal(rates, []float64{loadtest.RemoteRateCap}) {
+		t.Errorf("settings %+v, rates run %v; want start and max lowered to %d", res, rates, loadtest.RemoteRateCap)
+	}
+	var refused *loadtest.RemoteRateError
+	if err := Check(remote, WithSLO(slo), WithMaxRate(1000)); !errors.As(err, &refused) || !errors.Is(err, loadtest.ErrUsage) || refused.Host != "192.0.2.1" {
+		t.Errorf("max rate 1000 on a remote host: %v, want it refused", err)
+	}
+	if err := Check(remote, WithSLO(slo), WithMaxRate(1000), WithLoadOptions(loadtest.WithAllowRemote(true))); err != nil {
+		t.Errorf("max rate 1000 on a remote host, allowed: %v", err)
+	}
+}
