@@ -51,14 +51,21 @@ func syncStart(ctx context.Context, dir string, p *plan, timeout time.Duration) 
 		if err != nil {
 			return err
 		}
-		if n == p.shard.Count {
-			return sleepCtx(ctx, time.Until(latest.Add(syncLead)))
-		}
-		if time.Now().After(deadline) {
+		all := n == p.shard.Count
+		wait := syncPoll
+		switch {
+		case all: // start at the moment every shard does
+			wait = time.Until(latest.Add(syncLead))
+		case time.Now().After(deadline):
 			return fmt.Errorf("only %d of %d shards were ready in %s after %s", n, p.shard.Count, dir, timeout)
 		}
-		if err := sleepCtx(ctx, syncPoll); err != nil {
-			return err
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(max(wait, 0)):
+		}
+		if all {
+			return nil
 		}
 	}
 }
@@ -89,19 +96,4 @@ func readyShards(dir string, p *plan) (latest time.Time, n int, err error) {
 		n++
 	}
 	return latest, n, nil
-}
-
-// sleepCtx waits d, or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
 }

@@ -293,7 +293,7 @@ func markdownCapacity(w io.Writer, v capacityView) {
 
 func capacitySuite(c *results.CapacityRun) junitSuite {
 	r := c.Result
-	s := junitSuite{Name: "orybench capacity " + r.Scenario, Time: seconds(r.DurationS), Timestamp: c.Run.StartedAt, Tests: 1,
+	s := junitSuite{junitCounts: junitCounts{Name: "orybench capacity " + r.Scenario, Time: seconds(r.DurationS), Tests: 1}, Timestamp: c.Run.StartedAt,
 		Properties: []junitProperty{
 			{"target", scrubURL(r.Target)},
 			{"slo", strings.Join(r.SLO, ", ")},

@@ -13,23 +13,23 @@ import (
 
 // JUnit XML, the subset CI systems read.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	junitCounts
+	Suites []junitSuite `xml:"testsuite"`
+}
+
+// junitCounts are what a suite and the suites say of their cases.
+type junitCounts struct {
+	Name     string `xml:"name,attr"`
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
 }
 
 type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
+	junitCounts
 	Timestamp  string          `xml:"timestamp,attr,omitempty"`
 	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Cases      []junitCase     `xml:"testcase"`
@@ -63,7 +63,7 @@ type junitSkipped struct {
 // deviation passes and says so) and a suite per load run with one testcase
 // per threshold, and one for a run that stopped early.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	out := junitSuites{Name: "orybench"}
+	out := junitSuites{junitCounts: junitCounts{Name: "orybench"}}
 	if c := r.Conformance; c != nil {
 		out.Suites = append(out.Suites, conformanceSuite(c))
 	}
@@ -96,7 +96,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 }
 
 func conformanceSuite(c *results.Conformance) junitSuite {
-	s := junitSuite{Name: "orybench conformance", Time: seconds(c.DurationS), Timestamp: c.StartedAt,
+	s := junitSuite{junitCounts: junitCounts{Name: "orybench conformance", Time: seconds(c.DurationS)}, Timestamp: c.StartedAt,
 		Properties: []junitProperty{
 			{"target", scrubURL(c.Target.URL)},
 			{"kratos_version", c.KratosVersion},
@@ -149,7 +149,7 @@ func conformanceSuite(c *results.Conformance) junitSuite {
 
 func loadSuite(l *results.LoadRun) junitSuite {
 	sum := l.Summary
-	s := junitSuite{Name: "orybench load " + sum.Scenario, Time: seconds(sum.DurationS), Timestamp: l.Run.StartedAt,
+	s := junitSuite{junitCounts: junitCounts{Name: "orybench load " + sum.Scenario, Time: seconds(sum.DurationS)}, Timestamp: l.Run.StartedAt,
 		Properties: []junitProperty{
 			{"target", scrubURL(sum.Target)},
 			{"requests", fmt.Sprint(sum.Requests)},
