@@ -217,8 +217,9 @@ func retrying(ctx context.Context, attempts int, fn func() error) error {
 		if err = fn(); err == nil || !answered(err) || errors.Is(err, ErrUnsupported) || ctx.Err() != nil {
 			return err
 		}
-		if s := answerStatus(err); s == http.StatusUnauthorized || s == http.StatusForbidden {
-			return err // a refused key or session does not change by asking again
+		var refused *kratosclient.StatusError
+		if errors.As(err, &refused) && (refused.Status == http.StatusUnauthorized || refused.Status == http.StatusForbidden) {
+			return err // an admin API that refuses the key does not change its mind
 		}
 	}
 	return err
