@@ -39,6 +39,20 @@ func Read(dirs ...string) (*Report, error) {
 	return &Report{Runs: *runs, GeneratedAt: time.Now().UTC()}, nil
 }
 
+// Render renders the report of the results in dir into dir and returns
+// the path of its report.html. orybench is the version that renders it.
+func Render(dir, orybench string) (string, error) {
+	r, err := Read(dir)
+	if err != nil {
+		return "", err
+	}
+	r.Orybench = orybench
+	if _, err := r.Write(dir); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, HTMLFile), nil
+}
+
 // Passed reports whether no conformance case failed, every load run held
 // its thresholds and every capacity search found a sustainable rate.
 func (r *Report) Passed() bool {

@@ -5,9 +5,14 @@ package scenarios
 
 import (
 	"embed"
+	"fmt"
+	"io"
 	"io/fs"
+	"os"
 	"sort"
 	"strings"
+
+	"github.com/orybench/orybench/loadtest"
 )
 
 //go:embed *.yaml
@@ -33,4 +38,51 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// MaxFileBytes bounds a scenario file: a few kilobytes of YAML, so a larger
+// one (or /dev/zero) is a mistake.
+const MaxFileBytes = 1 << 20
+
+// Load returns the built-in scenario called name, else the scenario in the
+// YAML file name (at most MaxFileBytes). Its error says which.
+func Load(name string) (*loadtest.Scenario, error) {
+	if data, file, ok := Lookup(name); ok {
+		return loadtest.ParseScenario(file, data)
+	}
+	data, err := readBounded(name, MaxFileBytes)
+	if err != nil {
+		return nil, &NotFoundError{Name: name, Err: err}
+	}
+	return loadtest.ParseScenario(name, data)
+}
+
+// NotFoundError is a name that is neither a built-in scenario nor a
+// readable file.
+type NotFoundError struct {
+	Name string
+	Err  error // why the file could not be read
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("%q is neither a built-in scenario (%s) nor a readable file: %v", e.Name, strings.Join(Names(), ", "), e.Err)
+}
+
+func (e *NotFoundError) Unwrap() error { return e.Err }
+
+// readBounded reads the file name, which must be at most limit bytes.
+func readBounded(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d KiB", limit>>10)
+	}
+	return data, nil
 }

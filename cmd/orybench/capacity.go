@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -111,15 +110,9 @@ target or an interrupted search.`,
 			started := time.Now()
 			res, err := capacity.Find(cmd.Context(), sc, opts...)
 			if res != nil {
-				info := results.RunInfo{Target: res.Target, KratosVersion: ls.kratosVersion, Orybench: versionText,
-					StartedAt: started.UTC().Format(time.RFC3339), DurationS: res.DurationS,
-					Command: reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...))}
-				terr := reports.WriteCapacityText(out, res, outDir)
-				_, rerr := info.Write(outDir)
-				if rerr == nil {
-					rerr = writeRunReport(cmd, outDir, ls.kratosVersion)
-				}
-				rerr = errors.Join(terr, rerr)
+				info := results.RunInfo{Target: res.Target, KratosVersion: ls.kratosVersion,
+					StartedAt: started.UTC().Format(time.RFC3339), DurationS: res.DurationS}
+				rerr := errors.Join(reports.WriteCapacityText(out, res, outDir), writeRunReport(cmd, outDir, info))
 				if rerr != nil && err == nil {
 					err = rerr
 				}
@@ -163,7 +156,7 @@ func parseSLO(s string) ([]loadtest.Threshold, error) {
 // parseFraction reads 0.05 or 5%.
 func parseFraction(s string) (float64, error) {
 	num, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
-	v, err := strconv.ParseFloat(num, 64)
+	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a fraction like 0.05 or 5%%", s)
 	}

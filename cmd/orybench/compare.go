@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -91,12 +90,7 @@ Exit 0 no regression, 1 a regression, 2 bad input or nothing comparable.`,
 
 // parseTolerance reads "10%" or "0.1".
 func parseTolerance(s string) (float64, error) {
-	t := strings.TrimSpace(s)
-	pct := strings.HasSuffix(t, "%")
-	v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(t, "%")), 64)
-	if pct {
-		v /= 100
-	}
+	v, err := parseFraction(s)
 	if err != nil || !(v > 0 && v < 10) {
 		return 0, fmt.Errorf("--tolerance %q: want a relative change above 0, like 10%% or 0.1", s)
 	}

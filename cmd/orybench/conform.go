@@ -152,8 +152,7 @@ func writeConformance(cmd *cobra.Command, result *results.Conformance, out strin
 		fmt.Fprintf(cmd.ErrOrStderr(), "the target rate-limited %d of %d requests (%d retried, %d still limited after retries: their cases skipped); waited %.1fs\n",
 			rl.Limited, rl.Requests, rl.Retried, rl.GaveUp, rl.WaitedS)
 	}
-	result.Orybench = versionText
-	result.Command = reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...))
+	result.Orybench, result.Command = versionText, commandLine()
 	path, err := result.Write(out)
 	if err != nil {
 		return err
@@ -163,7 +162,7 @@ func writeConformance(cmd *cobra.Command, result *results.Conformance, out strin
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s and %s\n", path, filepath.Join(out, "junit.xml"))
-	return writeRunReport(cmd, out, "")
+	return writeRunReport(cmd, out, results.RunInfo{})
 }
 
 // defaultRemoteRPS paces a run against a remote target unless --max-rps

@@ -17,6 +17,7 @@ import (
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/results"
 	"github.com/orybench/orybench/scenarios"
 )
 
@@ -138,7 +139,7 @@ answered, or an interrupted run.`,
 			sum, err := loadtest.Run(cmd.Context(), sc, opts...)
 			if sum != nil {
 				rerr := errors.Join(reports.WriteLoadText(cmd.OutOrStdout(), sum, outDir),
-					writeRunReport(cmd, outDir, kratosVersion))
+					writeRunReport(cmd, outDir, results.RunInfo{KratosVersion: kratosVersion}))
 				if rerr != nil && err == nil {
 					err = rerr
 				}
@@ -234,45 +235,20 @@ func loadOptions(flags *pflag.FlagSet, v loadFlags) ([]loadtest.Option, error) {
 
 // loadScenario resolves --url, a built-in name, or a YAML file.
 func loadScenario(name, rawURL, method string) (*loadtest.Scenario, error) {
-	if rawURL != "" {
-		if !strings.HasPrefix(rawURL, "/") { // else relative to --target
-			if _, err := kratosclient.ParseBaseURL(rawURL); err != nil {
-				return nil, fmt.Errorf("--url: %w", err)
-			}
+	if rawURL == "" {
+		sc, err := scenarios.Load(name)
+		if _, ok := errors.AsType[*scenarios.NotFoundError](err); ok {
+			return nil, fmt.Errorf("--scenario %w", err)
 		}
-		sc := loadtest.RawScenario(strings.ToUpper(method), rawURL, 100, loadtest.DefaultDuration)
-		return sc, sc.Validate()
+		return sc, err
 	}
-	if data, file, ok := scenarios.Lookup(name); ok {
-		return loadtest.ParseScenario(file, data)
+	if !strings.HasPrefix(rawURL, "/") { // else relative to --target
+		if _, err := kratosclient.ParseBaseURL(rawURL); err != nil {
+			return nil, fmt.Errorf("--url: %w", err)
+		}
 	}
-	data, err := readBounded(name, maxScenarioBytes)
-	if err != nil {
-		return nil, fmt.Errorf("--scenario %q is neither a built-in scenario (%s) nor a readable file: %w",
-			name, strings.Join(scenarios.Names(), ", "), err)
-	}
-	return loadtest.ParseScenario(name, data)
-}
-
-// maxScenarioBytes bounds a scenario file: a few kilobytes of YAML, so a
-// larger one (or /dev/zero) is a mistake.
-const maxScenarioBytes = 1 << 20
-
-// readBounded reads the file name, which must be at most limit bytes.
-func readBounded(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d KiB", limit>>10)
-	}
-	return data, nil
+	sc := loadtest.RawScenario(strings.ToUpper(method), rawURL, 100, loadtest.DefaultDuration)
+	return sc, sc.Validate()
 }
 
 func isTerminal(w io.Writer) bool {

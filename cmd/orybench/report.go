@@ -3,11 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -125,7 +122,7 @@ bad input, shards that do not belong together, or a shard that stopped early
 			if sum == nil {
 				return err
 			}
-			rerr := errors.Join(reports.WriteLoadText(cmd.OutOrStdout(), sum, out), writeRunReport(cmd, out, ""))
+			rerr := errors.Join(reports.WriteLoadText(cmd.OutOrStdout(), sum, out), writeRunReport(cmd, out, results.RunInfo{}))
 			if rerr != nil && err == nil {
 				err = rerr
 			}
@@ -142,81 +139,38 @@ bad input, shards that do not belong together, or a shard that stopped early
 	return cmd
 }
 
-// writeRunReport renders the report of the run that just wrote dir, into
-// dir, and prints its path. A load run's directory also gets run.json, the
-// run's metadata that summary.json does not hold; kratosVersion is the
-// version of the Kratos orybench started, "" for a target of unknown
-// version.
+// writeRunReport records the run that just wrote dir (run.json, for a
+// load run or a capacity search) and renders its report into dir.
 //
 // An interrupted run gets run.json but no report: Ctrl-C exits at once, and
 // orybench report renders the saved results later.
-func writeRunReport(cmd *cobra.Command, dir, kratosVersion string) error {
-	err := writeRunInfo(dir, kratosVersion)
+func writeRunReport(cmd *cobra.Command, dir string, info results.RunInfo) error {
+	info.Orybench, info.Command = versionText, commandLine()
+	err := results.RecordRun(dir, info)
 	if err == nil && cmd.Context().Err() != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "orybench: interrupted, no report (orybench report --in %s --out %s renders it)\n", dir, dir)
 		return nil
 	}
-	var r *reports.Report
+	path := ""
 	if err == nil {
-		r, err = reports.Read(dir)
-	}
-	if err == nil {
-		r.Orybench = versionText
-		_, err = r.Write(dir)
+		path, err = reports.Render(dir, versionText)
 	}
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "orybench: report: %v\n", err)
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(dir, reports.HTMLFile))
+	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", path)
 	return nil
 }
 
-// writeRunInfo writes run.json into the directory of a load run.
-func writeRunInfo(dir, kratosVersion string) error {
-	sum, err := results.ReadLoadSummary(filepath.Join(dir, results.LoadSummaryFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // not a load run
-	}
-	if err != nil {
-		return err
-	}
-	started, err := time.Parse(time.RFC3339Nano, sum.StartedAt)
-	if err != nil {
-		// Not recorded: summary.json was written as the run ended.
-		started = time.Now().Add(-time.Duration(sum.DurationS * float64(time.Second)))
-	}
-	info := results.RunInfo{
-		KratosVersion: kratosVersion,
-		Orybench:      versionText,
-		StartedAt:     started.UTC().Format(time.RFC3339),
-		Command:       reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...)),
-	}
-	_, err = info.Write(dir)
-	return err
-}
+// commandLine is this process's command line, its secrets redacted.
+func commandLine() string { return reports.CommandLine(append([]string{"orybench"}, os.Args[1:]...)) }
 
-// checkOutDir makes the --out directory dir and writes a file into it, so
-// that a run whose results could not be saved stops at once, before it
-// sends anything, with one line saying why.
+// checkOutDir makes --out's directory and checks it can be written, before
+// anything is sent.
 func checkOutDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--out %s: cannot create the directory: %w", dir, pathErrCause(err))
+	if err := results.PrepareDir(dir); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
 	}
-	f, err := os.CreateTemp(dir, ".orybench-write-check-*")
-	if err != nil {
-		return fmt.Errorf("--out %s: cannot write into it: %w", dir, pathErrCause(err))
-	}
-	name := f.Name()
-	return errors.Join(f.Close(), os.Remove(name))
-}
-
-// pathErrCause is the system's reason inside a path error ("not a
-// directory"), with the path of the failing call when it is not dir itself.
-func pathErrCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s %s: %w", pe.Op, pe.Path, pe.Err)
-	}
-	return err
+	return nil
 }

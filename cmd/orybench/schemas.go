@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -47,21 +43,13 @@ cache (go mod download github.com/ory/kratos@` + pinnedKratosVersion + ` puts it
 				out = filepath.Join("schemas", version)
 			}
 			if openapi == "" {
-				p, err := pinnedSpecPath(cmd.Context(), version)
+				p, err := schemagen.FindSpec(cmd.Context(), version)
 				if err != nil {
-					return err
+					return fmt.Errorf("%w; pass --openapi", err)
 				}
 				openapi = p
 			}
-			b, err := os.ReadFile(openapi)
-			if err != nil {
-				return fmt.Errorf("read OpenAPI document: %w", err)
-			}
-			files, err := schemagen.Generate(b, version)
-			if err != nil {
-				return err
-			}
-			names, err := schemagen.Write(out, files)
+			names, err := schemagen.GenerateFile(openapi, version, out)
 			if err != nil {
 				return err
 			}
@@ -77,21 +65,4 @@ cache (go mod download github.com/ory/kratos@` + pinnedKratosVersion + ` puts it
 	f.StringVar(&out, "out", "", "output directory (default schemas/<kratos-version>)")
 	f.StringVar(&version, "kratos-version", pinnedKratosVersion, "Kratos version the document belongs to")
 	return cmd
-}
-
-// pinnedSpecPath finds the Kratos OpenAPI document in the Go module cache.
-func pinnedSpecPath(ctx context.Context, version string) (string, error) {
-	gomodcache := os.Getenv("GOMODCACHE")
-	if gomodcache == "" {
-		b, err := exec.CommandContext(ctx, "go", "env", "GOMODCACHE").Output()
-		if err != nil {
-			return "", fmt.Errorf("find the Go module cache (go env GOMODCACHE): %w; pass --openapi", err)
-		}
-		gomodcache = strings.TrimSpace(string(b))
-	}
-	p := schemagen.SpecPath(gomodcache, version)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("no Kratos %s OpenAPI document at %s (run: go mod download github.com/ory/kratos@%s, or pass --openapi)", version, p, version)
-	}
-	return p, nil
 }

@@ -2,13 +2,16 @@ package schemagen
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // Write stores files (as returned by Generate) in dir, creating it if
@@ -75,4 +78,37 @@ func previousFiles(dir string) (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// GenerateFile generates the schemas of the OpenAPI document at specPath
+// (Generate) and writes them into dir (Write); it returns the names
+// written.
+func GenerateFile(specPath, version, dir string) ([]string, error) {
+	b, err := os.ReadFile(specPath)
+	if err != nil {
+		return nil, fmt.Errorf("read OpenAPI document: %w", err)
+	}
+	files, err := Generate(b, version)
+	if err != nil {
+		return nil, err
+	}
+	return Write(dir, files)
+}
+
+// FindSpec finds the OpenAPI document of a Kratos version in the Go module
+// cache ($GOMODCACHE, else go env GOMODCACHE).
+func FindSpec(ctx context.Context, version string) (string, error) {
+	gomodcache := os.Getenv("GOMODCACHE")
+	if gomodcache == "" {
+		b, err := exec.CommandContext(ctx, "go", "env", "GOMODCACHE").Output()
+		if err != nil {
+			return "", fmt.Errorf("find the Go module cache (go env GOMODCACHE): %w", err)
+		}
+		gomodcache = strings.TrimSpace(string(b))
+	}
+	p := SpecPath(gomodcache, version)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("no Kratos %s OpenAPI document at %s (run: go mod download github.com/ory/kratos@%s)", version, p, version)
+	}
+	return p, nil
 }
