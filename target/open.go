@@ -106,9 +106,7 @@ func LocalProfiles() []string {
 // (in parallel, with one fake OIDC provider for them all). On error,
 // nothing Open started or made is left behind.
 func Open(ctx context.Context, opts Options) (*Set, error) {
-	if opts.AdminURL == "" && opts.APIKey != "" {
-		opts.AdminURL = opts.URL // Ory Network: /admin on the project URL
-	}
+	opts.AdminURL = adminURLOf(opts) // Ory Network: /admin on the project URL
 	s := &Set{opts: opts, pace: kratosclient.NewPace(opts.MaxRPS),
 		names: &namer{runID: hygiene.NewRunID(), index: opts.ShardIndex, count: opts.ShardCount}}
 	var err error
@@ -130,13 +128,13 @@ func (s *Set) openRemote(ctx context.Context) error {
 	if o.HTTPClient != nil {
 		t.clientOpts = append(t.clientOpts, kratosclient.WithHTTPClient(o.HTTPClient))
 	}
+	if err := check(ctx, o, t.clientOpts); err != nil {
+		return err
+	}
 	if o.AdminURL != "" {
 		admin, err := kratosclient.NewAdmin(o.AdminURL, o.APIKey, t.clientOpts...)
 		if err != nil {
 			return fmt.Errorf("admin URL: %w", err)
-		}
-		if err := admin.Check(ctx); err != nil {
-			return fmt.Errorf("admin API: %w", err)
 		}
 		t.admin, t.mail = admin, mailbox.New(mailbox.AdminCourier{Admin: admin})
 		t.declared = append(t.declared, MailCodes)

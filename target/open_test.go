@@ -172,8 +172,12 @@ func TestOpenPagesThroughTheIdentitySchemas(t *testing.T) {
 		{ID: "default", Identifier: "email", Raw: readSchema(t, "email-password.json")},
 	}})
 	f.open(t, Options{})
+	// The first asks for one schema: the check that the target is a Kratos.
 	pages := f.received("public", "GET /schemas")
-	if len(pages) != 2 || pages[0].Query.Has("page_token") || pages[1].Query.Get("page_token") != "1" {
+	if len(pages) != 3 || pages[0].Query.Get("page_size") != "1" {
+		t.Errorf("GET /schemas queries: %v", pages)
+	}
+	if pages = pages[1:]; len(pages) != 2 || pages[0].Query.Has("page_token") || pages[1].Query.Get("page_token") != "1" {
 		t.Errorf("GET /schemas queries: %v", pages)
 	}
 }

@@ -27,42 +27,11 @@ func newCapacityCmd(logger *slog.Logger) *cobra.Command {
 		step, warmup, maxDuration   time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "capacity",
-		Short: "Find the highest rate the target sustains within an SLO",
-		Long: `Find the highest constant rate (requests/s) at which the target meets the
-SLO. Each step is one open-model load run at a constant rate (as orybench
-load --rate), measured for --step after an unmeasured --warmup at the same
-rate, and judged by the SLO's thresholds alone (the scenario's own are set
-aside). A step also fails when its achieved rate falls short of the rate
-asked for (` + capacity.DefaultRateRule + `, unless the SLO has a rate rule of its own):
-a generator or a target that cannot keep up does not sustain the rate.
-
-The search starts at --start-rate and doubles until a rate fails (or halves
-until one holds, down to --min-rate), then bisects between the highest rate
-that held and the lowest that failed until they are within --precision, and
-runs the winner again to confirm it. A winner that fails its confirmation
-is replaced by the next rate below that held. A rate counts as sustainable
-only when every run at it held. Session pools are made once for the whole
-search. --max-rate and --max-duration bound it: a step that would not fit
-in --max-duration (with a confirmation after it) is not started.
-
-capacity.json in --out holds sustainable_rate, its confidence (runs at that
-rate, the lowest failing rate and how far above it is: high = confirmed and
-within the precision, medium = confirmed but wider or no rate failed, low =
-not confirmed), why the search ended and every step's summary; each step's
-files are in --out/steps/NN-RATE. report.html shows latency against
-throughput with the SLO and the sustainable rate marked.
-
-Load goes to loopback only; a target that is not loopback is searched up to
-` + strconv.Itoa(loadtest.RemoteRateCap) + ` requests/s unless --yes.
-
-Exit codes: 0 a sustainable rate was found (also when it is --max-rate, a
-lower bound), 1 not even --min-rate held the SLO, 2 bad input, an unusable
-target or an interrupted search.`,
-		Example: `  orybench capacity --scenario whoami --slo 'p99<50ms,error_rate<0.1%' --out out/capacity
-  orybench capacity --url http://127.0.0.1:8080/ --slo 'p99<100ms' --max-rate 5000 --max-duration 5m
-  orybench capacity --profile postgres --scenario flow-creation --slo 'p99<100ms' --precision 10%`,
-		Args: cobra.NoArgs,
+		Use:     "capacity",
+		Short:   "Find the highest rate the target sustains within an SLO",
+		Long:    long("capacity"),
+		Example: example("capacity"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			flags := cmd.Flags()
 			rules, err := parseSLO(slo)

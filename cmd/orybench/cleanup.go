@@ -16,16 +16,11 @@ func newCleanupCmd() *cobra.Command {
 		olderThan time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "cleanup",
-		Short: "Delete test identities that crashed orybench runs left on a target",
-		Long: `Delete the identities orybench created (a trait, at any depth, holding an
-address orybench-<run>-<n>@` + hygiene.Domain + ` or a username orybench-<run>-<n>)
-that are older than --older-than. No other identity is touched. Needs the
-admin API: --admin-url for self-hosted Kratos, or ORY_SDK_URL with
-ORY_API_KEY for Ory Network (the admin API on the same host, under /admin).`,
-		Example: `  orybench cleanup --target http://127.0.0.1:4433 --admin-url http://127.0.0.1:4434 --older-than 1h
-  ORY_SDK_URL=... ORY_API_KEY=... orybench cleanup --older-than 24h`,
-		Args: cobra.NoArgs,
+		Use:     "cleanup",
+		Short:   "Delete test identities that crashed orybench runs left on a target",
+		Long:    long("cleanup"),
+		Example: example("cleanup"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := t.resolve(); err != nil {
 				return err

@@ -16,35 +16,10 @@ func newCompareCmd() *cobra.Command {
 		tolerance string
 	)
 	cmd := &cobra.Command{
-		Use:   "compare BASELINE_DIR CANDIDATE_DIR",
-		Short: "Compare a candidate release's saved runs with a baseline's: contract changes and latency regressions",
-		Long: `Compare the runs saved under CANDIDATE_DIR with those under BASELINE_DIR, as
-release validation: is the new Kratos worse than the old one?
-
-Each directory is what orybench conform --out or orybench load --out wrote,
-or a directory of such runs (make run's out/<run>/). Load runs are matched
-by scenario, and by directory name when a side holds several runs of one
-scenario; steps by name.
-
-  contract  every conformance case whose outcome changed (passed, failed,
-            skipped, deviating), by operation and status; a case the
-            candidate fails and the baseline did not is a regression
-  latency   per step, the change of p50 and p99 (the median over the run's
-            seconds of that second's percentile) with a confidence interval
-            from a circular moving-block bootstrap of the per-second series;
-            flagged only when the interval excludes no change and the change
-            is above --tolerance
-
-Runs compared should be alike: the same scenario, rate and duration, on the
-same machine; a minute or more per run for release decisions.
-
-Prints the comparison as Markdown; --out also writes compare.md,
-compare.html (self-contained) and compare.json.
-
-Exit 0 no regression, 1 a regression, 2 bad input or nothing comparable.`,
-		Example: `  orybench compare out/20260101T000000Z out/20260102T000000Z
-  orybench compare --tolerance 5% --out out/compare out/v1.3.1 out/v1.4.0
-  orybench compare out/load/whoami-old out/load/whoami-new >> "$GITHUB_STEP_SUMMARY"`,
+		Use:     "compare BASELINE_DIR CANDIDATE_DIR",
+		Short:   "Compare a candidate release's saved runs with a baseline's: contract changes and latency regressions",
+		Long:    long("compare"),
+		Example: example("compare"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return fmt.Errorf("give two directories, BASELINE_DIR and CANDIDATE_DIR (got %d arguments)", len(args))

@@ -30,40 +30,11 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		maxRPS                                 float64
 	)
 	cmd := &cobra.Command{
-		Use:   "conform",
-		Short: "Drive every FrontendApi operation through its documented statuses and check each answer",
-		Long: `Run the conformance suites: every FrontendApi operation through every
-documented status, as a native app, a browser and a single page app where
-they differ, each body validated against the JSON Schemas generated from
-Kratos's OpenAPI document.
-
-With no --target, orybench starts its local Kratos profiles and checks them
-(--profile picks which, e.g. --profile username). Before the cases run,
-orybench reads what each target is configured for from the flows it serves
-and its identity schema (registration open or closed, password, TOTP,
-social sign-in, recovery and verification by code or link, a session after
-registration), prints it and records it in conformance.json; test
-identities get traits made from that schema (--traits overrides). Cases
-that need anything a target lacks are skipped with the reason.
---capabilities declares what cannot be discovered (a name) or corrects
-discovery (-name declares a capability absent): what is declared wins.
-
-A 429 is never a contract failure: calls honour Retry-After (or Ory
-Network's x-ratelimit-reset) up to 3 times; a case still limited after
-that is skipped, and conformance.json counts every 429. --max-rps paces the
-whole run.
-
-Writes conformance.json and junit.xml into --out and prints the operation x
-status matrix. Exit 0 when no case failed, 1 when one did, 2 on bad input
-or an interrupted run (Ctrl-C stops it within seconds and still writes
-conformance.json and junit.xml for the cases that ran).`,
-		Example: `  orybench conform --out out/
-  orybench conform --target http://127.0.0.1:4433 --admin-url http://127.0.0.1:4434
-  ORY_SDK_URL=https://$PROJECT.projects.oryapis.com ORY_API_KEY=... orybench conform
-  orybench conform --label-filter 'op:toSession || op:updateLoginFlow'
-  orybench conform --profile username --out out/username
-  orybench conform --target https://auth.example.com --traits traits.json --capabilities=-registration`,
-		Args: cobra.NoArgs,
+		Use:     "conform",
+		Short:   "Drive every FrontendApi operation through its documented statuses and check each answer",
+		Long:    long("conform"),
+		Example: example("conform"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := suites.Options{LabelFilter: labelFilter, Timeout: timeout, Verbose: verbose, NoColor: true,
 				JUnitReport: filepath.Join(out, "junit.xml"), Log: cmd.ErrOrStderr()}

@@ -33,53 +33,11 @@ func newLoadCmd(logger *slog.Logger) *cobra.Command {
 		maxHits                    uint64
 	)
 	cmd := &cobra.Command{
-		Use:   "load",
-		Short: "Load the Kratos public API at a fixed rate and judge latency and errors",
-		Long: `Load the Kratos public API with vegeta at the rate a scenario asks for,
-measuring latency from each request's intended send time (corrected for
-coordinated omission) and from its actual send, in HdrHistograms, judging
-statuses against what each step expects (429 apart), and deciding pass or
-fail by thresholds.
-
-Built-in scenarios: ` + strings.Join(scenarios.Names(), ", ") + ` (see scenarios/README.md);
---scenario also takes a YAML file. --url URL loads one URL, like vegeta attack.
-
-Files in --out: summary.json, results.bin (vegeta's encoding: vegeta report,
-vegeta plot), timeseries.jsonl (1s buckets), timeseries.hlog (each second's
-HdrHistograms), and each latency histogram as .hgrm percentiles and .hdr
-(HdrHistogram's base64 V2 encoding).
-
---shard i/N runs the i-th of N processes that share one run (i counts from
-1): it sends every N-th request of the rate profile, starting with the
-i-th, so N shards together send exactly what one process would, and makes
-its share of the session pool, with addresses no other shard uses.
-With --sync-dir, a directory all shards can write, each waits once its
-fixtures are made until all are ready, and all start at the same moment.
-orybench report merge adds the shards' results up and judges the
-thresholds on the whole (see deploy/ for N shards as a Kubernetes Job).
-
-Before the clock starts, orybench finds out what the target is configured
-for (it says so on stderr) and makes the session pool: by native
-registration where it is open, else through the admin API (--admin-url, an
-API key, or the local Kratos); the pool's identities have orybench test
-addresses, which orybench cleanup finds if a run could not remove them.
-
-Load goes to loopback only (127.0.0.0/8, ::1, localhost); other hosts get at
-most ` + fmt.Sprint(loadtest.RemoteRateCap) + ` requests/s unless --max-rate says more or --yes lifts the cap;
-a run above it is refused before anything is sent. Every run is bounded by its
-duration (at most ` + loadtest.MaxDuration.String() + `) and --max-hits; Ctrl-C stops it and still writes
-everything measured within 2s.
-
-Exit codes: 0 thresholds held, 1 a threshold breached or the target went
-down during the run (the run stops 1s after its last answer and writes
-everything, errors counted by kind), 2 bad input, a target that never
-answered, or an interrupted run.`,
-		Example: `  orybench load --scenario whoami --rate 500 --duration 30s
-  orybench load --scenario flow-creation --threshold 'p99<100ms'
-  orybench load --scenario my-scenario.yaml --admin-url http://127.0.0.1:4434
-  orybench load --url http://127.0.0.1:8080/ --rate 2000 --duration 10s
-  orybench load --scenario whoami --rate 800 --shard 2/4 --out out/run/shard-2`,
-		Args: cobra.NoArgs,
+		Use:     "load",
+		Short:   "Load the Kratos public API at a fixed rate and judge latency and errors",
+		Long:    long("load"),
+		Example: example("load"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var shard loadtest.Shard
 			if shardSpec != "" {

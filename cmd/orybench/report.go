@@ -19,27 +19,11 @@ func newReportCmd() *cobra.Command {
 		out string
 	)
 	cmd := &cobra.Command{
-		Use:   "report",
-		Short: "Render saved results as report.html, summary.md and junit.xml",
-		Long: `Render the results that orybench conform and orybench load saved:
-
-  report.html  one self-contained page (inline styles and SVG charts, nothing
-               fetched): the conformance matrix and failures, load latency,
-               throughput and status codes over time, the percentile
-               distribution, thresholds, and each run's metadata
-  summary.md   the same as Markdown tables, for $GITHUB_STEP_SUMMARY
-  junit.xml    the conformance cases and one testcase per load threshold
-
-Each --in is a directory that conform (conformance.json), load
-(summary.json) or capacity (capacity.json) wrote, or a directory holding
-such directories. conform and
-load render their own --out this way when they finish.
-
-Exit 0 when every run passed, 1 when one failed, 2 on bad input.`,
-		Example: `  orybench report --in out/conformance --in out/load/whoami --out out/report
-  orybench report --in out/20260101T000000Z --out out/20260101T000000Z
-  cat out/report/summary.md >> "$GITHUB_STEP_SUMMARY"`,
-		Args: cobra.NoArgs,
+		Use:     "report",
+		Short:   "Render saved results as report.html, summary.md and junit.xml",
+		Long:    long("report"),
+		Example: example("report"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(in) == 0 {
 				return fmt.Errorf("--in: give at least one results directory")
@@ -76,29 +60,11 @@ func newReportMergeCmd() *cobra.Command {
 		out            string
 	)
 	cmd := &cobra.Command{
-		Use:   "merge",
-		Short: "Merge the results of the shards of one load run and judge its thresholds",
-		Long: `Merge the output directories that orybench load --shard i/N wrote into
-one run's results, exactly: HdrHistograms are added (never percentiles
-averaged), counts, statuses and errors summed, and the time series summed
-second by second, aligned by each shard's start time. The thresholds the
-shards recorded (they must agree), or the --threshold ones instead, are
-judged on the merged figures.
-
---out gets summary.json, the histograms (.hgrm, .hdr), timeseries.jsonl,
-timeseries.hlog and the report (report.html, summary.md, junit.xml), which
-orybench report renders like any single run's.
-
-Each --in is a shard's directory, or a directory holding them. The shards
-must be of one run (same scenario, rate, duration, thresholds and N), each
-index once.
-
-Exit 0 when the thresholds held on the merge, 1 when one was breached, 2 on
-bad input, shards that do not belong together, or a shard that stopped early
-(interrupted, target down).`,
-		Example: `  orybench report merge --in out/run --out out/run/merged
-  orybench report merge --in out/run/shard-1 --in out/run/shard-2 --out out/merged --threshold 'p99<50ms'`,
-		Args: cobra.NoArgs,
+		Use:     "merge",
+		Short:   "Merge the results of the shards of one load run and judge its thresholds",
+		Long:    long("report-merge"),
+		Example: example("report-merge"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(in) == 0 {
 				return fmt.Errorf("--in: give the shards' directories, or one directory that holds them")

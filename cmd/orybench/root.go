@@ -50,19 +50,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newRootCmd(logger *slog.Logger) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "orybench",
-		Short: "Check an Ory Kratos FrontendApi against its contract and measure its load capacity",
-		Long: `orybench checks the public Ory Kratos / Ory Network FrontendApi.
-
-  conform   drives every operation through every documented status as a
-            native app, a browser and a single page app, and validates each
-            body against the OpenAPI contract
-  load      runs open-model load (vegeta) on the hot paths with honest,
-            intended-time HDR latency and SLO thresholds
-  local     runs a real Kratos v1.3.1 on loopback to check against
-
-Exit codes: 0 all held, 1 a contract or threshold failure, 2 bad input,
-an unusable target or an interrupted run.`,
+		Use:           "orybench",
+		Short:         "Check an Ory Kratos FrontendApi against its contract and measure its load capacity",
+		Long:          long("root"),
 		Version:       versionText,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -76,7 +66,7 @@ an unusable target or an interrupted run.`,
 		newCompareCmd(),
 		newConformCmd(logger),
 		newLoadCmd(logger),
-		newLocalCmd(logger),
+		newLocalCmd(),
 		newReportCmd(),
 		newSchemasCmd(),
 	)

@@ -26,18 +26,11 @@ func newSchemasCmd() *cobra.Command {
 func newSchemasGenerateCmd() *cobra.Command {
 	var openapi, out, version string
 	cmd := &cobra.Command{
-		Use:   "generate",
-		Short: "Generate one JSON Schema per FrontendApi response component, plus index.json",
-		Long: `Generate reads the Kratos OpenAPI 3.0 document and writes one draft-07 JSON
-Schema per component a FrontendApi response uses, and index.json mapping every
-(operationId, status) to its schema or to an empty body. Output is
-deterministic; CI regenerates and fails on any difference.
-
-By default the document is the pinned Kratos ` + pinnedKratosVersion + ` one from the Go module
-cache (go mod download github.com/ory/kratos@` + pinnedKratosVersion + ` puts it there).`,
-		Example: `  orybench schemas generate
-  orybench schemas generate --openapi api.json --out /tmp/schemas`,
-		Args: cobra.NoArgs,
+		Use:     "generate",
+		Short:   "Generate one JSON Schema per FrontendApi response component, plus index.json",
+		Long:    long("schemas-generate"),
+		Example: example("schemas-generate"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				out = filepath.Join("schemas", version)

@@ -48,26 +48,14 @@ func (t *targetFlags) tlsConfig() *tls.Config {
 // admin API, when there is one) is a Kratos that answers: one read-only
 // call to each, bounded by timeout and ctx. Its error is one line saying
 // what is wrong, with the flag that fixes it where there is one.
-func (t *targetFlags) check(ctx context.Context, target string, timeout time.Duration) error {
-	hc := t.httpClient(timeout)
-	pub, err := kratosclient.New(target, kratosclient.Native, kratosclient.WithHTTPClient(hc))
-	if err != nil {
-		return fmt.Errorf("--target: %w", err)
+func (t *targetFlags) check(ctx context.Context, url string, timeout time.Duration) error {
+	err := target.Check(ctx, target.Options{URL: url, AdminURL: t.adminURL, APIKey: t.apiKey, HTTPClient: t.httpClient(timeout)})
+	var api *target.APIError
+	if errors.As(err, &api) {
+		flag := map[string]string{"public": "--target", "admin": "--admin-url"}[api.API]
+		return fmt.Errorf("%s: %w%s", flag, api.Err, hint(err))
 	}
-	if err := pub.Check(ctx); err != nil {
-		return fmt.Errorf("--target: %w%s", err, hint(err))
-	}
-	if t.adminURL == "" {
-		return nil
-	}
-	admin, err := kratosclient.NewAdmin(t.adminURL, t.apiKey, kratosclient.WithHTTPClient(hc))
-	if err != nil {
-		return fmt.Errorf("--admin-url: %w", err)
-	}
-	if err := admin.Check(ctx); err != nil {
-		return fmt.Errorf("--admin-url: %w%s", err, hint(err))
-	}
-	return nil
+	return err
 }
 
 // hint names the flag that accepts what made a call fail, if one does.
