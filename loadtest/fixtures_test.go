@@ -332,8 +332,8 @@ func TestKratosFixturesErrors(t *testing.T) {
 	k := newFakeKratos()
 	srv := httptest.NewServer(k)
 	defer srv.Close()
-	// Errors say the operation, the status and Kratos's message, not the request.
-	if _, err := target.Open(context.Background(), target.Options{URL: srv.URL + "/nowhere"}); err == nil || !strings.Contains(err.Error(), "listIdentitySchemas: unexpected status 404") {
+	// Errors say what was asked, what was answered and what that means.
+	if _, err := target.Open(context.Background(), target.Options{URL: srv.URL + "/nowhere"}); err == nil || !strings.Contains(err.Error(), "public API: GET ") || !strings.Contains(err.Error(), "answered 404 Not Found where the Kratos public API answers 200") {
 		t.Errorf("Open on a wrong URL: %v", err)
 	}
 	// A user that cannot be made is tried again with new addresses, then
