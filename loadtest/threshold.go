@@ -46,6 +46,20 @@ const (
 
 func (t Threshold) String() string { return t.Expr }
 
+// ParseThresholds parses threshold expressions, each as ParseThreshold;
+// the first error is returned.
+func ParseThresholds(exprs ...string) ([]Threshold, error) {
+	out := make([]Threshold, 0, len(exprs))
+	for _, expr := range exprs {
+		t, err := ParseThreshold(expr)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
 // ParseThreshold parses one threshold expression. Its errors are
 // ScenarioErrors, which match ErrUsage.
 func ParseThreshold(expr string) (Threshold, error) {

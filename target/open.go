@@ -101,6 +101,15 @@ func LocalProfiles() []string {
 	return names
 }
 
+// CheckProfile says why name is not a local profile Open can start, if it
+// is not.
+func CheckProfile(name string) error {
+	if !slices.ContainsFunc(localProfiles, func(p localProfile) bool { return p.name == name }) {
+		return fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(LocalProfiles(), ", "))
+	}
+	return nil
+}
+
 // Open opens the targets opts name and finds out what each is configured
 // for (Discover). A remote target is asked; local instances are started
 // (in parallel, with one fake OIDC provider for them all). On error,
@@ -150,11 +159,10 @@ func (s *Set) openLocal(ctx context.Context) error {
 	}
 	var profiles []localProfile
 	for _, n := range names {
-		i := slices.IndexFunc(localProfiles, func(p localProfile) bool { return p.name == n })
-		if i < 0 {
-			return fmt.Errorf("unknown local profile %q (known: %s)", n, strings.Join(LocalProfiles(), ", "))
+		if err := CheckProfile(n); err != nil {
+			return err
 		}
-		profiles = append(profiles, localProfiles[i])
+		profiles = append(profiles, localProfiles[slices.IndexFunc(localProfiles, func(p localProfile) bool { return p.name == n })])
 	}
 	idp, err := oidcfake.Start(oidcfake.Options{})
 	if err != nil {

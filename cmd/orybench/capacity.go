@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,69 +27,49 @@ func newCapacityCmd(logger *slog.Logger) *cobra.Command {
 		startRate, minRate, maxRate float64
 		step, warmup, maxDuration   time.Duration
 	)
-	cmd := &cobra.Command{
-		Use:     "capacity",
-		Short:   "Find the highest rate the target sustains within an SLO",
-		Long:    long("capacity"),
-		Example: example("capacity"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			flags := cmd.Flags()
-			rules, err := parseSLO(slo)
-			if err != nil {
-				return err
-			}
-			prec, err := parseFraction(precision)
-			if err != nil {
-				return fmt.Errorf("--precision: %w", err)
-			}
-			sc, err := lt.resolve()
-			if err != nil {
-				return err
-			}
-			opts := []capacity.Option{capacity.WithSLO(rules...), capacity.WithPrecision(prec),
-				capacity.WithStartRate(startRate), capacity.WithMinRate(minRate),
-				capacity.WithStepDuration(step), capacity.WithWarmup(warmup), capacity.WithMaxDuration(maxDuration),
-				capacity.WithLoadOptions(lt.options()...)}
-			if flags.Changed("max-rate") { // else the default, within what the target allows
-				opts = append(opts, capacity.WithMaxRate(maxRate))
-			}
-			var remote *loadtest.RemoteRateError
-			if err := capacity.Check(sc, opts...); errors.As(err, &remote) {
-				return fmt.Errorf("--max-rate %g: %w: pass --yes to search above it", maxRate, err)
-			} else if err != nil {
-				return err
-			}
-			// Where the results go is checked before anything is sent.
-			if outDir == "" {
-				outDir = defaultOutDir("capacity", sc)
-			}
-			if err := checkOutDir(outDir); err != nil {
-				return err
-			}
-			ls, err := lt.start(cmd, logger, sc, loadtest.Shard{})
-			if err != nil {
-				return err
-			}
-			defer ls.stop()
-			out := cmd.OutOrStdout()
-			opts = append(opts, capacity.WithOutDir(outDir), capacity.WithLoadOptions(ls.opts...),
+	cmd := command("capacity", "capacity", func(cmd *cobra.Command, _ []string) error {
+		flags := cmd.Flags()
+		rules, err := parseSLO(slo)
+		if err != nil {
+			return err
+		}
+		prec, err := parseFraction(precision)
+		if err != nil {
+			return fmt.Errorf("--precision: %w", err)
+		}
+		sc, err := lt.resolve()
+		if err != nil {
+			return err
+		}
+		opts := []capacity.Option{capacity.WithSLO(rules...), capacity.WithPrecision(prec),
+			capacity.WithStartRate(startRate), capacity.WithMinRate(minRate),
+			capacity.WithStepDuration(step), capacity.WithWarmup(warmup), capacity.WithMaxDuration(maxDuration),
+			capacity.WithLoadOptions(lt.options()...)}
+		if flags.Changed("max-rate") { // else the default, within what the target allows
+			opts = append(opts, capacity.WithMaxRate(maxRate))
+		}
+		var remote *loadtest.RemoteRateError
+		if err := capacity.Check(sc, opts...); errors.As(err, &remote) {
+			return fmt.Errorf("--max-rate %g: %w: pass --yes to search above it", maxRate, err)
+		} else if err != nil {
+			return err
+		}
+		err = lt.send(cmd, logger, sc, loadtest.Shard{}, outDir, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
+			w := cmd.OutOrStdout()
+			opts = append(opts, capacity.WithOutDir(out), capacity.WithLoadOptions(sending...),
 				capacity.WithStepDone(func(st results.CapacityStep) {
-					reports.WriteCapacityStepText(out, st) // progress: the summary's error is the one that counts
+					reports.WriteCapacityStepText(w, st) // progress: the summary's error is the one that counts
 				}))
 			started := time.Now()
 			res, err := capacity.Find(cmd.Context(), sc, opts...)
-			if res != nil {
-				info := results.RunInfo{Target: res.Target, KratosVersion: ls.kratosVersion,
-					StartedAt: started.UTC().Format(time.RFC3339), DurationS: res.DurationS}
-				rerr := errors.Join(reports.WriteCapacityText(out, res, outDir), writeRunReport(cmd, outDir, info))
-				if rerr != nil && err == nil {
-					err = rerr
-				}
+			if res == nil {
+				return nil, err
 			}
-			return verdict(err, capacity.ErrNoSustainableRate)
-		},
-	}
+			return &results.RunInfo{Target: res.Target, StartedAt: started.UTC().Format(time.RFC3339), DurationS: res.DurationS},
+				errors.Join(err, reports.WriteCapacityText(w, res, out))
+		})
+		return verdict(err, capacity.ErrNoSustainableRate)
+	})
 	f := cmd.Flags()
 	lt.register(f)
 	f.StringVar(&slo, "slo", defaultSLO, "comma-separated thresholds every step must hold, as orybench load --threshold takes them")
@@ -105,19 +86,14 @@ func newCapacityCmd(logger *slog.Logger) *cobra.Command {
 
 // parseSLO parses comma-separated thresholds.
 func parseSLO(s string) ([]loadtest.Threshold, error) {
-	var out []loadtest.Threshold
-	for _, expr := range strings.Split(s, ",") {
-		if strings.TrimSpace(expr) == "" {
-			continue
-		}
-		t, err := loadtest.ParseThreshold(expr)
-		if err != nil {
-			return nil, fmt.Errorf("--slo: %w", err)
-		}
-		out = append(out, t)
-	}
-	if len(out) == 0 {
+	exprs := strings.FieldsFunc(s, func(r rune) bool { return r == ',' })
+	exprs = slices.DeleteFunc(exprs, func(e string) bool { return strings.TrimSpace(e) == "" })
+	if len(exprs) == 0 {
 		return nil, fmt.Errorf("--slo: give at least one threshold, e.g. %q", defaultSLO)
+	}
+	out, err := loadtest.ParseThresholds(exprs...)
+	if err != nil {
+		return nil, fmt.Errorf("--slo: %w", err)
 	}
 	return out, nil
 }

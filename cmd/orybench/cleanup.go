@@ -15,32 +15,25 @@ func newCleanupCmd() *cobra.Command {
 		t         targetFlags
 		olderThan time.Duration
 	)
-	cmd := &cobra.Command{
-		Use:     "cleanup",
-		Short:   "Delete test identities that crashed orybench runs left on a target",
-		Long:    long("cleanup"),
-		Example: example("cleanup"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := t.resolve(); err != nil {
-				return err
-			}
-			if t.adminURL == "" {
-				return fmt.Errorf("cleanup needs the admin API: pass --admin-url, or ORY_SDK_URL with ORY_API_KEY")
-			}
-			if olderThan < 0 {
-				return fmt.Errorf("--older-than must not be negative")
-			}
-			admin, err := kratosclient.NewAdmin(t.adminURL, t.apiKey, kratosclient.WithHTTPClient(t.httpClient(setupTimeout)))
-			if err != nil {
-				return err
-			}
-			res, err := hygiene.Cleanup(cmd.Context(), admin, olderThan, time.Now())
-			fmt.Fprintf(cmd.OutOrStdout(), "scanned %d identities: deleted %d orybench test identities older than %s, kept %d younger ones\n",
-				res.Scanned, res.Deleted, olderThan, res.Kept)
+	cmd := command("cleanup", "cleanup", func(cmd *cobra.Command, _ []string) error {
+		if err := t.resolve(); err != nil {
 			return err
-		},
-	}
+		}
+		if t.adminURL == "" {
+			return fmt.Errorf("cleanup needs the admin API: pass --admin-url, or ORY_SDK_URL with ORY_API_KEY")
+		}
+		if olderThan < 0 {
+			return fmt.Errorf("--older-than must not be negative")
+		}
+		admin, err := kratosclient.NewAdmin(t.adminURL, t.apiKey, kratosclient.WithHTTPClient(t.httpClient(setupTimeout)))
+		if err != nil {
+			return err
+		}
+		res, err := hygiene.Cleanup(cmd.Context(), admin, olderThan, time.Now())
+		fmt.Fprintf(cmd.OutOrStdout(), "scanned %d identities: deleted %d orybench test identities older than %s, kept %d younger ones\n",
+			res.Scanned, res.Deleted, olderThan, res.Kept)
+		return err
+	})
 	t.register(cmd.Flags())
 	cmd.Flags().DurationVar(&olderThan, "older-than", time.Hour, "delete only test identities created at least this long ago")
 	return cmd

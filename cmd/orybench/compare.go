@@ -15,47 +15,41 @@ func newCompareCmd() *cobra.Command {
 		out       string
 		tolerance string
 	)
-	cmd := &cobra.Command{
-		Use:     "compare BASELINE_DIR CANDIDATE_DIR",
-		Short:   "Compare a candidate release's saved runs with a baseline's: contract changes and latency regressions",
-		Long:    long("compare"),
-		Example: example("compare"),
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 2 {
-				return fmt.Errorf("give two directories, BASELINE_DIR and CANDIDATE_DIR (got %d arguments)", len(args))
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			tol, err := parseTolerance(tolerance)
+	cmd := command("compare", "compare BASELINE_DIR CANDIDATE_DIR", func(cmd *cobra.Command, args []string) error {
+		tol, err := parseTolerance(tolerance)
+		if err != nil {
+			return err
+		}
+		c, err := compare.Dirs(args[0], args[1], compare.Options{Tolerance: tol})
+		if err != nil {
+			return err
+		}
+		c.Orybench = versionText
+		if out != "" {
+			paths, err := reports.WriteComparison(out, c)
 			if err != nil {
 				return err
 			}
-			c, err := compare.Dirs(args[0], args[1], compare.Options{Tolerance: tol})
+			path, err := c.Write(out)
 			if err != nil {
 				return err
 			}
-			c.Orybench = versionText
-			if out != "" {
-				paths, err := reports.WriteComparison(out, c)
-				if err != nil {
-					return err
-				}
-				path, err := c.Write(out)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", strings.Join(append(paths, path), ", "))
-			}
-			if err := reports.WriteComparisonMarkdown(cmd.OutOrStdout(), c); err != nil {
-				return err
-			}
-			if c.Regressed() {
-				return fmt.Errorf("%w: contract cases newly failing: %d, latency regressions: %d",
-					errFailed, c.Verdict.ContractRegressions, c.Verdict.LatencyRegressions)
-			}
-			return nil
-		},
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", strings.Join(append(paths, path), ", "))
+		}
+		if err := reports.WriteComparisonMarkdown(cmd.OutOrStdout(), c); err != nil {
+			return err
+		}
+		if c.Regressed() {
+			return fmt.Errorf("%w: contract cases newly failing: %d, latency regressions: %d",
+				errFailed, c.Verdict.ContractRegressions, c.Verdict.LatencyRegressions)
+		}
+		return nil
+	})
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) != 2 {
+			return fmt.Errorf("give two directories, BASELINE_DIR and CANDIDATE_DIR (got %d arguments)", len(args))
+		}
+		return nil
 	}
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "directory for compare.md, compare.html and compare.json")

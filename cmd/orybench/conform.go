@@ -29,82 +29,75 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		timeout                                time.Duration
 		maxRPS                                 float64
 	)
-	cmd := &cobra.Command{
-		Use:     "conform",
-		Short:   "Drive every FrontendApi operation through its documented statuses and check each answer",
-		Long:    long("conform"),
-		Example: example("conform"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts := suites.Options{LabelFilter: labelFilter, Timeout: timeout, Verbose: verbose, NoColor: true,
-				JUnitReport: filepath.Join(out, "junit.xml"), Log: cmd.ErrOrStderr()}
-			var err error
-			if opts.Target, err = t.options(setupTimeout); err != nil {
+	cmd := command("conform", "conform", func(cmd *cobra.Command, _ []string) error {
+		opts := suites.Options{LabelFilter: labelFilter, Timeout: timeout, Verbose: verbose, NoColor: true,
+			JUnitReport: filepath.Join(out, "junit.xml"), Log: cmd.ErrOrStderr()}
+		var err error
+		if opts.Target, err = t.options(setupTimeout); err != nil {
+			return err
+		}
+		if opts.Target.Capabilities, opts.Target.Without, err = target.ParseDeclared(caps); err != nil {
+			return fmt.Errorf("--capabilities: %w", err)
+		}
+		switch {
+		case len(profiles) > 0 && t.target != "":
+			return fmt.Errorf("--profile starts local Kratos instances: it cannot be combined with --target")
+		case maxRPS < 0:
+			return fmt.Errorf("--max-rps must not be negative")
+		case timeout <= 0:
+			return fmt.Errorf("--timeout must be positive, got %s", timeout)
+		}
+		for _, p := range profiles {
+			if !slices.Contains(target.LocalProfiles(), p) {
+				return fmt.Errorf("--profile: unknown profile %q (known: %s)", p, strings.Join(target.LocalProfiles(), ", "))
+			}
+		}
+		opts.Target.Profiles, opts.Target.SchemaID, opts.Target.KratosBin = profiles, schemaID, kratosBin
+		opts.Target.MaxRPS = maxRPS
+		if !cmd.Flags().Changed("max-rps") && t.target != "" {
+			opts.Target.MaxRPS = defaultRemoteRPS
+		}
+		if traitsFile != "" {
+			if opts.Target.Traits, err = os.ReadFile(traitsFile); err != nil {
+				return fmt.Errorf("--traits: %w", err)
+			}
+		}
+		if err := suites.CheckLabelFilter(labelFilter); err != nil {
+			return fmt.Errorf("--label-filter: %w", err)
+		}
+		if err := checkOutDir(out); err != nil {
+			return err
+		}
+		if t.target != "" {
+			// A target that cannot be checked at all is one clear error
+			// now, not a failed set-up inside the suite.
+			if err := t.check(cmd.Context(), t.target, min(timeout, setupTimeout)); err != nil {
 				return err
 			}
-			if opts.Target.Capabilities, opts.Target.Without, err = target.ParseDeclared(caps); err != nil {
-				return fmt.Errorf("--capabilities: %w", err)
-			}
-			switch {
-			case len(profiles) > 0 && t.target != "":
-				return fmt.Errorf("--profile starts local Kratos instances: it cannot be combined with --target")
-			case maxRPS < 0:
-				return fmt.Errorf("--max-rps must not be negative")
-			case timeout <= 0:
-				return fmt.Errorf("--timeout must be positive, got %s", timeout)
-			}
-			for _, p := range profiles {
-				if !slices.Contains(target.LocalProfiles(), p) {
-					return fmt.Errorf("--profile: unknown profile %q (known: %s)", p, strings.Join(target.LocalProfiles(), ", "))
-				}
-			}
-			opts.Target.Profiles, opts.Target.SchemaID, opts.Target.KratosBin = profiles, schemaID, kratosBin
-			opts.Target.MaxRPS = maxRPS
-			if !cmd.Flags().Changed("max-rps") && t.target != "" {
-				opts.Target.MaxRPS = defaultRemoteRPS
-			}
-			if traitsFile != "" {
-				if opts.Target.Traits, err = os.ReadFile(traitsFile); err != nil {
-					return fmt.Errorf("--traits: %w", err)
-				}
-			}
-			if err := suites.CheckLabelFilter(labelFilter); err != nil {
-				return fmt.Errorf("--label-filter: %w", err)
-			}
-			if err := checkOutDir(out); err != nil {
-				return err
-			}
-			if t.target != "" {
-				// A target that cannot be checked at all is one clear error
-				// now, not a failed set-up inside the suite.
-				if err := t.check(cmd.Context(), t.target, min(timeout, setupTimeout)); err != nil {
-					return err
-				}
-			}
-			result, setupErr := suites.Run(cmd.Context(), opts)
-			if result == nil {
-				return setupErr
-			}
-			if err := writeConformance(cmd, result, out); err != nil {
-				return err
-			}
-			switch {
-			case cmd.Context().Err() != nil: // Ctrl-C: what ran is saved, but the run is not judged (exit 2)
-				return fmt.Errorf("interrupted: %w", context.Cause(cmd.Context()))
-			case errors.Is(setupErr, suites.ErrIncomplete):
-				return fmt.Errorf("%w: %w", errFailed, setupErr)
-			case setupErr != nil: // the target could not be checked at all (exit 2)
-				return setupErr
-			case result.Failed():
-				return fmt.Errorf("%w: %d of %d documented pairs failed", errFailed, result.Coverage.FailedPairs, result.Coverage.DocumentedPairs)
-			}
-			return nil
-		},
-	}
+		}
+		result, setupErr := suites.Run(cmd.Context(), opts)
+		if result == nil {
+			return setupErr
+		}
+		if err := writeConformance(cmd, result, out); err != nil {
+			return err
+		}
+		switch {
+		case cmd.Context().Err() != nil: // Ctrl-C: what ran is saved, but the run is not judged (exit 2)
+			return fmt.Errorf("interrupted: %w", context.Cause(cmd.Context()))
+		case errors.Is(setupErr, suites.ErrIncomplete):
+			return fmt.Errorf("%w: %w", errFailed, setupErr)
+		case setupErr != nil: // the target could not be checked at all (exit 2)
+			return setupErr
+		case result.Failed():
+			return fmt.Errorf("%w: %d of %d documented pairs failed", errFailed, result.Coverage.FailedPairs, result.Coverage.DocumentedPairs)
+		}
+		return nil
+	})
 	f := cmd.Flags()
 	t.register(f)
-	f.StringSliceVar(&caps, "capabilities", nil, "capabilities to declare present (name) or absent (-name), comma separated; declared wins over discovered ("+capabilityList()+")")
-	f.StringSliceVar(&profiles, "profile", nil, "local profile to start and check, repeatable, the first picked first (default: "+strings.Join(suites.StandardProfiles(), ", ")+"; also "+strings.Join(extraProfiles(), ", ")+")")
+	f.StringSliceVar(&caps, "capabilities", nil, "capabilities to declare present (name) or absent (-name), comma separated; declared wins over discovered ("+helpData()["Capabilities"]+")")
+	f.StringSliceVar(&profiles, "profile", nil, "local profile to start and check, repeatable, the first picked first (default: "+strings.Join(suites.StandardProfiles(), ", ")+"; also "+helpData()["ExtraProfiles"]+")")
 	f.StringVar(&traitsFile, "traits", "", "JSON template of test identities' traits with {{email}}, {{username}}, {{n}} placeholders, instead of traits made from the identity schema")
 	f.StringVar(&schemaID, "schema-id", "", "identity schema test identities follow (default: the one registration uses)")
 	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request of the run to at most this many a second (default: none for local Kratos, %g for a --target)", defaultRemoteRPS))
@@ -139,22 +132,3 @@ func writeConformance(cmd *cobra.Command, result *results.Conformance, out strin
 // defaultRemoteRPS paces a run against a remote target unless --max-rps
 // says otherwise: below the burst limits of Ory Network's smallest plans.
 const defaultRemoteRPS float64 = 5
-
-// extraProfiles are the local profiles a run starts only when asked.
-func extraProfiles() []string {
-	var out []string
-	for _, p := range target.LocalProfiles() {
-		if !slices.Contains(suites.StandardProfiles(), p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func capabilityList() string {
-	var names []string
-	for _, c := range target.Capabilities() {
-		names = append(names, string(c))
-	}
-	return strings.Join(names, ", ")
-}

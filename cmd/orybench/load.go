@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,106 +22,57 @@ import (
 
 func newLoadCmd(logger *slog.Logger) *cobra.Command {
 	var (
-		lt                         loadTarget
-		outDir, shardSpec, syncDir string
-		syncTimeout                time.Duration
-		rate, maxRate              float64
-		duration, warmup           time.Duration
-		thresholds                 []string
-		abortOnFail, progress      bool
-		maxHits                    uint64
+		lt       loadTarget
+		v        loadFlags
+		outDir   string
+		progress bool
 	)
-	cmd := &cobra.Command{
-		Use:     "load",
-		Short:   "Load the Kratos public API at a fixed rate and judge latency and errors",
-		Long:    long("load"),
-		Example: example("load"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var shard loadtest.Shard
-			if shardSpec != "" {
-				var err error
-				if shard, err = loadtest.ParseShard(shardSpec); err != nil {
-					return err
-				}
-			}
-			if syncDir != "" && shard.IsZero() {
-				return fmt.Errorf("--sync-dir needs --shard: it starts the shards of a run together")
-			}
-			sc, err := lt.resolve()
-			if err != nil {
-				return err
-			}
-			flags := cmd.Flags()
-			opts, err := loadOptions(flags, loadFlags{
-				rate: rate, maxRate: maxRate, duration: duration, warmup: warmup, timeout: lt.timeout,
-				maxHits: maxHits, maxWorkers: lt.maxWorkers, thresholds: thresholds,
-			})
-			if err != nil {
-				return err
-			}
-			opts = append(opts, loadtest.WithAbortOnFail(abortOnFail))
-			if !shard.IsZero() {
-				opts = append(opts, loadtest.WithShard(shard))
-			}
-			if syncDir != "" {
-				opts = append(opts, loadtest.WithSync(syncDir, syncTimeout))
-			}
-			opts = append(opts, lt.options()...)
-			if err := refuseRun(sc, opts); err != nil {
-				return err
-			}
-			// Where the results go is checked before anything is sent.
-			if outDir == "" {
-				outDir = defaultOutDir("load", sc)
-				if !shard.IsZero() {
-					outDir = filepath.Join(outDir, fmt.Sprintf("shard-%d", shard.Index))
-				}
-			}
-			if err := checkOutDir(outDir); err != nil {
-				return err
-			}
-			ls, err := lt.start(cmd, logger, sc, shard)
-			if err != nil {
-				return err
-			}
-			defer ls.stop()
-			kratosVersion := ls.kratosVersion
-			opts = append(opts, ls.opts...)
-			opts = append(opts, loadtest.WithOutDir(outDir))
+	cmd := command("load", "load", func(cmd *cobra.Command, _ []string) error {
+		sc, err := lt.resolve()
+		if err != nil {
+			return err
+		}
+		v.timeout, v.maxWorkers = lt.timeout, lt.maxWorkers
+		opts, shard, err := v.options(cmd.Flags())
+		if err != nil {
+			return err
+		}
+		opts = append(opts, lt.options()...)
+		if err := refuseRun(sc, opts); err != nil {
+			return err
+		}
+		var sum *results.LoadSummary
+		err = lt.send(cmd, logger, sc, shard, outDir, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
+			opts = append(append(opts, sending...), loadtest.WithOutDir(out))
 			if progress && isTerminal(cmd.ErrOrStderr()) {
 				opts = append(opts, loadtest.WithProgress(cmd.ErrOrStderr()))
 			}
-			logger.Info("load", "scenario", sc.Name, "out", outDir)
-			sum, err := loadtest.Run(cmd.Context(), sc, opts...)
-			if sum != nil {
-				rerr := errors.Join(reports.WriteLoadText(cmd.OutOrStdout(), sum, outDir),
-					writeRunReport(cmd, outDir, results.RunInfo{KratosVersion: kratosVersion}))
-				if rerr != nil && err == nil {
-					err = rerr
-				}
+			logger.Info("load", "scenario", sc.Name, "out", out)
+			if sum, err = loadtest.Run(cmd.Context(), sc, opts...); sum == nil {
+				return nil, err
 			}
-			if errors.Is(err, loadtest.ErrTargetDown) && sum != nil && len(sum.StatusCodes) > 0 {
-				// It answered, then went down under the load: judged, failed.
-				return fmt.Errorf("%w: %w", errFailed, err)
-			}
-			return verdict(err, loadtest.ErrThresholdsFailed)
-		},
-	}
+			return &results.RunInfo{}, errors.Join(err, reports.WriteLoadText(cmd.OutOrStdout(), sum, out))
+		})
+		if errors.Is(err, loadtest.ErrTargetDown) && sum != nil && len(sum.StatusCodes) > 0 {
+			// It answered, then went down under the load: judged, failed.
+			return fmt.Errorf("%w: %w", errFailed, err)
+		}
+		return verdict(err, loadtest.ErrThresholdsFailed)
+	})
 	f := cmd.Flags()
 	lt.register(f)
-	f.Float64Var(&rate, "rate", 0, "constant requests per second (default: the scenario's profile)")
-	f.DurationVar(&duration, "duration", 0, "measured duration (default: the scenario's)")
-	f.DurationVar(&warmup, "warmup", 0, "unmeasured warm-up before the clock starts (default: the scenario's)")
+	f.Float64Var(&v.rate, "rate", 0, "constant requests per second (default: the scenario's profile)")
+	f.DurationVar(&v.duration, "duration", 0, "measured duration (default: the scenario's)")
+	f.DurationVar(&v.warmup, "warmup", 0, "unmeasured warm-up before the clock starts (default: the scenario's)")
 	f.DurationVar(&lt.timeout, "timeout", 0, "bound on each request, set-up calls included (default: the scenario's, 10s; set-up calls 30s)")
-	f.Float64Var(&maxRate, "max-rate", loadtest.RemoteRateCap, "highest rate allowed on hosts that are not loopback (--yes: any)")
+	f.Float64Var(&v.maxRate, "max-rate", loadtest.RemoteRateCap, "highest rate allowed on hosts that are not loopback (--yes: any)")
 	f.StringVar(&outDir, "out", "", "output directory (default out/load/SCENARIO-TIME, /shard-i with --shard)")
-	f.StringVar(&shardSpec, "shard", "", "run shard i of N (i/N, i from 1): 1/N of the rate and of the session pool; merge with orybench report merge")
-	f.StringVar(&syncDir, "sync-dir", "", "with --shard: start together with the run's other shards that share this directory (one per run)")
-	f.DurationVar(&syncTimeout, "sync-timeout", loadtest.DefaultSyncTimeout, "with --sync-dir: how long to wait for the other shards")
-	f.StringArrayVar(&thresholds, "threshold", nil, "threshold like 'p99<50ms', 'error_rate<0.1%', 'rate>=0.99*requested', 'STEP:p99<20ms' (repeatable)")
-	f.BoolVar(&abortOnFail, "abort-on-fail", false, "stop as soon as a threshold is breached")
-	f.Uint64Var(&maxHits, "max-hits", loadtest.DefaultMaxHits, "cap on the requests of the measured run")
+	f.StringVar(&v.shard, "shard", "", "run shard i of N (i/N, i from 1): 1/N of the rate and of the session pool; merge with orybench report merge")
+	f.StringVar(&v.syncDir, "sync-dir", "", "with --shard: start together with the run's other shards that share this directory (one per run)")
+	f.DurationVar(&v.syncTimeout, "sync-timeout", loadtest.DefaultSyncTimeout, "with --sync-dir: how long to wait for the other shards")
+	f.StringArrayVar(&v.thresholds, "threshold", nil, "threshold like 'p99<50ms', 'error_rate<0.1%', 'rate>=0.99*requested', 'STEP:p99<20ms' (repeatable)")
+	f.BoolVar(&v.abortOnFail, "abort-on-fail", false, "stop as soon as a threshold is breached")
+	f.Uint64Var(&v.maxHits, "max-hits", loadtest.DefaultMaxHits, "cap on the requests of the measured run")
 	f.BoolVar(&progress, "progress", true, "show a live progress line when stderr is a terminal")
 	return cmd
 }
@@ -145,25 +95,38 @@ type loadFlags struct {
 	duration, warmup, timeout time.Duration
 	maxHits, maxWorkers       uint64
 	thresholds                []string
+	abortOnFail               bool
+	shard, syncDir            string
+	syncTimeout               time.Duration
 }
 
-// loadOptions checks the numeric flags the user set, each against its own
-// range with its own message, and turns them and --threshold into options.
-func loadOptions(flags *pflag.FlagSet, v loadFlags) ([]loadtest.Option, error) {
+// options checks the flags the user set, each against its own range with
+// its own message, and turns them into options, with the shard the run is.
+func (v loadFlags) options(flags *pflag.FlagSet) ([]loadtest.Option, loadtest.Shard, error) {
+	var shard loadtest.Shard
 	set := flags.Changed
 	switch {
+	case v.shard != "":
+		var err error
+		if shard, err = loadtest.ParseShard(v.shard); err != nil {
+			return nil, shard, err
+		}
+	case v.syncDir != "":
+		return nil, shard, fmt.Errorf("--sync-dir needs --shard: it starts the shards of a run together")
+	}
+	switch {
 	case set("rate") && !(v.rate > 0 && v.rate <= loadtest.MaxRate):
-		return nil, fmt.Errorf("--rate must be within (0, %d] requests/s, got %g", loadtest.MaxRate, v.rate)
+		return nil, shard, fmt.Errorf("--rate must be within (0, %d] requests/s, got %g", loadtest.MaxRate, v.rate)
 	case set("max-rate") && !(v.maxRate > 0 && v.maxRate <= loadtest.MaxRate):
-		return nil, fmt.Errorf("--max-rate must be within (0, %d] requests/s, got %g", loadtest.MaxRate, v.maxRate)
+		return nil, shard, fmt.Errorf("--max-rate must be within (0, %d] requests/s, got %g", loadtest.MaxRate, v.maxRate)
 	case set("duration") && (v.duration <= 0 || v.duration > loadtest.MaxDuration):
-		return nil, fmt.Errorf("--duration must be within (0, %s], got %s", loadtest.MaxDuration, v.duration)
+		return nil, shard, fmt.Errorf("--duration must be within (0, %s], got %s", loadtest.MaxDuration, v.duration)
 	case set("warmup") && (v.warmup < 0 || v.warmup > loadtest.MaxDuration):
-		return nil, fmt.Errorf("--warmup must be within [0, %s], got %s", loadtest.MaxDuration, v.warmup)
+		return nil, shard, fmt.Errorf("--warmup must be within [0, %s], got %s", loadtest.MaxDuration, v.warmup)
 	case set("timeout") && v.timeout <= 0:
-		return nil, fmt.Errorf("--timeout must be positive, got %s", v.timeout)
+		return nil, shard, fmt.Errorf("--timeout must be positive, got %s", v.timeout)
 	case set("max-workers") && v.maxWorkers == 0:
-		return nil, fmt.Errorf("--max-workers must be at least 1")
+		return nil, shard, fmt.Errorf("--max-workers must be at least 1")
 	}
 	var opts []loadtest.Option
 	for _, o := range []struct {
@@ -180,15 +143,14 @@ func loadOptions(flags *pflag.FlagSet, v loadFlags) ([]loadtest.Option, error) {
 			opts = append(opts, o.opt)
 		}
 	}
-	opts = append(opts, loadtest.WithMaxRemoteRate(v.maxRate))
-	for _, expr := range v.thresholds {
-		t, err := loadtest.ParseThreshold(expr)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, loadtest.WithThresholds(t))
+	if !shard.IsZero() {
+		opts = append(opts, loadtest.WithShard(shard))
 	}
-	return opts, nil
+	if v.syncDir != "" {
+		opts = append(opts, loadtest.WithSync(v.syncDir, v.syncTimeout))
+	}
+	ts, err := loadtest.ParseThresholds(v.thresholds...)
+	return append(opts, loadtest.WithMaxRemoteRate(v.maxRate), loadtest.WithThresholds(ts...), loadtest.WithAbortOnFail(v.abortOnFail)), shard, err
 }
 
 // loadScenario resolves --url, a built-in name, or a YAML file.

@@ -26,42 +26,35 @@ func newLocalUpCmd() *cobra.Command {
 		publicPort int
 		adminPort  int
 	)
-	cmd := &cobra.Command{
-		Use:     "up",
-		Short:   "Start local Kratos instances and keep them running until Ctrl-C",
-		Long:    long("local-up"),
-		Example: example("local-up"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(profiles) > 1 && (publicPort != 0 || adminPort != 0) {
-				return fmt.Errorf("--public-port and --admin-port need exactly one --profile")
+	cmd := command("local-up", "up", func(cmd *cobra.Command, _ []string) error {
+		if len(profiles) > 1 && (publicPort != 0 || adminPort != 0) {
+			return fmt.Errorf("--public-port and --admin-port need exactly one --profile")
+		}
+		for _, p := range profiles {
+			if _, err := localkratos.LookupProfile(p); err != nil {
+				return err
 			}
-			for _, p := range profiles {
-				if _, err := localkratos.LookupProfile(p); err != nil {
-					return err
-				}
+		}
+		var opts []localkratos.Options
+		for _, p := range profiles {
+			opts = append(opts, localkratos.Options{Bin: bin, Profile: p, PublicPort: publicPort, AdminPort: adminPort})
+		}
+		out, started := cmd.OutOrStdout(), 0
+		err := localkratos.Up(cmd.Context(), opts, func(inst *localkratos.Instance) {
+			fmt.Fprintf(out, "kratos %-9s public %s  admin %s  (pid %d, log %s)\n",
+				inst.Profile.Name, inst.PublicURL, inst.AdminURL, inst.Pid(), inst.LogPath)
+			if inst.Profile.Postgres {
+				fmt.Fprintf(out, "  database %s  (log %s)\n", inst.DSN, inst.PostgresLogPath)
 			}
-			var opts []localkratos.Options
-			for _, p := range profiles {
-				opts = append(opts, localkratos.Options{Bin: bin, Profile: p, PublicPort: publicPort, AdminPort: adminPort})
+			if started++; started == len(opts) {
+				fmt.Fprintln(out, "ready; Ctrl-C stops")
 			}
-			out, started := cmd.OutOrStdout(), 0
-			err := localkratos.Up(cmd.Context(), opts, func(inst *localkratos.Instance) {
-				fmt.Fprintf(out, "kratos %-9s public %s  admin %s  (pid %d, log %s)\n",
-					inst.Profile.Name, inst.PublicURL, inst.AdminURL, inst.Pid(), inst.LogPath)
-				if inst.Profile.Postgres {
-					fmt.Fprintf(out, "  database %s  (log %s)\n", inst.DSN, inst.PostgresLogPath)
-				}
-				if started++; started == len(opts) {
-					fmt.Fprintln(out, "ready; Ctrl-C stops")
-				}
-			})
-			if err == nil {
-				fmt.Fprintln(out, "stopped")
-			}
-			return err
-		},
-	}
+		})
+		if err == nil {
+			fmt.Fprintln(out, "stopped")
+		}
+		return err
+	})
 	f := cmd.Flags()
 	f.StringVar(&bin, "kratos-bin", "", "kratos binary (default bin/kratos, then kratos on $PATH)")
 	f.StringSliceVar(&profiles, "profile", []string{"default"}, "profile to start, repeatable ("+strings.Join(localkratos.ProfileNames(), ", ")+")")

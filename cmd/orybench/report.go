@@ -18,35 +18,28 @@ func newReportCmd() *cobra.Command {
 		in  []string
 		out string
 	)
-	cmd := &cobra.Command{
-		Use:     "report",
-		Short:   "Render saved results as report.html, summary.md and junit.xml",
-		Long:    long("report"),
-		Example: example("report"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(in) == 0 {
-				return fmt.Errorf("--in: give at least one results directory")
-			}
-			if out == "" {
-				return fmt.Errorf("--out: give the directory to write into")
-			}
-			r, err := reports.Read(in...)
-			if err != nil {
-				return err
-			}
-			r.Orybench = versionText
-			paths, err := r.Write(out)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", strings.Join(paths, ", "))
-			if !r.Passed() {
-				return fmt.Errorf("%w: the report shows failures", errFailed)
-			}
-			return nil
-		},
-	}
+	cmd := command("report", "report", func(cmd *cobra.Command, _ []string) error {
+		if len(in) == 0 {
+			return fmt.Errorf("--in: give at least one results directory")
+		}
+		if out == "" {
+			return fmt.Errorf("--out: give the directory to write into")
+		}
+		r, err := reports.Read(in...)
+		if err != nil {
+			return err
+		}
+		r.Orybench = versionText
+		paths, err := r.Write(out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", strings.Join(paths, ", "))
+		if !r.Passed() {
+			return fmt.Errorf("%w: the report shows failures", errFailed)
+		}
+		return nil
+	})
 	f := cmd.Flags()
 	f.StringArrayVar(&in, "in", nil, "results directory (repeatable)")
 	f.StringVar(&out, "out", "", "directory for report.html, summary.md and junit.xml")
@@ -59,45 +52,34 @@ func newReportMergeCmd() *cobra.Command {
 		in, thresholds []string
 		out            string
 	)
-	cmd := &cobra.Command{
-		Use:     "merge",
-		Short:   "Merge the results of the shards of one load run and judge its thresholds",
-		Long:    long("report-merge"),
-		Example: example("report-merge"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(in) == 0 {
-				return fmt.Errorf("--in: give the shards' directories, or one directory that holds them")
-			}
-			if out == "" {
-				return fmt.Errorf("--out: give the directory to write the merge into")
-			}
-			var ts []loadtest.Threshold
-			for _, expr := range thresholds {
-				t, err := loadtest.ParseThreshold(expr)
-				if err != nil {
-					return err
-				}
-				ts = append(ts, t)
-			}
-			dirs, err := loadtest.ShardDirs(in...)
-			if err != nil {
-				return err
-			}
-			sum, err := loadtest.Merge(dirs, out, ts...)
-			if sum == nil {
-				return err
-			}
-			rerr := errors.Join(reports.WriteLoadText(cmd.OutOrStdout(), sum, out), writeRunReport(cmd, out, results.RunInfo{}))
-			if rerr != nil && err == nil {
-				err = rerr
-			}
-			if errors.Is(err, loadtest.ErrThresholdsFailed) && !errors.Is(err, loadtest.ErrShardStopped) {
-				return fmt.Errorf("%w: %w", errFailed, err)
-			}
+	cmd := command("report-merge", "merge", func(cmd *cobra.Command, _ []string) error {
+		if len(in) == 0 {
+			return fmt.Errorf("--in: give the shards' directories, or one directory that holds them")
+		}
+		if out == "" {
+			return fmt.Errorf("--out: give the directory to write the merge into")
+		}
+		ts, err := loadtest.ParseThresholds(thresholds...)
+		if err != nil {
 			return err
-		},
-	}
+		}
+		dirs, err := loadtest.ShardDirs(in...)
+		if err != nil {
+			return err
+		}
+		sum, err := loadtest.Merge(dirs, out, ts...)
+		if sum == nil {
+			return err
+		}
+		rerr := errors.Join(reports.WriteLoadText(cmd.OutOrStdout(), sum, out), writeRunReport(cmd, out, results.RunInfo{}))
+		if rerr != nil && err == nil {
+			err = rerr
+		}
+		if errors.Is(err, loadtest.ErrThresholdsFailed) && !errors.Is(err, loadtest.ErrShardStopped) {
+			return fmt.Errorf("%w: %w", errFailed, err)
+		}
+		return err
+	})
 	f := cmd.Flags()
 	f.StringArrayVar(&in, "in", nil, "a shard's results directory, or a directory of them (repeatable)")
 	f.StringVar(&out, "out", "", "directory for the merged results and report")

@@ -25,34 +25,27 @@ func newSchemasCmd() *cobra.Command {
 
 func newSchemasGenerateCmd() *cobra.Command {
 	var openapi, out, version string
-	cmd := &cobra.Command{
-		Use:     "generate",
-		Short:   "Generate one JSON Schema per FrontendApi response component, plus index.json",
-		Long:    long("schemas-generate"),
-		Example: example("schemas-generate"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" {
-				out = filepath.Join("schemas", version)
-			}
-			if openapi == "" {
-				p, err := schemagen.FindSpec(cmd.Context(), version)
-				if err != nil {
-					return fmt.Errorf("%w; pass --openapi", err)
-				}
-				openapi = p
-			}
-			names, err := schemagen.GenerateFile(openapi, version, out)
+	cmd := command("schemas-generate", "generate", func(cmd *cobra.Command, _ []string) error {
+		if out == "" {
+			out = filepath.Join("schemas", version)
+		}
+		if openapi == "" {
+			p, err := schemagen.FindSpec(cmd.Context(), version)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w; pass --openapi", err)
 			}
-			for _, n := range names {
-				fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, n))
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d files from %s\n", len(names), openapi)
-			return nil
-		},
-	}
+			openapi = p
+		}
+		names, err := schemagen.GenerateFile(openapi, version, out)
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, n))
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%d files from %s\n", len(names), openapi)
+		return nil
+	})
 	f := cmd.Flags()
 	f.StringVar(&openapi, "openapi", "", "OpenAPI 3.0 document (default: the pinned Kratos spec in the Go module cache)")
 	f.StringVar(&out, "out", "", "output directory (default schemas/<kratos-version>)")
