@@ -204,3 +204,26 @@ func writeHistograms(dir string, overall *stats, names []string, steps []*stats)
 	}
 	return files, errors.Join(errs...)
 }
+
+// ReadResults reads a run's results.bin: every measured request in vegeta's
+// encoding, as Run wrote it (intended send time, corrected latency, errors
+// only for what the step did not expect, no bodies).
+func ReadResults(path string) ([]vegeta.Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []vegeta.Result
+	dec := vegeta.NewDecoder(f)
+	for {
+		var r vegeta.Result
+		switch err := dec.Decode(&r); {
+		case errors.Is(err, io.EOF):
+			return out, nil
+		case err != nil:
+			return out, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, r)
+	}
+}

@@ -19,8 +19,6 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/orybench/orybench/results"
 )
 
@@ -499,16 +497,12 @@ func TestResultsFile(t *testing.T) {
 	if bytes.Contains(data, []byte("secret")) {
 		t.Error("results.bin holds a secret from a response")
 	}
-	dec := vegeta.NewDecoder(bytes.NewReader(data))
-	var n int
-	for {
-		var r vegeta.Result
-		if err := dec.Decode(&r); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		n++
+	rs, err := ReadResults(filepath.Join(dir, "results.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(rs)
+	for _, r := range rs {
 		if r.Attack != "raw" || r.URL != srv.URL+"/p" || r.Code != 401 || r.Error != "" || r.Latency <= 0 {
 			t.Fatalf("result = %+v", r)
 		}

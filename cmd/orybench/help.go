@@ -32,6 +32,13 @@ func command(file, use string, run func(*cobra.Command, []string) error) *cobra.
 	return &cobra.Command{Use: use, Short: short, Long: long, Example: example, Args: cobra.NoArgs, RunE: run}
 }
 
+// group is a command that only holds subcommands.
+func group(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 // help is a command's summary, long help and examples.
 func help(file string) (short, long, example string) {
 	t := template.Must(template.ParseFS(helpFiles, "help/"+file+".txt"))

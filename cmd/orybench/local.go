@@ -10,13 +10,7 @@ import (
 )
 
 func newLocalCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "local",
-		Short: "Run a real Ory Kratos v1.3.1 on loopback",
-		Args:  cobra.NoArgs,
-	}
-	cmd.AddCommand(newLocalUpCmd())
-	return cmd
+	return group("local", "Run a real Ory Kratos "+pinnedKratosVersion+" on loopback", newLocalUpCmd())
 }
 
 func newLocalUpCmd() *cobra.Command {

@@ -19,11 +19,8 @@ func newReportCmd() *cobra.Command {
 		out string
 	)
 	cmd := command("report", "report", func(cmd *cobra.Command, _ []string) error {
-		if len(in) == 0 {
-			return fmt.Errorf("--in: give at least one results directory")
-		}
-		if out == "" {
-			return fmt.Errorf("--out: give the directory to write into")
+		if err := inOut(in, out, "at least one results directory", "the directory to write into"); err != nil {
+			return err
 		}
 		r, err := reports.Read(in...)
 		if err != nil {
@@ -53,11 +50,8 @@ func newReportMergeCmd() *cobra.Command {
 		out            string
 	)
 	cmd := command("report-merge", "merge", func(cmd *cobra.Command, _ []string) error {
-		if len(in) == 0 {
-			return fmt.Errorf("--in: give the shards' directories, or one directory that holds them")
-		}
-		if out == "" {
-			return fmt.Errorf("--out: give the directory to write the merge into")
+		if err := inOut(in, out, "the shards' directories, or one directory that holds them", "the directory to write the merge into"); err != nil {
+			return err
 		}
 		ts, err := loadtest.ParseThresholds(thresholds...)
 		if err != nil {
@@ -85,6 +79,17 @@ func newReportMergeCmd() *cobra.Command {
 	f.StringVar(&out, "out", "", "directory for the merged results and report")
 	f.StringArrayVar(&thresholds, "threshold", nil, "judge the merge by this threshold instead of the shards' (repeatable)")
 	return cmd
+}
+
+// inOut says which of --in and --out is missing, and what to give.
+func inOut(in []string, out, giveIn, giveOut string) error {
+	switch {
+	case len(in) == 0:
+		return fmt.Errorf("--in: give %s", giveIn)
+	case out == "":
+		return fmt.Errorf("--out: give %s", giveOut)
+	}
+	return nil
 }
 
 // writeRunReport records the run that just wrote dir (run.json, for a

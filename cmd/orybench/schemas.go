@@ -14,13 +14,7 @@ import (
 const pinnedKratosVersion = "v1.3.1"
 
 func newSchemasCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "schemas",
-		Short: "Maintain the JSON Schemas generated from the Kratos OpenAPI document",
-		Args:  cobra.NoArgs,
-	}
-	cmd.AddCommand(newSchemasGenerateCmd())
-	return cmd
+	return group("schemas", "Maintain the JSON Schemas generated from the Kratos OpenAPI document", newSchemasGenerateCmd())
 }
 
 func newSchemasGenerateCmd() *cobra.Command {

@@ -16,10 +16,10 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/orybench/orybench/internal/hygiene"
 	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/results"
 )
 
@@ -250,18 +250,11 @@ func rebuildFromResults(t *testing.T, parent string) (*hdrhistogram.Histogram, [
 		t.Fatalf("results.bin of %d shards, want 4", len(files))
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		rs, err := loadtest.ReadResults(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec := vegeta.NewDecoder(bytes.NewReader(data))
-		for {
-			var r vegeta.Result
-			if err := dec.Decode(&r); err == io.EOF {
-				break
-			} else if err != nil {
-				t.Fatal(err)
-			}
+		for _, r := range rs {
 			if r.Code == 0 {
 				t.Fatalf("%s: a request without an answer: %s", f, r.Error)
 			}

@@ -96,14 +96,8 @@ func TestFetchChoosesTheRegistrationSchema(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := fakeKratos(t, tc.schemas, tc.order, tc.form)
 			s, err := Fetch(context.Background(), c, tc.id)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err %v, want %q", err, tc.wantErr)
-				}
+			if failedAsWanted(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if s.ID != tc.want {
 				t.Errorf("schema %q, want %q", s.ID, tc.want)
@@ -155,14 +149,8 @@ func TestTemplate(t *testing.T) {
 			if err == nil {
 				got, err = tmpl.Identity(addr)
 			}
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err %v, want %q", err, tc.wantErr)
-				}
+			if failedAsWanted(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(got.Traits, tc.wantTraits) {
 				t.Errorf("traits\n got %#v\nwant %#v", got.Traits, tc.wantTraits)
@@ -172,4 +160,17 @@ func TestTemplate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failedAsWanted fails t unless err is what wantErr says (an error holding
+// it, or none when it is ""), and reports whether there was an error.
+func failedAsWanted(t *testing.T, err error, wantErr string) bool {
+	t.Helper()
+	switch {
+	case wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)):
+		t.Fatalf("err %v, want %q", err, wantErr)
+	case wantErr == "" && err != nil:
+		t.Fatal(err)
+	}
+	return err != nil
 }
