@@ -391,7 +391,7 @@ func mergeThresholds(r *shardRun, given []Threshold) ([]Threshold, error) {
 			return nil, usageErr("threshold %q names no step of scenario %s", t.Expr, r.sum.Scenario)
 		}
 	}
-	if given != nil {
+	if len(given) > 0 {
 		return given, nil
 	}
 	var ts []Threshold

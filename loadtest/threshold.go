@@ -49,7 +49,7 @@ func (t Threshold) String() string { return t.Expr }
 // ParseThresholds parses threshold expressions, each as ParseThreshold;
 // the first error is returned.
 func ParseThresholds(exprs ...string) ([]Threshold, error) {
-	out := make([]Threshold, 0, len(exprs))
+	var out []Threshold
 	for _, expr := range exprs {
 		t, err := ParseThreshold(expr)
 		if err != nil {
