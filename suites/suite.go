@@ -220,11 +220,9 @@ func (s *suite) conformance() *results.Conformance {
 	}
 	c := Conformance(r, s.contract)
 	o := s.opts.Target
-	c.Target = results.TargetInfo{URL: o.URL, AdminURL: o.AdminURL, Local: o.URL == ""}
+	c.Target = results.TargetInfo{URL: o.URL, AdminURL: o.AdminAPI(), Local: o.URL == ""}
 	if c.Target.Local {
 		c.Target.URL, c.Target.Profiles = "local Kratos "+schemas.DefaultVersion, o.Profiles
-	} else if c.Target.AdminURL == "" && o.APIKey != "" {
-		c.Target.AdminURL = o.URL // Ory Network: /admin on the project URL
 	}
 	for _, cp := range o.Capabilities {
 		c.Target.Capabilities = append(c.Target.Capabilities, string(cp))

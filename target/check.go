@@ -37,7 +37,7 @@ func check(ctx context.Context, o Options, opts []kratosclient.Option) error {
 	if err != nil {
 		return &APIError{API: "public", Err: err}
 	}
-	if adminURL := adminURLOf(o); adminURL != "" {
+	if adminURL := o.AdminAPI(); adminURL != "" {
 		admin, err := kratosclient.NewAdmin(adminURL, o.APIKey, opts...)
 		if err == nil {
 			err = admin.Check(ctx)
@@ -49,9 +49,10 @@ func check(ctx context.Context, o Options, opts []kratosclient.Option) error {
 	return nil
 }
 
-// adminURLOf is the admin API of o: AdminURL, or on Ory Network, where an
-// API key is given without one, the public URL.
-func adminURLOf(o Options) string {
+// AdminAPI is the admin API o points at: AdminURL, or on Ory Network,
+// where an API key is given without one, the public URL (whose /admin
+// paths are the admin API).
+func (o Options) AdminAPI() string {
 	if o.AdminURL == "" && o.APIKey != "" {
 		return o.URL
 	}

@@ -115,7 +115,7 @@ func CheckProfile(name string) error {
 // (in parallel, with one fake OIDC provider for them all). On error,
 // nothing Open started or made is left behind.
 func Open(ctx context.Context, opts Options) (*Set, error) {
-	opts.AdminURL = adminURLOf(opts) // Ory Network: /admin on the project URL
+	opts.AdminURL = opts.AdminAPI()
 	s := &Set{opts: opts, pace: kratosclient.NewPace(opts.MaxRPS),
 		names: &namer{runID: hygiene.NewRunID(), index: opts.ShardIndex, count: opts.ShardCount}}
 	var err error

@@ -76,9 +76,7 @@ func (t *targetFlags) resolve() error {
 			return fmt.Errorf("--target: %w", err)
 		}
 	}
-	if t.adminURL == "" && t.apiKey != "" && t.target != "" {
-		t.adminURL = t.target // Ory Network: /admin on the project URL
-	}
+	t.adminURL = target.Options{URL: t.target, AdminURL: t.adminURL, APIKey: t.apiKey}.AdminAPI()
 	if t.adminURL != "" {
 		if _, err := kratosclient.ParseBaseURL(t.adminURL); err != nil {
 			return fmt.Errorf("--admin-url: %w", err)
