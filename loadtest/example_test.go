@@ -42,7 +42,7 @@ func ExampleRun() {
 	}
 	// The defaults of `orybench load --url`; the options below override
 	// the rate and the duration.
-	sc := loadtest.RawScenario("GET", srv.URL+"/health/ready", 100, 10*time.Second)
+	sc := loadtest.RawScenario("GET", srv.URL+"/health/ready", 100, loadtest.DefaultDuration)
 	sum, err := loadtest.Run(context.Background(), sc,
 		loadtest.WithRate(20),
 		loadtest.WithDuration(time.Second),

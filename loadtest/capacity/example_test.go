@@ -27,7 +27,7 @@ func ExampleFind() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	sc := loadtest.RawScenario("GET", srv.URL+"/health/ready", 100, 10*time.Second)
+	sc := loadtest.RawScenario("GET", srv.URL+"/health/ready", 100, loadtest.DefaultDuration)
 	res, err := capacity.Find(context.Background(), sc,
 		capacity.WithSLO(slo...),
 		capacity.WithStartRate(10),

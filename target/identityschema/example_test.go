@@ -11,9 +11,9 @@ import (
 // Parse an identity schema whose email trait is the password identifier
 // and the recovery and verification address, with a required nested name,
 // and make the test identity for an address: the email trait gets the
-// address, the other required traits the simplest valid values, and the
-// optional ones are left out. (encoding/json writes the traits with their
-// keys sorted.)
+// address, the other required traits the simplest valid values (an enum's
+// first), and optional traits that are not identifiers are left out.
+// (encoding/json writes the traits with their keys sorted.)
 func ExampleSchema_Identity() {
 	schema, err := identityschema.Parse("customer", []byte(`{
 	  "$schema": "http://json-schema.org/draft-07/schema#",
