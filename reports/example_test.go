@@ -54,11 +54,7 @@ func ExampleReport_Write() {
 // terminal at the end of a run: here a run whose p99 threshold was
 // breached.
 func ExampleWriteLoadText() {
-	r, err := reports.Read("testdata/load-whoami")
-	if err != nil {
-		log.Fatal(err)
-	}
-	l := r.Loads[0]
+	l := read("testdata/load-whoami").Loads[0]
 	if err := reports.WriteLoadText(os.Stdout, &l.Summary, l.Dir); err != nil {
 		log.Fatal(err)
 	}
@@ -80,11 +76,7 @@ func ExampleWriteLoadText() {
 // Print a saved capacity search's result as `orybench capacity` prints it
 // on a terminal at the end of a search.
 func ExampleWriteCapacityText() {
-	r, err := reports.Read("testdata/capacity-whoami")
-	if err != nil {
-		log.Fatal(err)
-	}
-	c := r.Capacities[0]
+	c := read("testdata/capacity-whoami").Capacities[0]
 	if err := reports.WriteCapacityText(os.Stdout, &c.Result, c.Dir); err != nil {
 		log.Fatal(err)
 	}
@@ -94,4 +86,13 @@ func ExampleWriteCapacityText() {
 	// confidence        high: held on all 2 runs; 35/s failed, 2.9% above
 	// search            whoami → http://127.0.0.1:31307, 7 steps in 1m28s, ended: bracketed
 	// files             testdata/capacity-whoami
+}
+
+// read reads the saved results in dir.
+func read(dir string) *reports.Report {
+	r, err := reports.Read(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return r
 }
