@@ -88,14 +88,6 @@ func fmtTime(s string) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// fmtPercent formats part/total as a percentage.
-func fmtPercent(part, total uint64) string {
-	if total == 0 {
-		return "0%"
-	}
-	return trimFloat(100*float64(part)/float64(total), 2) + "%"
-}
-
 // orNot returns s, or a dash that says it was not recorded.
 func orNot(s string) string {
 	if strings.TrimSpace(s) == "" {
