@@ -14,6 +14,7 @@
 package compare
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -36,6 +37,9 @@ type Options struct {
 	// Level and Resamples tune the bootstrap (its defaults).
 	Level     float64
 	Resamples int
+	// Contract, when set, is the contract both sides must have been judged
+	// against (results.Runs.CheckContract).
+	Contract *results.Contract
 }
 
 // DefaultTolerance is the default of Options.Tolerance: 10 %.
@@ -67,11 +71,19 @@ func Dirs(baseline, candidate string, o Options) (*results.Comparison, error) {
 	if err != nil {
 		return nil, fmt.Errorf("candidate: %w", err)
 	}
+	if o.Contract != nil {
+		if err := errors.Join(rb.CheckContract(o.Contract), rc.CheckContract(o.Contract)); err != nil {
+			return nil, err
+		}
+	}
 	c := &results.Comparison{Baseline: sideOf(baseline, rb), Candidate: sideOf(candidate, rc),
 		Tolerance: o.Tolerance, Level: o.Level, GeneratedAt: time.Now().UTC(), Steps: []results.StepDiff{}}
 
 	switch {
 	case rb.Conformance != nil && rc.Conformance != nil:
+		if b, k := rb.Conformance.Contract, rc.Conformance.Contract; !b.Same(k) {
+			c.Notes = append(c.Notes, fmt.Sprintf("the sides were judged against different contracts (baseline %s, candidate %s): a case may have changed with the contract, not the release", b.Name, k.Name))
+		}
 		c.Contract = diffContract(rb.Conformance, rc.Conformance)
 		for _, ch := range c.Contract.Changes {
 			if ch.Regression {
@@ -121,12 +133,13 @@ func Dirs(baseline, candidate string, o Options) (*results.Comparison, error) {
 func sideOf(dir string, r *results.Runs) results.CompareSide {
 	s := results.CompareSide{Dir: dir, Conformance: r.Conformance != nil}
 	if r.Conformance != nil {
-		s.KratosVersion = r.Conformance.KratosVersion
+		s.KratosVersion, s.Contract = r.Conformance.KratosVersion, r.Conformance.Contract
 	}
 	for _, l := range r.Loads {
 		s.Loads = append(s.Loads, fmt.Sprintf("%s (%s)", l.Summary.Scenario, filepath.Base(l.Dir)))
-		if s.KratosVersion == "" {
-			s.KratosVersion = l.Run.KratosVersion
+		s.KratosVersion = cmp.Or(s.KratosVersion, l.Run.KratosVersion)
+		if s.Contract == nil {
+			s.Contract = l.Run.Contract
 		}
 	}
 	return s

@@ -321,3 +321,44 @@ func TestCompareBadInput(t *testing.T) {
 		t.Errorf("conformance against load: %v", err)
 	}
 }
+
+// withContract copies the conformance run in dir into a new directory,
+// recorded as judged against c.
+func withContract(t *testing.T, dir string, c *results.Contract) string {
+	t.Helper()
+	conf, err := results.ReadConformance(filepath.Join(dir, results.ConformanceFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.Contract = c
+	out := t.TempDir()
+	if _, err := conf.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestCompareContracts(t *testing.T) {
+	kratos := &results.Contract{Name: "kratos-v1.3.1", SHA256: "aa"}
+	network := &results.Contract{Name: "network-v1.22.92", SHA256: "bb"}
+	base := withContract(t, "../reports/testdata/conformance", kratos)
+	cand := withContract(t, "../reports/testdata/conformance", network)
+
+	c := compareDirs(t, base, cand)
+	if c.Baseline.Contract.Name != "kratos-v1.3.1" || c.Candidate.Contract.Name != "network-v1.22.92" {
+		t.Errorf("sides' contracts: %v, %v", c.Baseline.Contract, c.Candidate.Contract)
+	}
+	if !slices.ContainsFunc(c.Notes, func(n string) bool {
+		return strings.HasPrefix(n, "the sides were judged against different contracts (baseline kratos-v1.3.1, candidate network-v1.22.92)")
+	}) {
+		t.Errorf("no note of the different contracts: %q", c.Notes)
+	}
+
+	_, err := Dirs(base, cand, Options{Contract: kratos})
+	if !errors.Is(err, results.ErrOtherContract) || !strings.Contains(err.Error(), "network-v1.22.92, not kratos-v1.3.1") {
+		t.Errorf("--contract kratos with a network candidate: %v", err)
+	}
+	if _, err := Dirs(base, base, Options{Contract: kratos}); err != nil {
+		t.Errorf("both sides judged against kratos: %v", err)
+	}
+}

@@ -35,7 +35,7 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 	v.Meta = runRow{Anchor: anchor, Kind: "capacity", Name: "capacity: " + r.Scenario,
 		Target: orNot(scrubURL(c.Run.Target)), Kratos: orNot(c.Run.KratosVersion), Orybench: orNot(c.Run.Orybench),
 		Started: orNot(fmtTime(c.Run.StartedAt)), Duration: fmtSeconds(r.DurationS), Command: orNot(scrubCommand(c.Run.Command)),
-		Passed: r.Found}
+		Passed: r.Found}.withContract(c.Run.Contract)
 	if r.Found {
 		v.Meta.Verdict = fmt.Sprintf("sustainable %s/s, confidence %s", trimFloat(r.SustainableRate, 1), r.Confidence.Level)
 	} else {

@@ -66,7 +66,7 @@ type compareView struct {
 }
 
 type sideRow struct {
-	Label, Dir, Kratos, Conformance, Loads string
+	Label, Dir, Kratos, Contract, Conformance, Loads string
 }
 
 type contractView struct {
@@ -133,7 +133,7 @@ func newCompareView(c *results.Comparison) compareView {
 		if s.side.Conformance {
 			conf = "yes"
 		}
-		v.Sides = append(v.Sides, sideRow{Label: s.label, Dir: s.side.Dir, Kratos: orNot(s.side.KratosVersion), Conformance: conf,
+		v.Sides = append(v.Sides, sideRow{Label: s.label, Dir: s.side.Dir, Kratos: orNot(s.side.KratosVersion), Contract: runRow{}.withContract(s.side.Contract).ContractText, Conformance: conf,
 			Loads: orDefault(strings.Join(s.side.Loads, ", "), "none")})
 	}
 	if d := c.Contract; d != nil {

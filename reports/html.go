@@ -40,6 +40,7 @@ type page struct {
 	GeneratedAt string
 	Orybench    string
 	Runs        []runRow
+	Contracts   string // the contracts the runs were judged against
 	Conf        *confView
 	Loads       []loadView
 	Capacities  []capacityView
@@ -50,9 +51,12 @@ type page struct {
 type runRow struct {
 	Anchor, Kind, Name                         string
 	Target, Kratos, Orybench, Started, Command string
-	Duration                                   string
-	Passed                                     bool
-	Verdict                                    string
+	// Contract names the run's contract; ContractText is its one-line
+	// description (results.Contract.String).
+	Contract, ContractText string
+	Duration               string
+	Passed                 bool
+	Verdict                string
 }
 
 func (r *Report) page() page {
@@ -73,7 +77,26 @@ func (r *Report) page() page {
 		p.Capacities = append(p.Capacities, cv)
 		p.Runs = append(p.Runs, cv.Meta)
 	}
+	var names []string
+	for _, run := range p.Runs {
+		if !slices.Contains(names, run.ContractText) {
+			names = append(names, run.ContractText)
+		}
+	}
+	p.Contracts = strings.Join(names, "; ")
 	return p
+}
+
+// withContract fills a run's contract fields from what it recorded.
+func (r runRow) withContract(c *results.Contract) runRow {
+	r.Contract, r.ContractText = "not recorded", "not recorded"
+	if c != nil {
+		r.Contract, r.ContractText = c.Name, c.String()
+		if c.Title != "" {
+			r.ContractText = c.Title + ": " + r.ContractText
+		}
+	}
+	return r
 }
 
 // --- conformance ---
@@ -144,7 +167,7 @@ func newConfView(c *results.Conformance) confView {
 	v := confView{Coverage: c.Coverage, CaseCount: len(c.Cases), Target: c.Target, Facts: targetFacts(c.Target)}
 	v.Meta = runRow{Anchor: "conformance", Kind: "conformance", Name: "FrontendApi conformance",
 		Target: targetText(c.Target), Kratos: orNot(c.KratosVersion), Orybench: orNot(c.Orybench),
-		Started: fmtTime(c.StartedAt), Duration: fmtSeconds(c.DurationS), Command: orNot(scrubCommand(c.Command)), Passed: !c.Failed()}
+		Started: fmtTime(c.StartedAt), Duration: fmtSeconds(c.DurationS), Command: orNot(scrubCommand(c.Command)), Passed: !c.Failed()}.withContract(c.Contract)
 	cov := c.Coverage
 	v.Meta.Verdict = fmt.Sprintf("%d cases failed, %d of %d documented pairs", c.FailedCases(), cov.FailedPairs, cov.DocumentedPairs)
 	if !c.Failed() {
@@ -294,7 +317,7 @@ func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 	v := loadView{}
 	v.Meta = runRow{Anchor: anchor, Kind: "load", Name: "load: " + s.Scenario,
 		Target: orNot(scrubURL(l.Run.Target)), Kratos: orNot(l.Run.KratosVersion), Orybench: orNot(l.Run.Orybench),
-		Started: orNot(fmtTime(l.Run.StartedAt)), Duration: fmtSeconds(s.DurationS), Command: orNot(scrubCommand(l.Run.Command)), Passed: s.Passed}
+		Started: orNot(fmtTime(l.Run.StartedAt)), Duration: fmtSeconds(s.DurationS), Command: orNot(scrubCommand(l.Run.Command)), Passed: s.Passed}.withContract(l.Run.Contract)
 	breached := 0
 	for _, t := range s.Thresholds {
 		if !t.OK {

@@ -99,6 +99,7 @@ func conformanceSuite(c *results.Conformance) junitSuite {
 	s := junitSuite{junitCounts: junitCounts{Name: "orybench conformance", Time: seconds(c.DurationS)}, Timestamp: c.StartedAt,
 		Properties: []junitProperty{
 			{"target", scrubURL(c.Target.URL)},
+			{"contract", c.Contract.String()},
 			{"kratos_version", c.KratosVersion},
 			{"orybench_version", c.Orybench},
 			{"command", scrubCommand(c.Command)},

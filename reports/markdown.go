@@ -19,10 +19,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if !p.Passed {
 		verdict = "❌ FAILED"
 	}
-	fmt.Fprintf(bw, "# orybench report: %s\n\n", verdict)
-	mdTable(bw, []string{"run", "result", "target", "Kratos", "orybench", "started", "duration", "command"}, nil, func(row func(...string)) {
+	fmt.Fprintf(bw, "# orybench report: %s\n\ncontract: %s\n\n", verdict, p.Contracts)
+	mdTable(bw, []string{"run", "result", "target", "contract", "Kratos", "orybench", "started", "duration", "command"}, nil, func(row func(...string)) {
 		for _, run := range p.Runs {
-			row(run.Name, passText(run.Passed)+" "+run.Verdict, "`"+run.Target+"`", run.Kratos, run.Orybench, run.Started, run.Duration, "`"+run.Command+"`")
+			row(run.Name, passText(run.Passed)+" "+run.Verdict, "`"+run.Target+"`", run.Contract, run.Kratos, run.Orybench, run.Started, run.Duration, "`"+run.Command+"`")
 		}
 	})
 	if c := p.Conf; c != nil {

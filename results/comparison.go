@@ -29,10 +29,11 @@ type Comparison struct {
 
 // CompareSide is what one side of a comparison holds.
 type CompareSide struct {
-	Dir           string   `json:"dir"`
-	KratosVersion string   `json:"kratos_version,omitempty"`
-	Conformance   bool     `json:"conformance"`
-	Loads         []string `json:"loads,omitempty"` // "scenario (directory)"
+	Dir           string    `json:"dir"`
+	KratosVersion string    `json:"kratos_version,omitempty"`
+	Contract      *Contract `json:"contract,omitempty"`
+	Conformance   bool      `json:"conformance"`
+	Loads         []string  `json:"loads,omitempty"` // "scenario (directory)"
 }
 
 // CompareVerdict counts what the comparison found.

@@ -16,15 +16,19 @@ const ConformanceFile = "conformance.json"
 // Conformance is conformance.json: every case of a run and what they cover.
 type Conformance struct {
 	Format
-	Target        TargetInfo `json:"target"`
-	KratosVersion string     `json:"kratos_version"`
-	Orybench      string     `json:"orybench_version"`
-	StartedAt     string     `json:"started_at"`
-	DurationS     float64    `json:"duration_s"`
-	Command       string     `json:"command,omitempty"`
-	Cases         []Case     `json:"cases"`
-	Pairs         []Pair     `json:"pairs"`
-	Coverage      Coverage   `json:"coverage"`
+	Target TargetInfo `json:"target"`
+	// Contract is what the cases were judged against; KratosVersion the
+	// Kratos release the target runs, when orybench knows it (a local
+	// target).
+	Contract      *Contract `json:"contract,omitempty"`
+	KratosVersion string    `json:"kratos_version"`
+	Orybench      string    `json:"orybench_version"`
+	StartedAt     string    `json:"started_at"`
+	DurationS     float64   `json:"duration_s"`
+	Command       string    `json:"command,omitempty"`
+	Cases         []Case    `json:"cases"`
+	Pairs         []Pair    `json:"pairs"`
+	Coverage      Coverage  `json:"coverage"`
 }
 
 // TargetInfo says what was checked. It never carries credentials.

@@ -216,12 +216,14 @@ const RunInfoFile = "run.json"
 // facts itself.
 type RunInfo struct {
 	Format
-	Target        string  `json:"target,omitempty"`
-	KratosVersion string  `json:"kratos_version,omitempty"`
-	Orybench      string  `json:"orybench_version,omitempty"`
-	StartedAt     string  `json:"started_at,omitempty"`
-	DurationS     float64 `json:"duration_s,omitempty"`
-	Command       string  `json:"command,omitempty"`
+	Target string `json:"target,omitempty"`
+	// Contract is what the run's steps expected answers by.
+	Contract      *Contract `json:"contract,omitempty"`
+	KratosVersion string    `json:"kratos_version,omitempty"`
+	Orybench      string    `json:"orybench_version,omitempty"`
+	StartedAt     string    `json:"started_at,omitempty"`
+	DurationS     float64   `json:"duration_s,omitempty"`
+	Command       string    `json:"command,omitempty"`
 }
 
 // Write writes run.json into dir, at FormatVersion, and returns its path.

@@ -1,0 +1,95 @@
+package results
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Contract is the contract a run was judged against: one of the OpenAPI
+// documents package schemas embeds (Kratos v1.3.1's, Ory Network's), or a
+// document the user gave. Every document a run writes records it, so that
+// a result always says which contract its verdicts hold for.
+type Contract struct {
+	// Name is what --contract takes: "kratos-v1.3.1", "network-v1.22.92",
+	// or "file:<name>" for a document given as a file.
+	Name string `json:"name"`
+	// Title says what it is, e.g. "Ory Network (github.com/ory/client-go
+	// v1.22.92)".
+	Title string `json:"title,omitempty"`
+	// Module, Version and SourceFile say where the document comes from: a
+	// Go module, its version and the file in it (empty for a given file).
+	Module     string `json:"module,omitempty"`
+	Version    string `json:"version,omitempty"`
+	SourceFile string `json:"source_file,omitempty"`
+	// SHA256 is the hex SHA-256 of the source document as shipped.
+	SHA256 string `json:"sha256"`
+}
+
+// String is one line: the name, the source and the checksum's first 12
+// digits, e.g. "network-v1.22.92 (github.com/ory/client-go v1.22.92
+// api/openapi.yaml, sha256 1f0c2d…)".
+func (c *Contract) String() string {
+	if c == nil {
+		return "unrecorded"
+	}
+	var src []string
+	for _, s := range []string{c.Module, c.Version, c.SourceFile} {
+		if s != "" {
+			src = append(src, s)
+		}
+	}
+	sum := c.SHA256
+	if len(sum) > 12 {
+		sum = sum[:12] + "…"
+	}
+	if sum != "" {
+		src = append(src, "sha256 "+sum)
+	}
+	if len(src) == 0 {
+		return c.Name
+	}
+	return fmt.Sprintf("%s (%s)", c.Name, strings.Join(src, " "))
+}
+
+// Same reports whether c and o are the same contract: the same document,
+// by checksum (a name alone may be reused by a given file). Two unrecorded
+// contracts are the same.
+func (c *Contract) Same(o *Contract) bool {
+	switch {
+	case c == nil || o == nil:
+		return c == nil && o == nil
+	case c.SHA256 != "" || o.SHA256 != "":
+		return c.SHA256 == o.SHA256
+	}
+	return c.Name == o.Name
+}
+
+// ErrOtherContract is returned, wrapped, by Runs.CheckContract when a run
+// was judged against another contract than the one asked for.
+var ErrOtherContract = errors.New("judged against another contract")
+
+// CheckContract returns an error wrapping ErrOtherContract that names the
+// first run, if any, judged against a contract other than c. A run that
+// recorded no contract (written before runs recorded theirs) is not
+// refused: what it was judged against is unknown.
+func (r *Runs) CheckContract(c *Contract) error {
+	check := func(dir string, got *Contract) error {
+		if got == nil || got.Same(c) {
+			return nil
+		}
+		return fmt.Errorf("%s: %w: %s, not %s", dir, ErrOtherContract, got.Name, c.Name)
+	}
+	var err error
+	if r.Conformance != nil {
+		err = check(r.ConformanceDir, r.Conformance.Contract)
+	}
+	for _, l := range r.Loads {
+		err = cmp.Or(err, check(l.Dir, l.Run.Contract))
+	}
+	for _, k := range r.Capacities {
+		err = cmp.Or(err, check(k.Dir, k.Run.Contract))
+	}
+	return err
+}
