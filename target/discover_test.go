@@ -130,3 +130,13 @@ func TestPickSaysWhyEachTargetLacksACapability(t *testing.T) {
 		}
 	}
 }
+
+func TestPickNamesTogetherWhatIsMissingForOneReason(t *testing.T) {
+	f := startFake(t, fakeConfig{})
+	s, _ := f.open(t, Options{})
+	_, err := s.Pick(SAML, TOTP, SAMLConnection)
+	want := "target lacks capability saml, saml-connection: not served by this target (GET /self-service/methods/saml/metadata answered 404 page not found); totp: " + TOTP.Reason()
+	if !errors.Is(err, ErrLacks) || err.Error() != want {
+		t.Errorf("Pick(saml, totp, saml-connection) = %v\nwant %s", err, want)
+	}
+}

@@ -230,11 +230,22 @@ func (s *Set) Pick(need ...Capability) (*Target, error) {
 			return t, nil
 		}
 	}
-	var missing []string
+	// Capabilities missing for one reason (a family and the capability its
+	// route's answer shows, neither served) are named together.
+	var reasons []string
+	names := map[string][]string{}
 	for _, c := range need {
 		if !slices.ContainsFunc(s.targets, func(t *Target) bool { return t.Has(c) }) {
-			missing = append(missing, fmt.Sprintf("%s: %s", c, s.lacks(c)))
+			why := s.lacks(c)
+			if names[why] == nil {
+				reasons = append(reasons, why)
+			}
+			names[why] = append(names[why], string(c))
 		}
+	}
+	var missing []string
+	for _, why := range reasons {
+		missing = append(missing, strings.Join(names[why], ", ")+": "+why)
 	}
 	if len(missing) == 0 {
 		missing = append(missing, fmt.Sprintf("no single target has all of %v", need))
