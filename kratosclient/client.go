@@ -279,7 +279,14 @@ type request struct {
 // CSRF token of a flow and, for a native app, a new session token.
 func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 	u := *c.base
-	u.Path += r.path
+	// r.path is escaped (an id in it is url.PathEscape'd): it is sent as
+	// it is, not escaped again.
+	u.RawPath = u.EscapedPath() + r.path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
+	u.Path = p
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}

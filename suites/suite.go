@@ -150,6 +150,7 @@ func (s *suite) register() {
 	s.sessionSpecs()
 	s.logoutSpecs()
 	s.errorSpecs()
+	s.networkSpecs()
 }
 
 // open opens the targets before any case runs; they are closed (what was

@@ -52,6 +52,28 @@ const (
 	// EmailTrait: the identity schema has a top-level traits.email of
 	// format email, which cases of invalid addresses write to.
 	EmailTrait Capability = "email-trait"
+
+	// The capabilities below are route families the Ory Network contract
+	// documents and Kratos v1.3.1 does not serve, each found by one GET
+	// during discovery (routeProbes in discover.go).
+
+	// FedCM: the FedCM routes (/self-service/fed-cm/...) are served.
+	FedCM Capability = "fedcm"
+	// FedCMProvider: createFedcmFlow lists a FedCM provider.
+	FedCMProvider Capability = "fedcm-provider"
+	// SAML: the native SAML routes (/self-service/methods/saml/...) are
+	// served.
+	SAML Capability = "saml"
+	// SAMLConnection: a native SAML connection is configured, so the
+	// project's SP metadata is published (getSamlMetadata answers 200).
+	SAMLConnection Capability = "saml-connection"
+	// WebAuthnRelatedOrigins: GET /.well-known/webauthn is served.
+	WebAuthnRelatedOrigins Capability = "webauthn-related-origins"
+	// ChangePasswordURL: GET /.well-known/change-password is served.
+	ChangePasswordURL Capability = "change-password-url"
+	// TestLoginFlow: DELETE /self-service/login/test (dry-run OIDC test
+	// login flows) is served.
+	TestLoginFlow Capability = "test-login-flow"
 )
 
 var capabilityReasons = map[Capability]string{
@@ -71,6 +93,14 @@ var capabilityReasons = map[Capability]string{
 	Verification:             "needs verification enabled (selfservice.flows.verification.enabled)",
 	VerificationByCode:       "needs verification by code (use: code) of an email address the identity schema marks for verification",
 	EmailTrait:               "needs a top-level traits.email of format email in the identity schema",
+
+	FedCM:                  "needs FedCM configured (Ory Network)",
+	FedCMProvider:          "needs a social sign-in provider with FedCM enabled, which createFedcmFlow lists",
+	SAML:                   "needs the native SAML engine (Ory Network)",
+	SAMLConnection:         "needs a native SAML connection configured, whose SP metadata getSamlMetadata publishes",
+	WebAuthnRelatedOrigins: "needs the WebAuthn related origins document served (Ory Network)",
+	ChangePasswordURL:      "needs the change password well-known URL served (Ory Network)",
+	TestLoginFlow:          "needs dry-run OIDC test login flows served (Ory Network)",
 }
 
 // discoverable are the capabilities read from the target itself; the
@@ -78,6 +108,7 @@ var capabilityReasons = map[Capability]string{
 var discoverable = []Capability{
 	Registration, PasswordMethod, SessionAfterRegistration, TOTP, SocialSignIn,
 	Recovery, RecoveryByCode, Verification, VerificationByCode, EmailTrait,
+	FedCM, FedCMProvider, SAML, SAMLConnection, WebAuthnRelatedOrigins, ChangePasswordURL, TestLoginFlow,
 }
 
 // Capabilities lists every capability, sorted.

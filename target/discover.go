@@ -2,6 +2,7 @@ package target
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,7 +19,8 @@ import (
 // discover reads what t is configured for from what it serves, never from
 // what it is assumed to be: its identity schema (which also sets how test
 // identities are made), a registration, login, recovery and verification
-// flow, and the settings flow of one identity it signs up. Capabilities
+// flow, the route families of routeProbes, and the settings flow of one
+// identity it signs up. Capabilities
 // declared for t are added and those declared absent removed (Resolve).
 //
 // An error means t cannot be checked: it is unreachable, or its identity
@@ -104,6 +106,7 @@ func (t *Target) discover(ctx context.Context) error {
 			found = append(found, m.code)
 		}
 	}
+	found = append(found, t.probeRoutes(ctx, c, &d)...)
 	t.capabilities = Resolve(found, t.declared, t.absent)
 
 	// One identity, signed up: does registering sign in, and what can its
@@ -201,6 +204,88 @@ func (t *Target) discoverSession(ctx context.Context, d *results.DiscoveredTarge
 	}
 	d.SettingsMethods = fl.UI.Groups()
 	return d.SettingsMethods, nil
+}
+
+// routeProbe finds whether the target serves one family of routes that
+// the Ory Network contract documents and Kratos v1.3.1 does not: one GET of
+// path (kratosclient's Probe), whose answer, unless it is a router's 404
+// (NotServed), means the family is served. sub, when set, is a capability
+// the answer of a served route shows or not, as shows tells.
+type routeProbe struct {
+	family Capability
+	path   string
+	sub    Capability
+	shows  func(*kratosclient.Response) bool
+}
+
+// routeProbes are the route families discovery asks about, one GET each.
+var routeProbes = []routeProbe{
+	{FedCM, "/self-service/fed-cm/parameters", FedCMProvider, listsFedCMProvider},
+	// getSamlMetadata "404s if no native SAML connection has been
+	// configured for this project yet": with a JSON error, the route's.
+	{SAML, "/self-service/methods/saml/metadata", SAMLConnection, func(r *kratosclient.Response) bool { return r.Status == http.StatusOK }},
+	{WebAuthnRelatedOrigins, "/.well-known/webauthn", "", nil},
+	{ChangePasswordURL, "/.well-known/change-password", "", nil},
+	// GET, not deleteTestLoginFlow's DELETE, which Kratos's anti-CSRF
+	// middleware answers 403 on any path; a router that routes DELETE
+	// here answers GET 405.
+	{TestLoginFlow, "/self-service/login/test", "", nil},
+}
+
+// listsFedCMProvider reports whether createFedcmFlow's answer lists a
+// provider.
+func listsFedCMProvider(r *kratosclient.Response) bool {
+	var v struct {
+		Providers []json.RawMessage `json:"providers"`
+	}
+	return r.Status == http.StatusOK && json.Unmarshal(r.Body, &v) == nil && len(v.Providers) > 0
+}
+
+// probeRoutes asks the target about each family of routeProbes and returns
+// the capabilities it found. Why the target lacks each of the others is
+// kept for Set.Pick's error, and the families it does not serve are noted
+// in d.
+func (t *Target) probeRoutes(ctx context.Context, c *kratosclient.Client, d *results.DiscoveredTarget) []Capability {
+	var found []Capability
+	var unserved []string
+	for _, p := range routeProbes {
+		caps := []Capability{p.family}
+		if p.sub != "" {
+			caps = append(caps, p.sub)
+		}
+		r, err := c.Probe(ctx, p.path)
+		switch {
+		case err != nil:
+			t.lack("not probed: "+err.Error(), caps...)
+			d.Notes = append(d.Notes, fmt.Sprintf("%s not probed: %v", p.family, err))
+		case r.NotServed():
+			t.lack(fmt.Sprintf("not served by this target (GET %s answered %s)", p.path, r.Summary()), caps...)
+			unserved = append(unserved, fmt.Sprintf("%s (GET %s)", p.family, p.path))
+		default:
+			found = append(found, p.family)
+			switch {
+			case p.sub == "":
+			case p.shows(r):
+				found = append(found, p.sub)
+			default:
+				t.lack(fmt.Sprintf("%s (GET %s answered %s)", p.sub.Reason(), p.path, r.Summary()), p.sub)
+			}
+		}
+	}
+	if len(unserved) > 0 {
+		d.Notes = append(d.Notes, "not served (the router's 404): "+strings.Join(unserved, ", "))
+	}
+	return found
+}
+
+// lack records why discovery found the target without caps.
+func (t *Target) lack(reason string, caps ...Capability) {
+	if t.lacking == nil {
+		t.lacking = map[Capability]string{}
+	}
+	for _, c := range caps {
+		t.lacking[c] = reason
+	}
 }
 
 // mailFlowMethod is how a recovery or verification flow works: "code" or

@@ -46,6 +46,9 @@ type fakeConfig struct {
 	// APIKey, when set, serves the admin API on the public URL too, as
 	// Ory Network does, to callers with this bearer token.
 	APIKey string
+	// Network, when set, serves the routes the Ory Network contract adds
+	// (fakenetwork_test.go); without it the fake serves none of them.
+	Network *fakeNetwork
 }
 
 // fakeSchema is an identity schema the fake serves; its password
@@ -313,6 +316,9 @@ func (f *fakeKratos) publicMux(admin http.Handler) http.Handler {
 	mux.HandleFunc("POST /self-service/{kind}", f.updateFlow)
 	mux.HandleFunc("GET /sessions/whoami", f.whoami)
 	mux.HandleFunc("DELETE /self-service/logout/api", f.performNativeLogout)
+	if f.cfg.Network != nil {
+		f.networkRoutes(mux, f.cfg.Network)
+	}
 	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case f.cfg.APIKey == "":

@@ -218,27 +218,62 @@ func (s *Set) newTarget(name, url string, declared []Capability) *Target {
 func (s *Set) Targets() []*Target { return s.targets }
 
 // ErrLacks is returned, wrapped, when no target has a capability asked
-// for; its message says which and why a target may lack it.
+// for; its message says which and why the targets lack it.
 var ErrLacks = errors.New("target lacks capability")
 
 // Pick returns the first target with every capability in need, or an error
-// wrapping ErrLacks that names the missing ones.
+// wrapping ErrLacks that names the missing ones, each with why the targets
+// lack it (see lacks).
 func (s *Set) Pick(need ...Capability) (*Target, error) {
 	for _, t := range s.targets {
 		if t.HasAll(need...) {
 			return t, nil
 		}
 	}
-	var missing []string
+	// Capabilities missing for one reason (a family and the capability its
+	// route's answer shows, neither served) are named together.
+	var reasons []string
+	names := map[string][]string{}
 	for _, c := range need {
 		if !slices.ContainsFunc(s.targets, func(t *Target) bool { return t.Has(c) }) {
-			missing = append(missing, fmt.Sprintf("%s: %s", c, c.Reason()))
+			why := s.lacks(c)
+			if names[why] == nil {
+				reasons = append(reasons, why)
+			}
+			names[why] = append(names[why], string(c))
 		}
+	}
+	var missing []string
+	for _, why := range reasons {
+		missing = append(missing, strings.Join(names[why], ", ")+": "+why)
 	}
 	if len(missing) == 0 {
 		missing = append(missing, fmt.Sprintf("no single target has all of %v", need))
 	}
 	return nil, fmt.Errorf("%w %s", ErrLacks, strings.Join(missing, "; "))
+}
+
+// lacks says why no target has c: what discovery found on each target
+// ("not served by this target (...)"), when it found a reason on every
+// one, else what a target lacking c misses (Capability.Reason).
+func (s *Set) lacks(c Capability) string {
+	if len(s.targets) == 0 {
+		return c.Reason()
+	}
+	first, same := s.targets[0].lacking[c], true
+	var named []string
+	for _, t := range s.targets {
+		reason, ok := t.lacking[c]
+		if !ok {
+			return c.Reason()
+		}
+		same = same && reason == first
+		named = append(named, t.name+": "+reason)
+	}
+	if same {
+		return first
+	}
+	return strings.Join(named, "; ")
 }
 
 // Facts are what discovery found on each target.

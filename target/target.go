@@ -35,6 +35,10 @@ type Target struct {
 	declared, absent []Capability
 	capabilities     []Capability
 	facts            results.DiscoveredTarget
+	// lacking says why discovery found the target without a capability,
+	// for those it asked about (routeProbes): a route not served, a
+	// configuration missing.
+	lacking map[Capability]string
 
 	// identities makes valid traits for the target's identity schema;
 	// schemaID names that schema ("" for the target's default).
