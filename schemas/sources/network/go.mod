@@ -4,6 +4,6 @@
 // go.sum the pin, and keeps client-go out of orybench's own go.mod.
 module github.com/orybench/orybench/schemas/sources/network
 
-go 1.26
+go 1.26.0
 
 require github.com/ory/client-go v1.22.92
