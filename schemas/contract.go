@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,19 +54,26 @@ type Contract struct {
 
 // Contracts lists the embedded contracts, sorted by name.
 func Contracts() []Contract {
-	entries, _ := fs.ReadDir(embedded, ".")
 	var out []Contract
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		c := Contract{Name: e.Name()}
-		if idx, err := readIndex(embeddedFiles(e.Name())); err == nil {
+	for _, name := range embeddedNames() {
+		c := Contract{Name: name}
+		if idx, err := readIndex(embeddedFiles(name)); err == nil {
 			c = contractOf(idx)
 		}
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// embeddedNames lists the embedded contracts' names, sorted.
+func embeddedNames() []string {
+	entries, _ := fs.ReadDir(embedded, ".") // sorted by name
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
 	return out
 }
 
@@ -91,17 +97,15 @@ type setResult struct {
 // ErrUnknownContract; a file that is not an OpenAPI 3.0 document with
 // frontend operations, one wrapping ErrNotOpenAPI.
 func Open(nameOrPath string) (*Set, error) {
-	known := Contracts()
+	known := embeddedNames()
 	name := resolveAlias(known, nameOrPath)
-	for _, c := range known {
-		if c.Name == name {
-			v, _ := sets.LoadOrStore(name, &setResult{})
-			r := v.(*setResult)
-			r.once.Do(func() { r.set, r.err = load(name, embeddedFiles(name)) })
-			return r.set, r.err
-		}
+	if !contains(known, name) {
+		return openFile(known, nameOrPath)
 	}
-	return openFile(known, nameOrPath)
+	v, _ := sets.LoadOrStore(name, &setResult{})
+	r := v.(*setResult)
+	r.once.Do(func() { r.set, r.err = load(name, embeddedFiles(name)) })
+	return r.set, r.err
 }
 
 // Errors of Open. Each is wrapped with details; test for them with
@@ -114,15 +118,11 @@ var (
 	ErrNotOpenAPI = schemagen.ErrNotOpenAPI
 )
 
-func openFile(known []Contract, p string) (*Set, error) {
+func openFile(known []string, p string) (*Set, error) {
 	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) || p == "" {
-		names := make([]string, len(known))
-		for i, c := range known {
-			names[i] = c.Name
-		}
 		return nil, fmt.Errorf("%w %q: known contracts are %s (aliases %s), or give the path of an OpenAPI 3.0 document (JSON or YAML)",
-			ErrUnknownContract, p, strings.Join(names, ", "), strings.Join(families(known), ", "))
+			ErrUnknownContract, p, strings.Join(known, ", "), strings.Join(families(known), ", "))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
@@ -163,11 +163,11 @@ func family(name string) (fam, version string) {
 	return name[:i], name[i+1:]
 }
 
-// families lists the aliases, sorted.
-func families(known []Contract) []string {
+// families lists the aliases of the sorted names.
+func families(known []string) []string {
 	var out []string
-	for _, c := range known {
-		if f, _ := family(c.Name); f != "" && (len(out) == 0 || out[len(out)-1] != f) {
+	for _, name := range known {
+		if f, _ := family(name); f != "" && (len(out) == 0 || out[len(out)-1] != f) {
 			out = append(out, f)
 		}
 	}
@@ -176,11 +176,11 @@ func families(known []Contract) []string {
 
 // resolveAlias maps a family alias to its newest contract; any other name
 // is returned unchanged.
-func resolveAlias(known []Contract, name string) string {
+func resolveAlias(known []string, name string) string {
 	best, bestVersion := name, ""
 	for _, c := range known {
-		if f, v := family(c.Name); f == name && (bestVersion == "" || newer(v, bestVersion)) {
-			best, bestVersion = c.Name, v
+		if f, v := family(c); f == name && (bestVersion == "" || newer(v, bestVersion)) {
+			best, bestVersion = c, v
 		}
 	}
 	return best

@@ -134,10 +134,7 @@ func parseDeviations(b []byte) ([]Deviation, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("known_deviations.yaml: %w", err)
 	}
-	var known []string
-	for _, c := range Contracts() {
-		known = append(known, c.Name)
-	}
+	known := embeddedNames()
 	seen := map[string]bool{}
 	for _, d := range f.Deviations {
 		if !deviationID.MatchString(d.ID) || seen[d.ID] {

@@ -120,3 +120,23 @@ func TestRegenerate(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveAlias: an alias is the newest contract of its family, by
+// version numbers, not by text.
+func TestResolveAlias(t *testing.T) {
+	known := []string{"kratos-v1.10.0", "kratos-v1.3.1", "kratos-v1.9.12", "network-v1.22.92", "network-v1.22.100"}
+	for _, tt := range []struct{ name, want string }{
+		{"kratos", "kratos-v1.10.0"},
+		{"network", "network-v1.22.100"},
+		{"kratos-v1.3.1", "kratos-v1.3.1"},
+		{"hydra", "hydra"},
+		{"./kratos.yaml", "./kratos.yaml"},
+	} {
+		if got := resolveAlias(known, tt.name); got != tt.want {
+			t.Errorf("resolveAlias(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if got, want := families(known), []string{"kratos", "network"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("families = %v, want %v", got, want)
+	}
+}
