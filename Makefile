@@ -101,8 +101,12 @@ bench-db: build kratos postgres
 capacity-check:
 	ORYBENCH_CAPACITY_ACCEPTANCE=1 $(GO) test -count=1 -timeout 15m -run '^TestCapacityAcceptance$$' -v ./cmd/orybench/
 
-## schemas: regenerate schemas/ from the pinned Kratos OpenAPI document.
+## schemas: regenerate schemas/<contract>/ for every contract from its pinned
+## OpenAPI document: Kratos's spec/api.json (pinned by kratos/go.mod) and the
+## Ory Network SDK's api/openapi.yaml (pinned by schemas/sources/network/go.mod).
+## The go command downloads each and checks it against its go.sum.
 schemas:
+	cd schemas/sources/network && $(GO) mod download
 	$(GO) run ./cmd/orybench schemas generate
 
 schemas-check: schemas

@@ -47,7 +47,7 @@ func BenchmarkJudgeCSRF403(b *testing.B) {
 // benchSetup compiles the set outside the timed loop.
 func benchSetup(b *testing.B, file string) (*Set, []byte) {
 	b.Helper()
-	s, err := ForVersion(DefaultVersion)
+	s, err := Open(DefaultContract)
 	if err != nil {
 		b.Fatal(err)
 	}

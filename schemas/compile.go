@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 
 	"github.com/xeipuuv/gojsonreference"
@@ -13,7 +14,7 @@ import (
 // baseURL is the made-up location of the embedded files: relative $refs
 // such as "session.json" resolve against it. The .invalid top-level domain
 // never resolves, and the loader below refuses anything outside the set.
-const baseURL = "https://schemas.orybench.invalid/kratos/"
+const baseURL = "https://schemas.orybench.invalid/contracts/"
 
 // compile compiles every component of the set once. Compilation mutates
 // gojsonschema's pool, so it runs under s.once; validation afterwards only
@@ -30,7 +31,7 @@ func (s *Set) compile() error {
 		sort.Strings(names)
 		for _, name := range names {
 			if err := sl.AddSchema(s.url(name), gojsonschema.NewBytesLoader(s.files[name])); err != nil {
-				s.err = fmt.Errorf("schema set %s: add %s: %w", s.version, name, err)
+				s.err = fmt.Errorf("schema set %s: add %s: %w", s.contract.Name, name, err)
 				return
 			}
 		}
@@ -38,7 +39,7 @@ func (s *Set) compile() error {
 		for _, name := range names {
 			sch, err := sl.Compile(embeddedLoader{url: s.url(name)})
 			if err != nil {
-				s.err = fmt.Errorf("schema set %s: compile %s: %w", s.version, name, err)
+				s.err = fmt.Errorf("schema set %s: compile %s: %w", s.contract.Name, name, err)
 				return
 			}
 			s.compiled[name] = sch
@@ -48,7 +49,7 @@ func (s *Set) compile() error {
 }
 
 func (s *Set) url(component string) string {
-	return baseURL + s.version + "/" + schemagen.FileName(component)
+	return baseURL + url.PathEscape(s.contract.Name) + "/" + schemagen.FileName(component)
 }
 
 // embeddedLoader is a gojsonschema.JSONLoader for a document that is already

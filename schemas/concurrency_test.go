@@ -9,7 +9,7 @@ import (
 // TestConcurrentValidate runs first use (compilation) and validation from
 // many goroutines at once; run with -race.
 func TestConcurrentValidate(t *testing.T) {
-	s, err := load(DefaultVersion) // a fresh, not yet compiled set
+	s, err := load(DefaultContract, embeddedFiles(DefaultContract)) // a fresh, not yet compiled set
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 //go:embed known_deviations.yaml
 var deviationsYAML []byte
 
-// Deviation is a known place where real Kratos answers contradict the
+// Deviation is a known place where real answers contradict a contract's
 // OpenAPI document, as listed in known_deviations.yaml.
 //
 // A deviation explains a failed validation in one of two ways: Violations
@@ -22,10 +22,11 @@ var deviationsYAML []byte
 // what was found), or BodySchema, naming the component the body really is
 // (Kratos answered with an errorGeneric where a flow is documented).
 type Deviation struct {
-	ID       string   `yaml:"id"`
-	Summary  string   `yaml:"summary"`
-	Upstream string   `yaml:"upstream"`
-	Versions []string `yaml:"versions"`
+	ID       string `yaml:"id"`
+	Summary  string `yaml:"summary"`
+	Upstream string `yaml:"upstream"`
+	// Contracts names the embedded contracts the deviation applies to.
+	Contracts []string `yaml:"contracts"`
 	// Responses are where the deviation shows.
 	Responses []DeviationResponse `yaml:"responses"`
 	// Violations the deviation explains; empty when BodySchema is set.
@@ -104,8 +105,8 @@ type deviationsFile struct {
 var deviationID = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // loadDeviations parses the embedded file, checks every entry and keeps the
-// ones for s's version; each of those must name operations, statuses and
-// schemas of s.
+// ones for s's contract; each of those must name operations, statuses and
+// schemas of s. A set generated from a file has none.
 func loadDeviations(s *Set) ([]Deviation, error) {
 	all, err := parseDeviations(deviationsYAML)
 	if err != nil {
@@ -113,7 +114,7 @@ func loadDeviations(s *Set) ([]Deviation, error) {
 	}
 	var out []Deviation
 	for _, d := range all {
-		if !contains(d.Versions, s.version) {
+		if !contains(d.Contracts, s.contract.Name) {
 			continue
 		}
 		if err := s.checkDeviation(d); err != nil {
@@ -133,31 +134,37 @@ func parseDeviations(b []byte) ([]Deviation, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("known_deviations.yaml: %w", err)
 	}
+	known := embeddedNames()
 	seen := map[string]bool{}
 	for _, d := range f.Deviations {
 		if !deviationID.MatchString(d.ID) || seen[d.ID] {
 			return nil, fmt.Errorf("known_deviations.yaml: bad or duplicate id %q", d.ID)
 		}
 		seen[d.ID] = true
-		if err := checkDeviationText(d); err != nil {
+		if err := checkDeviationText(d, known); err != nil {
 			return nil, fmt.Errorf("known_deviations.yaml: %s: %w", d.ID, err)
 		}
 	}
 	return f.Deviations, nil
 }
 
-func checkDeviationText(d Deviation) error {
+func checkDeviationText(d Deviation, contracts []string) error {
 	switch {
 	case strings.TrimSpace(d.Summary) == "":
 		return fmt.Errorf("no summary")
 	case !strings.HasPrefix(d.Upstream, "https://"):
 		return fmt.Errorf("upstream %q is not an https link", d.Upstream)
-	case len(d.Versions) == 0:
-		return fmt.Errorf("no versions")
+	case len(d.Contracts) == 0:
+		return fmt.Errorf("no contracts")
 	case len(d.Responses) == 0:
 		return fmt.Errorf("no responses")
 	case (len(d.Violations) == 0) == (d.BodySchema == ""):
 		return fmt.Errorf("want exactly one of violations and body_schema")
+	}
+	for _, c := range d.Contracts {
+		if !contains(contracts, c) {
+			return fmt.Errorf("contract %q is not embedded (known: %s)", c, strings.Join(contracts, ", "))
+		}
 	}
 	for _, p := range d.Violations {
 		if p.Rule == "" {
@@ -173,7 +180,7 @@ func checkDeviationText(d Deviation) error {
 func (s *Set) checkDeviation(d Deviation) error {
 	if d.BodySchema != "" {
 		if _, ok := s.files[d.BodySchema]; !ok {
-			return fmt.Errorf("body_schema %q is not a component of the %s set", d.BodySchema, s.version)
+			return fmt.Errorf("body_schema %q is not a component of the %s set", d.BodySchema, s.contract.Name)
 		}
 	}
 	for _, r := range d.Responses {
@@ -211,7 +218,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Deviations lists the known deviations of the set's version, in file order.
+// Deviations lists the known deviations of the set's contract, in file order.
 func (s *Set) Deviations() []Deviation {
 	out := make([]Deviation, len(s.deviations))
 	for i, d := range s.deviations {

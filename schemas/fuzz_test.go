@@ -29,7 +29,7 @@ func FuzzValidate(f *testing.F) {
 	f.Add("toSession", 401, []byte(`{"error":{"message":"x","details":{"a/b":null}}}`))
 	f.Add("getWebAuthnJavaScript", 200, []byte(`"js"`))
 	f.Add("updateLoginFlow", 999, []byte(`[`))
-	s, err := ForVersion(DefaultVersion)
+	s, err := Open(DefaultContract)
 	if err != nil {
 		f.Fatal(err)
 	}

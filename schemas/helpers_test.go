@@ -47,7 +47,7 @@ func obj(m any, path ...any) map[string]any {
 
 func defaultSet(t testing.TB) *Set {
 	t.Helper()
-	s, err := ForVersion(DefaultVersion)
+	s, err := Open(DefaultContract)
 	if err != nil {
 		t.Fatal(err)
 	}

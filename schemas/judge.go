@@ -114,9 +114,9 @@ func (s *Set) Judge(operationID string, status int, body []byte, expect ...strin
 	return v, nil
 }
 
-// Judge judges a body with the DefaultVersion set; see Set.Judge.
+// Judge judges a body with the DefaultContract set; see Set.Judge.
 func Judge(operationID string, status int, body []byte, expect ...string) (Verdict, error) {
-	s, err := ForVersion(DefaultVersion)
+	s, err := Open(DefaultContract)
 	if err != nil {
 		return Verdict{}, err
 	}
@@ -130,7 +130,7 @@ func (s *Set) listed(op string, status int, expect []string) (listed, always []D
 	for _, id := range expect {
 		d, ok := s.Deviation(id)
 		if !ok {
-			return nil, nil, fmt.Errorf("expected deviation %q is not in known_deviations.yaml for %s", id, s.version)
+			return nil, nil, fmt.Errorf("expected deviation %q is not in known_deviations.yaml for %s", id, s.contract.Name)
 		}
 		if in, _ := d.AppliesTo(op, status); !in {
 			return nil, nil, fmt.Errorf("expected deviation %q is not listed for %s %s", id, op, statusName(status))
@@ -181,7 +181,7 @@ func statusName(status int) string {
 }
 
 func (d Deviation) clone() Deviation {
-	d.Versions = append([]string(nil), d.Versions...)
+	d.Contracts = append([]string(nil), d.Contracts...)
 	d.Responses = append([]DeviationResponse(nil), d.Responses...)
 	d.Violations = append([]ViolationPattern(nil), d.Violations...)
 	return d

@@ -179,7 +179,7 @@ deviations:
   - id: x
     summary: s
     upstream: https://example.org/x
-    versions: [v1.3.1]
+    contracts: [kratos-v1.3.1]
     responses: [{operation: toSession, status: "403"}]
     violations: [{pointer: /a, rule: type}]
 `
@@ -192,7 +192,10 @@ deviations:
 		{"unknown field", strings.Replace(ok, "summary: s", "summary: s\n    severity: high", 1), "field severity not found"},
 		{"bad id", strings.Replace(ok, "id: x", "id: Not_Kebab", 1), "bad or duplicate id"},
 		{"no upstream", strings.Replace(ok, "https://example.org/x", "see chat", 1), "not an https link"},
-		{"both explanations", strings.Replace(ok, "versions:", "body_schema: errorGeneric\n    versions:", 1), "exactly one of violations and body_schema"},
+		{"both explanations", strings.Replace(ok, "contracts:", "body_schema: errorGeneric\n    contracts:", 1), "exactly one of violations and body_schema"},
+		{"no contracts", strings.Replace(ok, "contracts: [kratos-v1.3.1]", "contracts: []", 1), "no contracts"},
+		{"unknown contract", strings.Replace(ok, "kratos-v1.3.1", "v1.3.1", 1), `contract "v1.3.1" is not embedded`},
+		{"old versions field", strings.Replace(ok, "contracts:", "versions:", 1), "field versions not found"},
 		{"relative pointer", strings.Replace(ok, "pointer: /a", "pointer: a", 1), "leading /"},
 	}
 	for _, tt := range tests {
@@ -210,7 +213,7 @@ deviations:
 
 func TestCheckDeviationAgainstSet(t *testing.T) {
 	s := defaultSet(t)
-	base := Deviation{ID: "x", Summary: "s", Upstream: "https://example.org", Versions: []string{"v1.3.1"},
+	base := Deviation{ID: "x", Summary: "s", Upstream: "https://example.org", Contracts: []string{Kratos},
 		Violations: []ViolationPattern{{Pointer: "/a", Rule: "type"}}}
 	tests := []struct {
 		name string

@@ -1,11 +1,14 @@
-// Package schemas validates Kratos FrontendApi response bodies against JSON
-// Schemas generated from the pinned Kratos OpenAPI document (see package
-// schemagen; never edit the files under v*/ by hand).
+// Package schemas validates FrontendApi response bodies against JSON
+// Schemas generated from pinned OpenAPI documents, one set per contract
+// (see package schemagen; never edit the generated folders by hand).
 //
-// The schema sets are embedded, one folder per Kratos version, and compiled
-// once per version on first use; a *Set is safe for concurrent use. Loading
-// never touches the disk or the network: every $ref resolves inside the
-// embedded set.
+// Two contracts are embedded: Kratos (Ory Kratos v1.3.1's spec/api.json)
+// and Network (the Ory Network SDK's api/openapi.yaml); Contracts lists
+// them. Open returns a contract's set by name or alias, or generates one in
+// memory from an OpenAPI document on disk; DefaultFor says which contract a
+// target gets by default. An embedded set is compiled once, on first use; a
+// *Set is safe for concurrent use. Loading an embedded set never touches
+// the disk or the network: every $ref resolves inside the set.
 //
 // Validate reports how a body departs from the documented response of an
 // (operationId, status) pair as a *ValidationError listing Violations with
@@ -15,21 +18,19 @@
 // the default is the caller's decision. A response documented without
 // content is not checked.
 //
-// Judge classifies the result with the known spec bugs listed in
-// known_deviations.yaml: passed, expected failure, failed, or stale.
+// Judge classifies the result with the known spec bugs of the contract
+// listed in known_deviations.yaml: passed, expected failure, failed, or
+// stale.
 //
 // Operations lists the index: every operation with its method, path and
-// documented responses.
+// documented responses. OpenAPI returns the contract's document trimmed to
+// the frontend operations, for diffing contracts.
 package schemas
 
 import (
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
 	"strconv"
 	"sync"
 
@@ -38,17 +39,9 @@ import (
 	"github.com/orybench/orybench/schemas/schemagen"
 )
 
-// DefaultVersion is the Kratos version the package-level functions use.
-const DefaultVersion = "v1.3.1"
-
-//go:embed v*/*.json
-var embedded embed.FS
-
 // Errors returned by this package. Each is wrapped with details; test for
 // them with errors.Is.
 var (
-	// ErrUnknownVersion: no schema set is embedded for the version.
-	ErrUnknownVersion = errors.New("unknown schema version")
 	// ErrUnknownOperation: the operationId is not a FrontendApi operation.
 	ErrUnknownOperation = errors.New("unknown operation")
 	// ErrUndocumentedStatus: the operation documents no response for the
@@ -57,10 +50,10 @@ var (
 	ErrUndocumentedStatus = errors.New("undocumented status")
 )
 
-// Set is the schema set of one Kratos version.
+// Set is the schema set of one contract.
 type Set struct {
-	version    string
-	specSHA256 string
+	contract   Contract
+	openapi    []byte // the trimmed OpenAPI document
 	ops        []Operation
 	byID       map[string]int
 	files      map[string][]byte // component name -> schema document
@@ -124,68 +117,51 @@ func (o Operation) Default() (Response, bool) {
 	return Response{}, false
 }
 
-var sets sync.Map // version -> *setResult
-
-type setResult struct {
-	once sync.Once
-	set  *Set
-	err  error
-}
-
-// ForVersion returns the schema set of a Kratos version such as "v1.3.1".
-// It returns the same *Set for every call with the same version.
-func ForVersion(version string) (*Set, error) {
-	if !contains(Versions(), version) {
-		return nil, fmt.Errorf("%w: %q (embedded: %v)", ErrUnknownVersion, version, Versions())
-	}
-	v, _ := sets.LoadOrStore(version, &setResult{})
-	r := v.(*setResult)
-	r.once.Do(func() { r.set, r.err = load(version) })
-	return r.set, r.err
-}
-
-// Versions lists the embedded schema set versions, sorted.
-func Versions() []string {
-	entries, _ := fs.ReadDir(embedded, ".")
-	var out []string
-	for _, e := range entries {
-		if e.IsDir() {
-			out = append(out, e.Name())
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func load(version string) (*Set, error) {
-	raw, err := embedded.ReadFile(path.Join(version, schemagen.IndexFile))
-	if err != nil {
-		return nil, fmt.Errorf("schema set %s: %w", version, err)
-	}
+// readIndex reads and decodes a set's index.json.
+func readIndex(read func(string) ([]byte, error)) (schemagen.Index, error) {
 	var idx schemagen.Index
-	if err := json.Unmarshal(raw, &idx); err != nil {
-		return nil, fmt.Errorf("schema set %s: index: %w", version, err)
+	raw, err := read(schemagen.IndexFile)
+	if err != nil {
+		return idx, err
 	}
-	if idx.KratosVersion != version {
-		return nil, fmt.Errorf("schema set %s: index is for %q", version, idx.KratosVersion)
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		return idx, fmt.Errorf("index: %w", err)
+	}
+	return idx, nil
+}
+
+func contractOf(idx schemagen.Index) Contract {
+	return Contract{Name: idx.Contract, Title: idx.Title, Module: idx.Module, Version: idx.Version, SourceFile: idx.SourceFile, SHA256: idx.SpecSHA256}
+}
+
+// load builds the set of the contract name from its generated files.
+func load(name string, read func(string) ([]byte, error)) (*Set, error) {
+	idx, err := readIndex(read)
+	if err != nil {
+		return nil, fmt.Errorf("schema set %s: %w", name, err)
+	}
+	if idx.Contract != name {
+		return nil, fmt.Errorf("schema set %s: index is for %q", name, idx.Contract)
 	}
 	s := &Set{
-		version:    version,
-		specSHA256: idx.SpecSHA256,
-		byID:       map[string]int{},
-		files:      map[string][]byte{},
+		contract: contractOf(idx),
+		byID:     map[string]int{},
+		files:    map[string][]byte{},
 	}
-	for _, name := range idx.Schemas {
-		b, err := embedded.ReadFile(path.Join(version, schemagen.FileName(name)))
+	if s.openapi, err = read(schemagen.OpenAPIFile); err != nil {
+		return nil, fmt.Errorf("schema set %s: %w", name, err)
+	}
+	for _, c := range idx.Schemas {
+		b, err := read(schemagen.FileName(c))
 		if err != nil {
-			return nil, fmt.Errorf("schema set %s: %w", version, err)
+			return nil, fmt.Errorf("schema set %s: %w", name, err)
 		}
-		s.files[name] = b
+		s.files[c] = b
 	}
 	for _, op := range idx.Operations {
 		o, err := s.operation(op)
 		if err != nil {
-			return nil, fmt.Errorf("schema set %s: %w", version, err)
+			return nil, fmt.Errorf("schema set %s: %w", name, err)
 		}
 		s.byID[o.ID] = len(s.ops)
 		s.ops = append(s.ops, o)
@@ -220,12 +196,12 @@ func (s *Set) operation(op schemagen.Operation) (Operation, error) {
 	return o, nil
 }
 
-// Version is the Kratos version of the set, for example "v1.3.1".
-func (s *Set) Version() string { return s.version }
+// Contract says which document the set was generated from.
+func (s *Set) Contract() Contract { return s.contract }
 
-// SpecSHA256 is the hex SHA-256 of the OpenAPI document the set was
-// generated from.
-func (s *Set) SpecSHA256() string { return s.specSHA256 }
+// OpenAPI returns the contract's OpenAPI document trimmed to the frontend
+// operations and the components they reference (schemagen's openapi.json).
+func (s *Set) OpenAPI() []byte { return append([]byte(nil), s.openapi...) }
 
 // Operations lists the documented operations sorted by operationId.
 func (s *Set) Operations() []Operation {
@@ -268,9 +244,9 @@ func (s *Set) Schema(component string) ([]byte, bool) {
 	return append([]byte(nil), b...), ok
 }
 
-// Operations lists the operations of the DefaultVersion set.
+// Operations lists the operations of the DefaultContract set.
 func Operations() ([]Operation, error) {
-	s, err := ForVersion(DefaultVersion)
+	s, err := Open(DefaultContract)
 	if err != nil {
 		return nil, err
 	}

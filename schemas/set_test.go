@@ -2,9 +2,8 @@ package schemas
 
 import (
 	"bytes"
-	"errors"
+	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -15,33 +14,39 @@ import (
 )
 
 func TestIndex(t *testing.T) {
-	s := defaultSet(t)
-	if got := Versions(); !reflect.DeepEqual(got, []string{"v1.3.1"}) {
-		t.Errorf("Versions() = %v, want [v1.3.1]", got)
-	}
-	if got, want := len(s.Operations()), 30; got != want {
-		t.Errorf("%d operations, want %d", got, want)
-	}
-	if got, want := len(s.Pairs()), 99; got != want {
-		t.Errorf("%d documented pairs, want %d", got, want)
-	}
-	if len(s.SpecSHA256()) != 64 {
-		t.Errorf("SpecSHA256 = %q, want a hex sha256", s.SpecSHA256())
-	}
-	for _, op := range s.Operations() {
-		if op.Method == "" || !strings.HasPrefix(op.Path, "/") || len(op.Responses) == 0 {
-			t.Errorf("%s: incomplete %+v", op.ID, op)
+	for _, tt := range []struct {
+		contract   string
+		ops, pairs int
+	}{
+		{Kratos, 30, 99},
+		{Network, 41, 132},
+	} {
+		s, err := Open(tt.contract)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, r := range op.Responses {
-			if r.EmptyBody == (r.Schema != "") || (r.ContentType == "") != r.EmptyBody {
-				t.Errorf("%s %d: schema %q content type %q empty %v", op.ID, r.Status, r.Schema, r.ContentType, r.EmptyBody)
+		if got := len(s.Operations()); got != tt.ops {
+			t.Errorf("%s: %d operations, want %d", tt.contract, got, tt.ops)
+		}
+		if got := len(s.Pairs()); got != tt.pairs {
+			t.Errorf("%s: %d documented pairs, want %d", tt.contract, got, tt.pairs)
+		}
+		for _, op := range s.Operations() {
+			if op.Method == "" || !strings.HasPrefix(op.Path, "/") || len(op.Responses) == 0 {
+				t.Errorf("%s: %s: incomplete %+v", tt.contract, op.ID, op)
 			}
-			if _, ok := s.Schema(r.Schema); !r.EmptyBody && !ok {
-				t.Errorf("%s %d: schema %q not embedded", op.ID, r.Status, r.Schema)
+			for _, r := range op.Responses {
+				if r.EmptyBody == (r.Schema != "") || (r.ContentType == "") != r.EmptyBody {
+					t.Errorf("%s: %s %d: schema %q content type %q empty %v", tt.contract, op.ID, r.Status, r.Schema, r.ContentType, r.EmptyBody)
+				}
+				if _, ok := s.Schema(r.Schema); !r.EmptyBody && !ok {
+					t.Errorf("%s: %s %d: schema %q not embedded", tt.contract, op.ID, r.Status, r.Schema)
+				}
 			}
 		}
 	}
 
+	s := defaultSet(t)
 	tests := []struct {
 		op, method, path string
 		status           int
@@ -74,70 +79,64 @@ func TestIndex(t *testing.T) {
 	}
 }
 
-func TestForVersion(t *testing.T) {
-	a, err := ForVersion("v1.3.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := ForVersion("v1.3.1"); a != b {
-		t.Errorf("ForVersion returned two sets for one version")
-	}
-	for _, v := range []string{"v9.9.9", "", ".", "..", "../schemas", "v1.3.1/index.json"} {
-		if _, err := ForVersion(v); !errors.Is(err, ErrUnknownVersion) {
-			t.Errorf("ForVersion(%q) = %v, want ErrUnknownVersion", v, err)
-		}
-	}
-}
-
-// TestRegenerate: the committed files are exactly what the generator makes
-// from the pinned Kratos document (also checked by make schemas-check).
+// TestRegenerate: the committed files of every contract are exactly what
+// the generator makes from its pinned document (also checked by make
+// schemas-check).
 func TestRegenerate(t *testing.T) {
-	spec := pinnedSpec(t)
-	b, err := os.ReadFile(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := schemagen.Generate(b, DefaultVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := DefaultVersion
-	var want []string
-	for name, content := range files {
-		want = append(want, name)
-		got, err := os.ReadFile(filepath.Join(dir, name))
+	for _, src := range schemagen.Sources() {
+		spec, err := schemagen.Locate(context.Background(), "..", src)
 		if err != nil {
-			t.Errorf("%s: %v (run make schemas)", name, err)
-			continue
+			t.Fatal(err)
 		}
-		if !bytes.Equal(got, content) {
-			t.Errorf("%s differs from the generator's output (run make schemas)", name)
+		b, err := os.ReadFile(spec)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	have, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for i := range have {
-		have[i] = filepath.Base(have[i])
-	}
-	sort.Strings(want)
-	sort.Strings(have)
-	if !reflect.DeepEqual(have, want) {
-		t.Errorf("files in %s = %v, want %v", dir, have, want)
+		files, err := schemagen.Generate(b, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := src.Name
+		var want []string
+		for name, content := range files {
+			want = append(want, name)
+			got, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Errorf("%s: %v (run make schemas)", name, err)
+				continue
+			}
+			if !bytes.Equal(got, content) {
+				t.Errorf("%s/%s differs from the generator's output (run make schemas)", dir, name)
+			}
+		}
+		have, _ := filepath.Glob(filepath.Join(dir, "*"))
+		for i := range have {
+			have[i] = filepath.Base(have[i])
+		}
+		sort.Strings(want)
+		sort.Strings(have)
+		if !reflect.DeepEqual(have, want) {
+			t.Errorf("files in %s = %v, want %v", dir, have, want)
+		}
 	}
 }
 
-func pinnedSpec(t *testing.T) string {
-	t.Helper()
-	cache := os.Getenv("GOMODCACHE")
-	if cache == "" {
-		out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-		if err != nil {
-			t.Skipf("go env GOMODCACHE: %v", err)
+// TestResolveAlias: an alias is the newest contract of its family, by
+// version numbers, not by text.
+func TestResolveAlias(t *testing.T) {
+	known := []string{"kratos-v1.10.0", "kratos-v1.3.1", "kratos-v1.9.12", "network-v1.22.92", "network-v1.22.100"}
+	for _, tt := range []struct{ name, want string }{
+		{"kratos", "kratos-v1.10.0"},
+		{"network", "network-v1.22.100"},
+		{"kratos-v1.3.1", "kratos-v1.3.1"},
+		{"hydra", "hydra"},
+		{"./kratos.yaml", "./kratos.yaml"},
+	} {
+		if got := resolveAlias(known, tt.name); got != tt.want {
+			t.Errorf("resolveAlias(%q) = %q, want %q", tt.name, got, tt.want)
 		}
-		cache = strings.TrimSpace(string(out))
 	}
-	p := schemagen.SpecPath(cache, DefaultVersion)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("pinned Kratos spec not in the module cache (go mod download github.com/ory/kratos@%s): %v", DefaultVersion, err)
+	if got, want := families(known), []string{"kratos", "network"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("families = %v, want %v", got, want)
 	}
-	return p
 }

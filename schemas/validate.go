@@ -118,9 +118,9 @@ func (s *Set) Validate(operationID string, status int, body []byte) error {
 	return e
 }
 
-// Validate checks a body with the DefaultVersion set; see Set.Validate.
+// Validate checks a body with the DefaultContract set; see Set.Validate.
 func Validate(operationID string, status int, body []byte) error {
-	s, err := ForVersion(DefaultVersion)
+	s, err := Open(DefaultContract)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (s *Set) check(component string, body []byte) ([]Violation, error) {
 	}
 	c, ok := s.compiled[component]
 	if !ok {
-		return nil, fmt.Errorf("schema set %s: no schema %q", s.version, component)
+		return nil, fmt.Errorf("schema set %s: no schema %q", s.contract.Name, component)
 	}
 	doc, ok := decodeBody(body)
 	if !ok {
@@ -157,7 +157,7 @@ func (s *Set) check(component string, body []byte) ([]Violation, error) {
 	}
 	res, err := c.Validate(doc)
 	if err != nil {
-		return nil, fmt.Errorf("schema set %s: validate against %s: %w", s.version, component, err)
+		return nil, fmt.Errorf("schema set %s: validate against %s: %w", s.contract.Name, component, err)
 	}
 	if res.Valid() {
 		return nil, nil

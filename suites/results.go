@@ -38,7 +38,7 @@ func untriggerable() map[schemas.Pair]string {
 // and pair verdicts.
 func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
 	c := &results.Conformance{
-		KratosVersion: set.Version(),
+		KratosVersion: set.Contract().Version,
 		StartedAt:     r.StartTime.UTC().Format("2006-01-02T15:04:05Z"),
 		DurationS:     r.RunTime.Seconds(),
 	}

@@ -54,7 +54,7 @@ func TestVerdictEntry(t *testing.T) {
 // An interrupted run: the spec Ctrl-C stopped is not judged, and the specs
 // it never reached say so rather than "not selected".
 func TestConformanceOfAnInterruptedRun(t *testing.T) {
-	set, err := schemas.ForVersion(schemas.DefaultVersion)
+	set, err := schemas.Open(schemas.DefaultContract)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func newSuite(ctx context.Context, opts Options) (*suite, error) {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	contract, err := schemas.ForVersion(schemas.DefaultVersion)
+	contract, err := schemas.Open(schemas.DefaultContract)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (s *suite) conformance() *results.Conformance {
 	o := s.opts.Target
 	c.Target = results.TargetInfo{URL: o.URL, AdminURL: o.AdminAPI(), Local: o.URL == ""}
 	if c.Target.Local {
-		c.Target.URL, c.Target.Profiles = "local Kratos "+schemas.DefaultVersion, o.Profiles
+		c.Target.URL, c.Target.Profiles = "local Kratos "+s.contract.Contract().Version, o.Profiles
 	}
 	for _, cp := range o.Capabilities {
 		c.Target.Capabilities = append(c.Target.Capabilities, string(cp))

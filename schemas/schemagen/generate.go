@@ -1,7 +1,10 @@
-// Package schemagen turns a Kratos OpenAPI 3.0 document into standalone
-// JSON Schema (draft-07) files: one per component that a FrontendApi
-// response uses, plus index.json, which maps every (operationId, status) of
-// the operations tagged "frontend" to a schema or to an empty body.
+// Package schemagen turns an OpenAPI 3.0 document, JSON or YAML, into the
+// files of one contract: a standalone JSON Schema (draft-07) per component
+// that a FrontendApi response uses; index.json, which names the contract and
+// maps every (operationId, status) of the operations tagged "frontend" to a
+// schema or to an empty body; and openapi.json, the document trimmed to those
+// operations and the components they reference. Sources lists the pinned
+// documents the committed contracts (schemas/<name>/) come from.
 //
 // The translation keeps structure only (type, properties, required, enum,
 // format, items, compositions, additionalProperties, numeric and length
@@ -23,7 +26,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -43,22 +45,20 @@ var methods = []string{"get", "put", "post", "delete", "options", "head", "patch
 // FileName is the generated file name of a component schema.
 func FileName(component string) string { return component + ".json" }
 
-// SpecPath is where the Go module cache keeps the OpenAPI document of the
-// given Kratos version (for example "v1.3.1"); gomodcache is the output of
-// `go env GOMODCACHE`.
-func SpecPath(gomodcache, version string) string {
-	return filepath.Join(gomodcache, "github.com", "ory", "kratos@"+version, "spec", "api.json")
-}
-
-// Index is the content of index.json.
+// Index is the content of index.json: the contract, where its document
+// comes from, and its operations and schemas.
 // Its fields are declared in key order so that the file's keys are sorted.
 type Index struct {
-	KratosVersion  string      `json:"kratos_version"`
+	Contract       string      `json:"contract"` // Source.Name
+	Module         string      `json:"module"`
 	OpenAPIVersion string      `json:"openapi_version"`
 	Operations     []Operation `json:"operations"`
 	Schemas        []string    `json:"schemas"` // component names; files are FileName(name)
-	SpecSHA256     string      `json:"spec_sha256"`
+	SourceFile     string      `json:"source_file"`
+	SpecSHA256     string      `json:"spec_sha256"` // of the document's bytes as shipped
 	Tag            string      `json:"tag"`
+	Title          string      `json:"title"`
+	Version        string      `json:"version"`
 }
 
 // Operation is one documented operation and its responses.
@@ -77,23 +77,33 @@ type Response struct {
 	Status      string `json:"status"`               // "200" ... or "default"
 }
 
-// Generate translates an OpenAPI 3.0 document into files by name:
-// "<component>.json" for every component a response of a Tag operation
-// uses, directly or transitively, and IndexFile. version is the Kratos
-// version the document belongs to (for example "v1.3.1").
-func Generate(openapiJSON []byte, version string) (map[string][]byte, error) {
-	if version == "" {
-		return nil, fmt.Errorf("generate: empty version")
+// Generate translates an OpenAPI 3.0 document, JSON or YAML, into files by
+// name: "<component>.json" for every component a response of a Tag
+// operation uses, directly or transitively; OpenAPIFile, the document
+// trimmed to the Tag operations (see trim); and IndexFile. src names the
+// contract; an empty src.Title or src.Version is taken from the document's
+// info. A document that is not OpenAPI 3.0 or has no Tag operation is an
+// error wrapping ErrNotOpenAPI.
+func Generate(openapi []byte, src Source) (map[string][]byte, error) {
+	if src.Name == "" {
+		return nil, fmt.Errorf("generate: empty contract name")
 	}
-	dec := json.NewDecoder(bytes.NewReader(openapiJSON))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("generate: decode openapi document: %w", err)
+	doc, err := decodeDocument(openapi)
+	if err != nil {
+		return nil, err
 	}
-	oas, _ := doc["openapi"].(string)
-	if !strings.HasPrefix(oas, "3.0.") {
-		return nil, fmt.Errorf("generate: openapi version %q: only 3.0.x is supported", oas)
+	oas, err := openAPIVersion(doc)
+	if err != nil {
+		return nil, err
+	}
+	info, _ := doc["info"].(map[string]any)
+	infoVersion, _ := info["version"].(string)
+	if src.Version == "" {
+		src.Version = infoVersion
+	}
+	if src.Title == "" {
+		title, _ := info["title"].(string)
+		src.Title = strings.TrimSpace(title + " " + infoVersion)
 	}
 	g := &generator{doc: doc, inline: map[string]any{}}
 	ops, err := g.operations()
@@ -101,11 +111,15 @@ func Generate(openapiJSON []byte, version string) (map[string][]byte, error) {
 		return nil, err
 	}
 	if len(ops) == 0 {
-		return nil, fmt.Errorf("generate: no operation tagged %q", Tag)
+		return nil, fmt.Errorf("%w: no operation is tagged %q", ErrNotOpenAPI, Tag)
 	}
-	sum := sha256.Sum256(openapiJSON)
+	sum := sha256.Sum256(openapi)
 	idx := Index{
-		KratosVersion:  version,
+		Contract:       src.Name,
+		Title:          src.Title,
+		Module:         src.Module,
+		Version:        src.Version,
+		SourceFile:     src.File,
 		OpenAPIVersion: oas,
 		SpecSHA256:     hex.EncodeToString(sum[:]),
 		Tag:            Tag,
@@ -119,20 +133,41 @@ func Generate(openapiJSON []byte, version string) (map[string][]byte, error) {
 		idx.Schemas = append(idx.Schemas, name)
 	}
 	sort.Strings(idx.Schemas)
-	out := make(map[string][]byte, len(files)+1)
+	trimmed, err := g.trim()
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	out := make(map[string][]byte, len(files)+2)
 	for name, s := range files {
-		b, err := encode(s)
-		if err != nil {
+		if out[FileName(name)], err = encode(s); err != nil {
 			return nil, fmt.Errorf("generate: encode %s: %w", name, err)
 		}
-		out[FileName(name)] = b
 	}
-	b, err := encode(idx)
-	if err != nil {
+	if out[OpenAPIFile], err = encode(trimmed); err != nil {
+		return nil, fmt.Errorf("generate: encode %s: %w", OpenAPIFile, err)
+	}
+	if out[IndexFile], err = encode(idx); err != nil {
 		return nil, fmt.Errorf("generate: encode index: %w", err)
 	}
-	out[IndexFile] = b
 	return out, nil
+}
+
+// openAPIVersion returns the document's "openapi" field, which must be
+// 3.0.x.
+func openAPIVersion(doc map[string]any) (string, error) {
+	raw, present := doc["openapi"]
+	v, isString := raw.(string)
+	switch {
+	case isString && strings.HasPrefix(v, "3.0."):
+		return v, nil
+	case isString:
+		return "", fmt.Errorf("%w: openapi is %q, only 3.0.x is supported", ErrNotOpenAPI, v)
+	case present:
+		return "", fmt.Errorf("%w: openapi is %v, not a string like \"3.0.3\"", ErrNotOpenAPI, raw)
+	case doc["swagger"] != nil:
+		return "", fmt.Errorf("%w: it is Swagger %v (OpenAPI 2.0), only 3.0.x is supported", ErrNotOpenAPI, doc["swagger"])
+	}
+	return "", fmt.Errorf("%w: no \"openapi\" field", ErrNotOpenAPI)
 }
 
 type generator struct {

@@ -2,9 +2,11 @@ package schemagen
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -12,21 +14,32 @@ import (
 	"testing"
 )
 
-// miniSpec has two frontend operations, an admin one, a response component
-// with an inline schema, an empty response, an alias component and a cycle.
+// miniSpec has two frontend operations, an admin one (one on a path of its
+// own, one next to a frontend operation), a response component with an
+// inline schema, an empty response, an alias component, a cycle, a
+// path-level parameter, a discriminator mapping and security requirements
+// (one naming an undefined scheme).
 const miniSpec = `{
   "openapi": "3.0.3",
+  "info": {"title": "Mini", "version": "0.0.1"},
+  "servers": [{"url": "https://example.org"}],
+  "tags": [{"name": "frontend"}],
   "paths": {
-    "/a": {"get": {"operationId": "getA", "tags": ["frontend"], "responses": {
+    "/a": {"parameters": [{"$ref": "#/components/parameters/p"}],
+      "get": {"operationId": "getA", "tags": ["frontend"], "responses": {
       "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/a"}}}},
       "303": {"$ref": "#/components/responses/emptyResponse"},
-      "default": {"description": "err", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/err"}}}}}}},
-    "/list": {"delete": {"operationId": "listA", "tags": ["frontend"], "responses": {
+      "default": {"description": "err", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/err"}}}}}},
+      "post": {"operationId": "adminPostA", "tags": ["identity"], "responses": {
+      "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/adminOnly"}}}}}}},
+    "/list": {"delete": {"operationId": "listA", "tags": ["frontend"], "security": [{"tok": []}, {"undefinedScheme": []}], "responses": {
       "200": {"$ref": "#/components/responses/listA"}}}},
     "/admin": {"get": {"operationId": "adminGet", "tags": ["identity"], "responses": {
       "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/adminOnly"}}}}}}}
   },
   "components": {
+    "parameters": {"p": {"name": "p", "in": "query", "schema": {"type": "string"}}},
+    "securitySchemes": {"tok": {"type": "apiKey", "in": "header", "name": "X-Tok"}, "adminTok": {"type": "http", "scheme": "basic"}},
     "responses": {
       "emptyResponse": {"description": "empty"},
       "listA": {"description": "list", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/a"}}}}}
@@ -38,14 +51,19 @@ const miniSpec = `{
         "b": {"$ref": "#/components/schemas/alias"}}},
       "alias": {"$ref": "#/components/schemas/b"},
       "b": {"type": "integer"},
-      "err": {"type": "object", "properties": {"message": {"type": "string", "example": "<boom>"}}},
+      "err": {"type": "object", "discriminator": {"propertyName": "kind", "mapping": {"x": "#/components/schemas/errKind"}},
+        "properties": {"message": {"type": "string", "example": "<boom>"}}},
+      "errKind": {"type": "string"},
       "adminOnly": {"type": "string"}
     }
   }
 }`
 
+// mini is the Source of miniSpec.
+var mini = Source{Name: "mini-v0.0.1", Title: "Mini", Module: "example.org/mini", Version: "v0.0.1", File: "mini.json"}
+
 func TestGenerateMini(t *testing.T) {
-	files, err := Generate([]byte(miniSpec), "v0.0.1")
+	files, err := Generate([]byte(miniSpec), mini)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +72,7 @@ func TestGenerateMini(t *testing.T) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	want := []string{"a.json", "alias.json", "b.json", "err.json", "index.json", "listA.json"}
+	want := []string{"a.json", "alias.json", "b.json", "err.json", "index.json", "listA.json", "openapi.json"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("files = %v, want %v", names, want)
 	}
@@ -63,8 +81,13 @@ func TestGenerateMini(t *testing.T) {
 	if err := json.Unmarshal(files[IndexFile], &idx); err != nil {
 		t.Fatal(err)
 	}
-	if idx.KratosVersion != "v0.0.1" || idx.OpenAPIVersion != "3.0.3" || idx.Tag != Tag || len(idx.SpecSHA256) != 64 {
-		t.Errorf("index header = %+v", idx)
+	sum := sha256.Sum256([]byte(miniSpec))
+	header := Index{Contract: mini.Name, Title: mini.Title, Module: mini.Module, Version: mini.Version, SourceFile: mini.File,
+		OpenAPIVersion: "3.0.3", SpecSHA256: hex.EncodeToString(sum[:]), Tag: Tag}
+	got := idx
+	got.Operations, got.Schemas = nil, nil
+	if !reflect.DeepEqual(got, header) {
+		t.Errorf("index header = %+v, want %+v", got, header)
 	}
 	wantOps := []Operation{
 		{Method: "GET", ID: "getA", Path: "/a", Responses: []Response{
@@ -106,10 +129,12 @@ func TestGenerateErrors(t *testing.T) {
 	tests := []struct {
 		name, from, to, want string
 	}{
-		{"swagger 2", `"openapi": "3.0.3"`, `"swagger": "2.0"`, "only 3.0.x"},
+		{"swagger 2", `"openapi": "3.0.3"`, `"swagger": "2.0"`, "not an OpenAPI 3.0 document: it is Swagger 2.0"},
 		{"openapi 3.1", `"openapi": "3.0.3"`, `"openapi": "3.1.0"`, "only 3.0.x"},
+		{"no openapi field", `"openapi": "3.0.3"`, `"x-openapi": "3.0.3"`, `no "openapi" field`},
+		{"undefined reference", `"$ref": "#/components/responses/emptyResponse"`, `"$ref": "#/components/responses/gone"`, `response "#/components/responses/gone" not found`},
 		{"missing component", `"b": {"type": "integer"},`, ``, `component schema "b" not found`},
-		{"no frontend operation", `"frontend"`, `"other"`, "no operation tagged"},
+		{"no frontend operation", `"frontend"`, `"other"`, "not an OpenAPI 3.0 document: no operation is tagged"},
 		{"bad status key", `"303":`, `"3xx":`, "not a status code"},
 		{"inline name clash", `"adminOnly"`, `"listA"`, "clashes with a component"},
 	}
@@ -119,43 +144,57 @@ func TestGenerateErrors(t *testing.T) {
 			if spec == miniSpec {
 				t.Fatalf("test does not change the spec")
 			}
-			_, err := Generate([]byte(spec), "v0.0.1")
+			_, err := Generate([]byte(spec), mini)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
 	}
-	if _, err := Generate([]byte(miniSpec), ""); err == nil {
-		t.Errorf("empty version accepted")
+	if _, err := Generate([]byte(miniSpec), Source{}); err == nil {
+		t.Errorf("empty contract name accepted")
 	}
 }
 
-// TestGeneratePinnedSpec checks the real document: 30 operations, 99
+// TestGeneratePinnedSpec checks the real documents: their operations and
 // documented pairs, and byte-identical output on a second run.
 func TestGeneratePinnedSpec(t *testing.T) {
-	cache := os.Getenv("GOMODCACHE")
-	if cache == "" {
-		out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-		if err != nil {
-			t.Skipf("go env GOMODCACHE: %v", err)
-		}
-		cache = strings.TrimSpace(string(out))
+	want := map[string][2]int{"kratos-v1.3.1": {30, 99}, "network-v1.22.92": {41, 132}}
+	for _, src := range Sources() {
+		t.Run(src.Name, func(t *testing.T) {
+			a := generatePinned(t, src)
+			b := generatePinned(t, src)
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("two runs differ")
+			}
+			checkPinned(t, a, want[src.Name])
+		})
 	}
-	spec, err := os.ReadFile(SpecPath(cache, "v1.3.1"))
-	if err != nil {
-		t.Skipf("pinned Kratos spec not in the module cache: %v", err)
-	}
-	a, err := Generate(spec, "v1.3.1")
+}
+
+// generatePinned generates a source's contract from its pinned document.
+func generatePinned(t *testing.T, src Source) map[string][]byte {
+	t.Helper()
+	files, err := Generate(pinned(t, src), src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Generate(spec, "v1.3.1")
+	return files
+}
+
+func pinned(t *testing.T, src Source) []byte {
+	t.Helper()
+	p, err := Locate(context.Background(), "../..", src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(a, b) {
-		t.Errorf("two runs differ")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return b
+}
+
+func checkPinned(t *testing.T, a map[string][]byte, want [2]int) {
 	var idx Index
 	if err := json.Unmarshal(a[IndexFile], &idx); err != nil {
 		t.Fatal(err)
@@ -168,12 +207,12 @@ func TestGeneratePinnedSpec(t *testing.T) {
 			}
 		}
 	}
-	if len(idx.Operations) != 30 || pairs != 99 {
-		t.Errorf("%d operations, %d pairs; want 30, 99", len(idx.Operations), pairs)
+	if got := [2]int{len(idx.Operations), pairs}; got != want {
+		t.Errorf("%d operations, %d pairs; want %d, %d", got[0], got[1], want[0], want[1])
 	}
 	banned := map[string]bool{"description": true, "title": true, "example": true, "discriminator": true, "nullable": true}
 	for name, content := range a {
-		if name == IndexFile {
+		if name == IndexFile || name == OpenAPIFile {
 			continue
 		}
 		var doc any

@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 )
 
 // Write stores files (as returned by Generate) in dir, creating it if
@@ -80,35 +78,28 @@ func previousFiles(dir string) (map[string]bool, error) {
 	return out, nil
 }
 
-// GenerateFile generates the schemas of the OpenAPI document at specPath
-// (Generate) and writes them into dir (Write); it returns the names
+// GenerateFile generates the contract src from the OpenAPI document at
+// specPath (Generate) and writes it into dir (Write); it returns the names
 // written.
-func GenerateFile(specPath, version, dir string) ([]string, error) {
+func GenerateFile(specPath string, src Source, dir string) ([]string, error) {
 	b, err := os.ReadFile(specPath)
 	if err != nil {
 		return nil, fmt.Errorf("read OpenAPI document: %w", err)
 	}
-	files, err := Generate(b, version)
+	files, err := Generate(b, src)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", specPath, err)
 	}
 	return Write(dir, files)
 }
 
-// FindSpec finds the OpenAPI document of a Kratos version in the Go module
-// cache ($GOMODCACHE, else go env GOMODCACHE).
-func FindSpec(ctx context.Context, version string) (string, error) {
-	gomodcache := os.Getenv("GOMODCACHE")
-	if gomodcache == "" {
-		b, err := exec.CommandContext(ctx, "go", "env", "GOMODCACHE").Output()
-		if err != nil {
-			return "", fmt.Errorf("find the Go module cache (go env GOMODCACHE): %w", err)
-		}
-		gomodcache = strings.TrimSpace(string(b))
+// GenerateSource regenerates a pinned contract: it finds src's document
+// (Locate) and generates it into src.OutDir(root). It returns the
+// document's path and the names written.
+func GenerateSource(ctx context.Context, root string, src Source) (spec string, names []string, err error) {
+	if spec, err = Locate(ctx, root, src); err != nil {
+		return "", nil, err
 	}
-	p := SpecPath(gomodcache, version)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("no Kratos %s OpenAPI document at %s (run: go mod download github.com/ory/kratos@%s)", version, p, version)
-	}
-	return p, nil
+	names, err = GenerateFile(spec, src, src.OutDir(root))
+	return spec, names, err
 }
