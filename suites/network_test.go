@@ -1,22 +1,13 @@
 package suites
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/schemas"
 )
-
-// networkSDK is the Ory Network contract's module and document.
-const networkSDK = "github.com/ory/client-go@v1.22.92"
 
 func TestNetworkOperationsAreWellFormed(t *testing.T) {
 	var ids []string
@@ -56,20 +47,23 @@ func TestNetworkOperationsAreWellFormed(t *testing.T) {
 }
 
 // TestNetworkOperationsAreWhatTheNetworkContractAdds checks the table
-// against the Ory Network SDK's OpenAPI document: its rows are the
-// frontend operations Kratos v1.3.1's contract does not document, each
-// with a case per status the document gives it (its default aside), so
-// that a run under Kratos v1.3.1's contract registers none of them.
+// against the Ory Network contract: its rows are the operations Kratos
+// v1.3.1's contract does not document, each with a case per status the
+// Network contract gives it (its default aside), so that a run under Kratos
+// v1.3.1's contract registers none of them.
 func TestNetworkOperationsAreWhatTheNetworkContractAdds(t *testing.T) {
-	documented := networkFrontend(t)
-	kratos, err := schemas.ForVersion("v1.3.1")
+	network, err := schemas.Open(schemas.Network)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kratos, err := schemas.Open(schemas.Kratos)
 	if err != nil {
 		t.Fatal(err)
 	}
 	added := map[string][]int{}
-	for id, statuses := range documented {
-		if _, ok := kratos.Operation(id); !ok {
-			added[id] = statuses
+	for _, p := range network.Pairs() {
+		if _, ok := kratos.Operation(p.Operation); !ok {
+			added[p.Operation] = append(added[p.Operation], p.Status)
 		}
 	}
 	for _, op := range networkOperations() {
@@ -91,55 +85,4 @@ func TestNetworkOperationsAreWhatTheNetworkContractAdds(t *testing.T) {
 	for id := range added {
 		t.Errorf("%s: added by the Network contract, not in networkOperations", id)
 	}
-}
-
-// networkFrontend reads the operations tagged frontend in the Network
-// SDK's OpenAPI document, each with its documented statuses, sorted.
-func networkFrontend(t *testing.T) map[string][]int {
-	t.Helper()
-	cache, err := exec.Command("go", "env", "GOMODCACHE").Output() // $GOMODCACHE when set
-	if err != nil {
-		t.Skipf("no Go module cache (go env GOMODCACHE): %v", err)
-	}
-	raw, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(cache)), networkSDK, "api", "openapi.yaml"))
-	if err != nil {
-		t.Skipf("the Ory Network SDK is not in the module cache (go mod download %s): %v", networkSDK, err)
-	}
-	var doc struct {
-		Paths map[string]map[string]yaml.Node `yaml:"paths"`
-	}
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]int{}
-	for _, item := range doc.Paths {
-		for method, node := range item {
-			if method == "parameters" {
-				continue
-			}
-			var op struct {
-				ID        string               `yaml:"operationId"`
-				Tags      []string             `yaml:"tags"`
-				Responses map[string]yaml.Node `yaml:"responses"`
-			}
-			if err := node.Decode(&op); err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Contains(op.Tags, "frontend") {
-				continue
-			}
-			statuses := []int{}
-			for code := range op.Responses {
-				if n, err := strconv.Atoi(code); err == nil {
-					statuses = append(statuses, n)
-				}
-			}
-			slices.Sort(statuses)
-			out[op.ID] = statuses
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no frontend operation in the Network SDK's document")
-	}
-	return out
 }
