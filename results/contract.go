@@ -19,7 +19,8 @@ type Contract struct {
 	// v1.22.92)".
 	Title string `json:"title,omitempty"`
 	// Module, Version and SourceFile say where the document comes from: a
-	// Go module, its version and the file in it (empty for a given file).
+	// Go module, its version and the file in it; for a given file, no
+	// module, its info.version and the path it was given by.
 	Module     string `json:"module,omitempty"`
 	Version    string `json:"version,omitempty"`
 	SourceFile string `json:"source_file,omitempty"`

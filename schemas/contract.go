@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/orybench/orybench/results"
 	"github.com/orybench/orybench/schemas/schemagen"
 )
 
@@ -33,24 +34,9 @@ const (
 //go:embed *-v*/*.json
 var embedded embed.FS
 
-// Contract says which OpenAPI document a set was generated from.
-type Contract struct {
-	// Name is the embedded contract's name (kratos-v1.3.1), or
-	// "file:<base name>" for a set generated from a file.
-	Name string `json:"name"`
-	// Title is how people call it: "Ory Kratos v1.3.1", or a file's
-	// info.title and info.version.
-	Title string `json:"title"`
-	// Module and Version are the Go module that ships the document (empty
-	// Module for a file; Version is then its info.version).
-	Module  string `json:"module"`
-	Version string `json:"version"`
-	// SourceFile is the document's path inside Module, or the path given
-	// to Open.
-	SourceFile string `json:"source_file"`
-	// SHA256 is the hex SHA-256 of the document's bytes.
-	SHA256 string `json:"sha256"`
-}
+// Contract says which OpenAPI document a set was generated from: the
+// record every result document carries (results.Contract).
+type Contract = results.Contract
 
 // Contracts lists the embedded contracts, sorted by name.
 func Contracts() []Contract {

@@ -38,7 +38,7 @@ func untriggerable() map[schemas.Pair]string {
 // and pair verdicts.
 func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
 	c := &results.Conformance{
-		KratosVersion: set.Contract().Version,
+		Contract:      new(set.Contract()),
 		StartedAt:     r.StartTime.UTC().Format("2006-01-02T15:04:05Z"),
 		DurationS:     r.RunTime.Seconds(),
 	}

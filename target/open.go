@@ -92,6 +92,10 @@ var localProfiles = []localProfile{
 	{"postgres", []Capability{CompletableSocialSignIn, MailCodes}},
 }
 
+// LocalKratosVersion is the Ory Kratos release the local profiles run: the
+// one kratos/go.mod pins.
+const LocalKratosVersion = "v1.3.1"
+
 // LocalProfiles lists the local profiles Open can start, in a stable order.
 func LocalProfiles() []string {
 	var names []string

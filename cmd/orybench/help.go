@@ -71,6 +71,6 @@ func helpData() map[string]string {
 		"Scenarios":     strings.Join(scenarios.Names(), ", "),
 		"MaxDuration":   loadtest.MaxDuration.String(),
 		"Profiles":      profiles.String(),
-		"KratosVersion": pinnedKratosVersion,
+		"KratosVersion": target.LocalKratosVersion,
 	}
 }

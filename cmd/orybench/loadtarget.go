@@ -123,7 +123,7 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 				return err
 			}
 		} else {
-			o.Profiles, o.KratosBin, kratos = []string{l.profile}, l.kratosBin, pinnedKratosVersion
+			o.Profiles, o.KratosBin, kratos = []string{l.profile}, l.kratosBin, target.LocalKratosVersion
 		}
 		o.ShardIndex, o.ShardCount = shard.Index, shard.Count
 		set, err := target.Open(ctx, o)

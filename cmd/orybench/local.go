@@ -7,10 +7,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orybench/orybench/internal/localkratos"
+	"github.com/orybench/orybench/target"
 )
 
 func newLocalCmd() *cobra.Command {
-	return group("local", "Run a real Ory Kratos "+pinnedKratosVersion+" on loopback", newLocalUpCmd())
+	return group("local", "Run a real Ory Kratos "+target.LocalKratosVersion+" on loopback", newLocalUpCmd())
 }
 
 func newLocalUpCmd() *cobra.Command {

@@ -11,10 +11,6 @@ import (
 	"github.com/orybench/orybench/schemas/schemagen"
 )
 
-// pinnedKratosVersion is the Kratos release that make kratos builds and
-// whose OpenAPI document is the kratos contract (schemagen.Sources).
-const pinnedKratosVersion = "v1.3.1"
-
 func newSchemasCmd() *cobra.Command {
 	return group("schemas", "Maintain the JSON Schemas generated from the pinned OpenAPI documents", newSchemasGenerateCmd())
 }
