@@ -22,6 +22,8 @@ import (
 	"github.com/oasdiff/oasdiff/checker"
 	"github.com/oasdiff/oasdiff/diff"
 	"github.com/oasdiff/oasdiff/load"
+
+	"github.com/orybench/orybench/schemas"
 )
 
 // Document is one contract to compare.
@@ -66,6 +68,17 @@ func Compare(ctx context.Context, base, revision Document) (*Report, error) {
 	rep.addChanges(found, b.Spec, r.Spec)
 	rep.sort()
 	return rep, nil
+}
+
+// Contracts compares two of package schemas' contracts (an embedded one,
+// or one generated from a file) by their documents trimmed to the frontend
+// operations (schemas.Set.OpenAPI).
+func Contracts(ctx context.Context, base, revision *schemas.Set) (*Report, error) {
+	doc := func(s *schemas.Set) Document {
+		c := s.Contract()
+		return Document{Name: c.Name, Title: c.Title, OpenAPI: s.OpenAPI()}
+	}
+	return Compare(ctx, doc(base), doc(revision))
 }
 
 // loadSide loads one side's document, keeps its frontend operations and

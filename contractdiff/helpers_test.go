@@ -3,39 +3,22 @@ package contractdiff
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/orybench/orybench/schemas"
 )
 
-// loadDoc reads one of the two real contracts, "kratos" (Kratos v1.3.1's
-// document) or "network" (the Ory Network SDK's), from the Go module
-// cache, and fails the test when it is not there.
+// loadDoc is one of the two embedded contracts, "kratos" (Kratos v1.3.1's
+// document) or "network" (the Ory Network SDK's), as Contracts compares
+// them: trimmed to the frontend operations.
 func loadDoc(t testing.TB, which string) Document {
 	t.Helper()
-	var title, module, file string
-	switch which {
-	case "kratos":
-		title, module, file = "Ory Kratos v1.3.1", "github.com/ory/kratos@v1.3.1", "spec/api.json"
-	case "network":
-		title, module, file = "Ory Network (client-go v1.22.92)", "github.com/ory/client-go@v1.22.92", "api/openapi.yaml"
-	default:
-		t.Fatalf("no contract %q", which)
-	}
-	cache := os.Getenv("GOMODCACHE")
-	if cache == "" {
-		out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-		if err != nil {
-			t.Fatalf("go env GOMODCACHE: %v", err)
-		}
-		cache = strings.TrimSpace(string(out))
-	}
-	b, err := os.ReadFile(filepath.Join(cache, module, file))
+	set, err := schemas.Open(which)
 	if err != nil {
-		t.Fatalf("%v (run: go mod download %s)", err, module)
+		t.Fatal(err)
 	}
-	return Document{Name: which, Title: title, OpenAPI: b}
+	return Document{Name: which, Title: set.Contract().Title, OpenAPI: set.OpenAPI()}
 }
 
 // compare runs Compare and fails the test on its error.

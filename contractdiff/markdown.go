@@ -59,9 +59,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		title   string
 		changes []Change
 	}{{"Breaking changes", breaking}, {"Compatible changes", compatible}} {
-		section(bw, s.title, len(s.changes), []string{"operation", "status", "rule", "change"}, func(row func(...string)) {
-			for _, c := range s.changes {
-				row(code(c.Operation), c.Status, code(c.ID), c.Text)
+		groups := grouped(s.changes)
+		title := fmt.Sprintf("%s (%d, %d distinct)", s.title, len(s.changes), len(groups))
+		section(bw, title, -len(groups), []string{"rule", "change", "operations"}, func(row func(...string)) {
+			for _, g := range groups {
+				row(code(g.id), g.text, g.operations())
 			}
 		})
 	}
@@ -82,9 +84,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 }
 
 // section writes a level-2 heading with its count, then the table that
-// rows fills, or "None." when count is 0.
+// rows fills, or "None." when count is 0. A negative count is the number
+// of rows of a title that says its counts itself.
 func section(w io.Writer, title string, count int, head []string, rows func(row func(...string))) {
-	fmt.Fprintf(w, "\n## %s (%d)\n\n", title, count)
+	if count >= 0 {
+		title = fmt.Sprintf("%s (%d)", title, count)
+	}
+	fmt.Fprintf(w, "\n## %s\n\n", title)
 	if count == 0 {
 		fmt.Fprintln(w, "None.")
 		return
@@ -105,3 +111,39 @@ func section(w io.Writer, title string, count int, head []string, rows func(row 
 
 // code sets s as inline code.
 func code(s string) string { return "`" + s + "`" }
+
+// group is one finding made on several operations: a shared component's
+// change shows in every response that uses it.
+type group struct {
+	id, text string
+	ops      []string
+}
+
+// grouped groups changes by rule and text, in the order of their first
+// change.
+func grouped(changes []Change) []*group {
+	var out []*group
+	byKey := map[[2]string]*group{}
+	for _, c := range changes {
+		k := [2]string{c.ID, c.Text}
+		g := byKey[k]
+		if g == nil {
+			g = &group{id: c.ID, text: c.Text}
+			byKey[k] = g
+			out = append(out, g)
+		}
+		if !slices.Contains(g.ops, c.Operation) {
+			g.ops = append(g.ops, c.Operation)
+		}
+	}
+	return out
+}
+
+// operations lists the group's operations as inline code.
+func (g *group) operations() string {
+	ops := make([]string, len(g.ops))
+	for i, op := range g.ops {
+		ops[i] = code(op)
+	}
+	return strings.Join(ops, ", ")
+}

@@ -133,7 +133,7 @@ func newCompareView(c *results.Comparison) compareView {
 		if s.side.Conformance {
 			conf = "yes"
 		}
-		v.Sides = append(v.Sides, sideRow{Label: s.label, Dir: s.side.Dir, Kratos: orNot(s.side.KratosVersion), Contract: runRow{}.withContract(s.side.Contract).ContractText, Conformance: conf,
+		v.Sides = append(v.Sides, sideRow{Label: s.label, Dir: s.side.Dir, Kratos: orNot(s.side.KratosVersion), Contract: s.side.Contract.String(), Conformance: conf,
 			Loads: orDefault(strings.Join(s.side.Loads, ", "), "none")})
 	}
 	if d := c.Contract; d != nil {

@@ -89,12 +89,9 @@ func (r *Report) page() page {
 
 // withContract fills a run's contract fields from what it recorded.
 func (r runRow) withContract(c *results.Contract) runRow {
-	r.Contract, r.ContractText = "not recorded", "not recorded"
+	r.Contract, r.ContractText = "not recorded", c.String()
 	if c != nil {
-		r.Contract, r.ContractText = c.Name, c.String()
-		if c.Title != "" {
-			r.ContractText = c.Title + ": " + r.ContractText
-		}
+		r.Contract = c.Name
 	}
 	return r
 }

@@ -353,13 +353,13 @@ func TestWriteMatrix(t *testing.T) {
 
 func TestContractShown(t *testing.T) {
 	r := readFixture(t, "testdata/conformance", "testdata/load-whoami")
-	r.Conformance.Contract = &results.Contract{Name: "network-v1.22.92", Title: "Ory Network (github.com/ory/client-go v1.22.92)",
+	r.Conformance.Contract = &results.Contract{Name: "network-v1.22.92", Title: "Ory Network, SDK v1.22.92",
 		Module: "github.com/ory/client-go", Version: "v1.22.92", SourceFile: "api/openapi.yaml", SHA256: "0123456789abcdef"}
 	var page, md, junit bytes.Buffer
 	if err := errors.Join(r.WriteHTML(&page), r.WriteMarkdown(&md), r.WriteJUnit(&junit)); err != nil {
 		t.Fatal(err)
 	}
-	full := "Ory Network (github.com/ory/client-go v1.22.92): network-v1.22.92 (github.com/ory/client-go v1.22.92 api/openapi.yaml sha256 0123456789ab…)"
+	full := "network-v1.22.92: Ory Network, SDK v1.22.92 (github.com/ory/client-go v1.22.92 api/openapi.yaml, sha256 0123456789ab…)"
 	// The header names every run's contract; the load run recorded none.
 	if want := `<div class="contract" id="contract">contract: ` + full + `; not recorded</div>`; !strings.Contains(page.String(), want) {
 		t.Errorf("report.html's header lacks %q", want)
@@ -370,7 +370,7 @@ func TestContractShown(t *testing.T) {
 	if want := "contract: " + full + "; not recorded\n"; !strings.Contains(md.String(), want) {
 		t.Errorf("summary.md lacks %q", want)
 	}
-	if want := `name="contract" value="network-v1.22.92 (`; !strings.Contains(junit.String(), want) {
+	if want := `name="contract" value="network-v1.22.92: Ory Network`; !strings.Contains(junit.String(), want) {
 		t.Errorf("junit.xml lacks %q", want)
 	}
 }

@@ -28,30 +28,35 @@ type Contract struct {
 	SHA256 string `json:"sha256"`
 }
 
-// String is one line: the name, the source and the checksum's first 12
-// digits, e.g. "network-v1.22.92 (github.com/ory/client-go v1.22.92
-// api/openapi.yaml, sha256 1f0c2d…)".
+// String is one line: the name, the title, the source and the checksum's
+// first 12 digits, e.g. "kratos-v1.3.1: Ory Kratos v1.3.1
+// (github.com/ory/kratos v1.3.1 spec/api.json, sha256 e2d471e67b33…)";
+// "not recorded" for none.
 func (c *Contract) String() string {
 	if c == nil {
-		return "unrecorded"
+		return "not recorded"
+	}
+	s := c.Name
+	if c.Title != "" {
+		s += ": " + c.Title
 	}
 	var src []string
-	for _, s := range []string{c.Module, c.Version, c.SourceFile} {
-		if s != "" {
-			src = append(src, s)
+	for _, f := range []string{c.Module, c.Version, c.SourceFile} {
+		if f != "" {
+			src = append(src, f)
 		}
 	}
-	sum := c.SHA256
-	if len(sum) > 12 {
-		sum = sum[:12] + "…"
+	source := strings.Join(src, " ")
+	if sum := c.SHA256; sum != "" {
+		if len(sum) > 12 {
+			sum = sum[:12] + "…"
+		}
+		source = strings.TrimPrefix(source+", sha256 "+sum, ", ")
 	}
-	if sum != "" {
-		src = append(src, "sha256 "+sum)
+	if source != "" {
+		s += " (" + source + ")"
 	}
-	if len(src) == 0 {
-		return c.Name
-	}
-	return fmt.Sprintf("%s (%s)", c.Name, strings.Join(src, " "))
+	return s
 }
 
 // Same reports whether c and o are the same contract: the same document,

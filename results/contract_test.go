@@ -9,11 +9,14 @@ import (
 func TestContract(t *testing.T) {
 	network := &Contract{Name: "network-v1.22.92", Title: "Ory Network", Module: "github.com/ory/client-go", Version: "v1.22.92",
 		SourceFile: "api/openapi.yaml", SHA256: "1f0c2d3e4f5a6b7c8d9e"}
-	if got, want := network.String(), "network-v1.22.92 (github.com/ory/client-go v1.22.92 api/openapi.yaml sha256 1f0c2d3e4f5a…)"; got != want {
+	if got, want := network.String(), "network-v1.22.92: Ory Network (github.com/ory/client-go v1.22.92 api/openapi.yaml, sha256 1f0c2d3e4f5a…)"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 	var none *Contract
-	if got := none.String(); got != "unrecorded" {
+	if got := (&Contract{Name: "file:x.yaml", SHA256: "ab"}).String(); got != "file:x.yaml (sha256 ab)" {
+		t.Errorf("a given file's String() = %q", got)
+	}
+	if got := none.String(); got != "not recorded" {
 		t.Errorf("nil String() = %q", got)
 	}
 	renamed := *network

@@ -189,11 +189,16 @@ func newer(a, b string) bool {
 	return len(as) > len(bs)
 }
 
-// DefaultFor is the contract a target gets when none is chosen: Network for
-// an Ory Network project (a host that is oryapis.com or ends in
-// ".oryapis.com"), Kratos for everything else, self-hosted or local (an
-// empty URL stands for the local profiles).
-func DefaultFor(targetURL string) string {
+// Choose is the contract a run against targetURL is judged by: the one
+// asked for (--contract: a name or a file, for Open) when there is one;
+// else Network for an Ory Network project (a host that is oryapis.com or
+// ends in ".oryapis.com"), and Kratos for everything else, self-hosted or
+// local (an empty URL stands for the local profiles, which run Kratos
+// v1.3.1).
+func Choose(asked, targetURL string) string {
+	if asked != "" {
+		return asked
+	}
 	u, err := url.Parse(targetURL)
 	if err != nil {
 		return Kratos

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestContracts(t *testing.T) {
 	got := schemas.Contracts()
 	want := []schemas.Contract{
 		{Name: schemas.Kratos, Title: "Ory Kratos v1.3.1", Module: "github.com/ory/kratos", Version: "v1.3.1", SourceFile: "spec/api.json"},
-		{Name: schemas.Network, Title: "Ory Network (github.com/ory/client-go v1.22.92)", Module: "github.com/ory/client-go", Version: "v1.22.92", SourceFile: "api/openapi.yaml"},
+		{Name: schemas.Network, Title: "Ory Network, SDK v1.22.92", Module: "github.com/ory/client-go", Version: "v1.22.92", SourceFile: "api/openapi.yaml"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("Contracts() = %+v, want %d contracts", got, len(want))
@@ -175,23 +176,27 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-func TestDefaultFor(t *testing.T) {
-	tests := []struct{ url, want string }{
-		{"https://x.projects.oryapis.com", schemas.Network},
-		{"https://abc.oryapis.com:443", schemas.Network},
-		{"https://oryapis.com/", schemas.Network},
-		{"https://ABC.OryAPIs.com./", schemas.Network},
-		{"http://127.0.0.1:4433", schemas.Kratos},
-		{"https://auth.example.com", schemas.Kratos},
-		{"", schemas.Kratos},
-		{"https://oryapis.com.evil.example", schemas.Kratos},
-		{"https://eviloryapis.com", schemas.Kratos},
-		{"https://x.oryapis.com@evil.example/", schemas.Kratos},
-		{"::not a url", schemas.Kratos},
+func TestChoose(t *testing.T) {
+	tests := []struct{ asked, url, want string }{
+		{"", "https://x.projects.oryapis.com", schemas.Network},
+		{"", "https://abc.oryapis.com:443", schemas.Network},
+		{"", "https://oryapis.com/", schemas.Network},
+		{"", "https://ABC.OryAPIs.com./", schemas.Network},
+		{"", "http://127.0.0.1:4433", schemas.Kratos},
+		{"", "https://auth.example.com", schemas.Kratos},
+		{"", "", schemas.Kratos},
+		{"", "https://oryapis.com.evil.example", schemas.Kratos},
+		{"", "https://eviloryapis.com", schemas.Kratos},
+		{"", "https://x.oryapis.com@evil.example/", schemas.Kratos},
+		{"", "::not a url", schemas.Kratos},
+		// What is asked for wins over both defaults.
+		{"kratos", "https://x.projects.oryapis.com", "kratos"},
+		{schemas.Network, "http://127.0.0.1:4433", schemas.Network},
+		{"openapi.yaml", "", "openapi.yaml"},
 	}
 	for _, tt := range tests {
-		if got := schemas.DefaultFor(tt.url); got != tt.want {
-			t.Errorf("DefaultFor(%q) = %s, want %s", tt.url, got, tt.want)
+		if got := schemas.Choose(tt.asked, tt.url); got != tt.want {
+			t.Errorf("Choose(%q, %q) = %s, want %s", tt.asked, tt.url, got, tt.want)
 		}
 	}
 }
@@ -240,4 +245,25 @@ func TestCaptchaNode(t *testing.T) {
 		}
 	}
 	t.Errorf("Kratos: violations %v, want an enum violation at %s", ve.Violations, want)
+}
+
+func TestStatuses(t *testing.T) {
+	for _, tt := range []struct {
+		contract, op string
+		want         []int
+	}{
+		{schemas.Kratos, "toSession", []int{200, 401, 403}},
+		{schemas.Network, "toSession", []int{200, 400, 401, 403}},
+		{schemas.Network, "getWebAuthnRelatedOrigins", []int{200}},
+		{schemas.Kratos, "getWebAuthnRelatedOrigins", nil},
+	} {
+		set, err := schemas.Open(tt.contract)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := set.Statuses(tt.op)
+		if !slices.Equal(got, tt.want) || ok != (tt.want != nil) {
+			t.Errorf("%s: Statuses(%s) = %v, %v; want %v", tt.contract, tt.op, got, ok, tt.want)
+		}
+	}
 }

@@ -5,8 +5,8 @@
 // Two contracts are embedded: Kratos (Ory Kratos v1.3.1's spec/api.json)
 // and Network (the Ory Network SDK's api/openapi.yaml); Contracts lists
 // them. Open returns a contract's set by name or alias, or generates one in
-// memory from an OpenAPI document on disk; DefaultFor says which contract a
-// target gets by default. An embedded set is compiled once, on first use; a
+// memory from an OpenAPI document on disk; Choose says which contract a
+// run is judged by. An embedded set is compiled once, on first use; a
 // *Set is safe for concurrent use. Loading an embedded set never touches
 // the disk or the network: every $ref resolves inside the set.
 //
@@ -229,13 +229,28 @@ func (s *Set) Operation(id string) (Operation, bool) {
 func (s *Set) Pairs() []Pair {
 	var out []Pair
 	for _, o := range s.ops {
-		for _, r := range o.Responses {
-			if !r.IsDefault() {
-				out = append(out, Pair{Operation: o.ID, Status: r.Status})
-			}
+		statuses, _ := s.Statuses(o.ID)
+		for _, st := range statuses {
+			out = append(out, Pair{Operation: o.ID, Status: st})
 		}
 	}
 	return out
+}
+
+// Statuses lists the statuses an operation documents, without its default
+// response, in order; false when the contract has no such operation.
+func (s *Set) Statuses(operation string) ([]int, bool) {
+	i, ok := s.byID[operation]
+	if !ok {
+		return nil, false
+	}
+	var out []int
+	for _, r := range s.ops[i].Responses {
+		if !r.IsDefault() {
+			out = append(out, r.Status)
+		}
+	}
+	return out, true
 }
 
 // Schema returns the embedded JSON Schema document of a component.

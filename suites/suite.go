@@ -113,6 +113,7 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(s.opts.Log, "contract: %s\n", new(s.contract.Contract()))
 	// Each run's configuration is its own: none is left from an earlier run.
 	suiteCfg, reporterCfg := types.NewDefaultSuiteConfig(), types.NewDefaultReporterConfig()
 	suiteCfg.LabelFilter = opts.LabelFilter

@@ -112,6 +112,16 @@ var badInputs = []badInput{
 	{what: "redirect loop (conform)", args: []string{"conform", "--target", "{redirect}"}, want: "answered 302 Found, a redirect to"},
 	{what: "redirect loop (load)", args: []string{"load", "--target", "{redirect}"}, want: "answered 302 Found, a redirect to"},
 
+	// Contracts: an unknown name, a document that is not OpenAPI 3.0, a
+	// step that expects what its contract does not document.
+	{what: "unknown contract (conform)", args: []string{"conform", "--target", "{count}", "--contract", "nope"}, want: `--contract: unknown contract "nope": known contracts are kratos-v1.3.1, network-v1.22.92`},
+	{what: "contract that is not OpenAPI (conform)", args: []string{"conform", "--target", "{count}", "--contract", "{dir}/bad-rate.yaml"}, want: `bad-rate.yaml: not an OpenAPI 3.0 document: no "openapi" field`},
+	{what: "contract that is Swagger 2.0 (load)", args: []string{"load", "--target", "{count}", "--contract", "{dir}/swagger.yaml"}, want: `swagger.yaml: not an OpenAPI 3.0 document`},
+	{what: "contract that is no file (load)", args: []string{"load", "--target", "{count}", "--contract", "{dir}"}, want: `--contract: `},
+	{what: "step expecting a status its contract lacks", args: []string{"load", "--target", "{count}", "--scenario", "{dir}/expect-400.yaml"}, want: "steps[0].expect: contract kratos-v1.3.1 documents no 400 for toSession (it documents 200, 401, 403)"},
+	{what: "unknown contract (contract diff)", args: []string{"contract", "diff", "kratos", "nope"}, want: `REVISION: unknown contract "nope"`},
+	{what: "unknown contract (report)", args: []string{"report", "--in", "{dir}", "--out", "{dir}", "--contract", "nope"}, want: `--contract: unknown contract "nope"`},
+
 	// Load to a host that is not loopback: refused before anything is sent
 	// (the .invalid names would fail DNS if anything were).
 	{what: "non-loopback target at 500/s", args: []string{"load", "--target", "http://kratos.orybench.invalid", "--rate", "500"}, want: "refusing to send up to 500 hits/s to kratos.orybench.invalid, which is not loopback"},
@@ -129,6 +139,8 @@ var scenarioFiles = map[string]string{
 	"unknown-field.yaml": "name: x\nrate: 10\nsteps:\n  - name: a\n    operation: toSession\n    weight: 1\n    bogus: true\n",
 	"bad-rate.yaml":      "name: x\nrate: fast\nsteps:\n  - name: a\n    operation: toSession\n",
 	"empty.yaml":         "",
+	"swagger.yaml":       "swagger: \"2.0\"\ninfo: {title: x, version: \"1\"}\npaths: {}\n",
+	"expect-400.yaml":    "name: x\nrate: 10\nsteps:\n  - name: a\n    operation: toSession\n    expect: [200, 400]\n",
 }
 
 // fakeTargets starts the fake targets of the cases and returns the

@@ -12,15 +12,19 @@ import (
 
 func newCompareCmd() *cobra.Command {
 	var (
-		out       string
-		tolerance string
+		out, contract string
+		tolerance     string
 	)
 	cmd := command("compare", "compare BASELINE_DIR CANDIDATE_DIR", func(cmd *cobra.Command, args []string) error {
 		tol, err := parseTolerance(tolerance)
 		if err != nil {
 			return err
 		}
-		c, err := compare.Dirs(args[0], args[1], compare.Options{Tolerance: tol})
+		asked, err := askedContract(contract)
+		if err != nil {
+			return err
+		}
+		c, err := compare.Dirs(args[0], args[1], compare.Options{Tolerance: tol, Contract: asked})
 		if err != nil {
 			return err
 		}
@@ -54,6 +58,7 @@ func newCompareCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "directory for compare.md, compare.html and compare.json")
 	f.StringVar(&tolerance, "tolerance", "10%", "smallest latency change flagged, like 10% or 0.1")
+	f.StringVar(&contract, "contract", "", "refuse sides judged against another contract than this one (a name or an OpenAPI document)")
 	return cmd
 }
 

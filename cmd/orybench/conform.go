@@ -36,6 +36,9 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		if opts.Target, err = t.options(setupTimeout); err != nil {
 			return err
 		}
+		if opts.Contract, err = t.openContract(t.target); err != nil {
+			return err
+		}
 		if opts.Target.Capabilities, opts.Target.Without, err = target.ParseDeclared(caps); err != nil {
 			return fmt.Errorf("--capabilities: %w", err)
 		}

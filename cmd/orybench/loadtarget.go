@@ -15,6 +15,7 @@ import (
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/schemas"
 	"github.com/orybench/orybench/target"
 )
 
@@ -27,6 +28,9 @@ type loadTarget struct {
 	kratosBin, profile       string
 	yes                      bool
 	maxWorkers               uint64
+	// contract is what the scenario's steps expect answers by (none for
+	// --url's raw requests).
+	contract *results.Contract
 	// timeout bounds each set-up call (load's --timeout; 0: setupTimeout).
 	timeout time.Duration
 
@@ -45,12 +49,19 @@ func (l *loadTarget) register(f *pflag.FlagSet) {
 	f.Uint64Var(&l.maxWorkers, "max-workers", 0, "cap on vegeta workers (default: the scenario's)")
 }
 
-// resolve reads the scenario and checks the target flags; nothing is
-// started or sent.
+// resolve reads the scenario, checks the target flags and the scenario's
+// steps against the contract; nothing is started or sent.
 func (l *loadTarget) resolve() (*loadtest.Scenario, error) {
 	sc, err := loadScenario(l.scenario, l.rawURL, l.method)
 	if err == nil {
 		err = l.t.resolve()
+	}
+	if err == nil && l.rawURL == "" {
+		var set *schemas.Set
+		if set, err = l.t.openContract(cmp.Or(l.t.target, sc.Target)); err == nil {
+			l.contract = new(set.Contract())
+			err = sc.CheckContract(l.contract.Name, set.Statuses)
+		}
 	}
 	switch {
 	case err != nil:
@@ -143,9 +154,12 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 		fmt.Fprint(cmd.ErrOrStderr(), set.Targets()[0].Describe())
 		opts = append(opts, loadtest.WithKratos(set.Targets()[0]))
 	}
+	if l.contract != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "contract: %s\n", l.contract)
+	}
 	info, err := run(opts, out)
 	if info != nil {
-		info.KratosVersion = kratos
+		info.KratosVersion, info.Contract = kratos, l.contract
 		if rerr := writeRunReport(cmd, out, *info); rerr != nil && err == nil {
 			err = rerr
 		}

@@ -66,6 +66,7 @@ func newRootCmd(logger *slog.Logger) *cobra.Command {
 		newCleanupCmd(),
 		newCompareCmd(),
 		newConformCmd(logger),
+		newContractCmd(),
 		newLoadCmd(logger),
 		newLocalCmd(),
 		newReportCmd(),

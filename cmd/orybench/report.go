@@ -15,14 +15,21 @@ import (
 
 func newReportCmd() *cobra.Command {
 	var (
-		in  []string
-		out string
+		in            []string
+		out, contract string
 	)
 	cmd := command("report", "report", func(cmd *cobra.Command, _ []string) error {
 		if err := inOut(in, out, "at least one results directory", "the directory to write into"); err != nil {
 			return err
 		}
+		c, err := askedContract(contract)
+		if err != nil {
+			return err
+		}
 		r, err := reports.Read(in...)
+		if err == nil && c != nil {
+			err = r.CheckContract(c)
+		}
 		if err != nil {
 			return err
 		}
@@ -40,6 +47,7 @@ func newReportCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVar(&in, "in", nil, "results directory (repeatable)")
 	f.StringVar(&out, "out", "", "directory for report.html, summary.md and junit.xml")
+	f.StringVar(&contract, "contract", "", "refuse runs judged against another contract than this one (a name or an OpenAPI document)")
 	cmd.AddCommand(newReportMergeCmd())
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/schemas"
 	"github.com/orybench/orybench/target"
 )
 
@@ -23,6 +24,7 @@ type targetFlags struct {
 	adminURL string
 	apiKey   string
 	insecure bool
+	contract string
 }
 
 func (t *targetFlags) register(f *pflag.FlagSet) {
@@ -30,6 +32,16 @@ func (t *targetFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&t.adminURL, "admin-url", "", "admin API URL (self-hosted Kratos); with an API key it defaults to --target")
 	f.StringVar(&t.apiKey, "api-key", "", "admin API key, sent as a bearer token (default $ORY_API_KEY)")
 	f.BoolVar(&t.insecure, "insecure-skip-verify", false, "accept a TLS certificate that does not verify (a test target's self-signed one; never for production)")
+	f.StringVar(&t.contract, "contract", "", contractUsage+" (default: "+schemas.Network+" for a target on *.oryapis.com, else "+schemas.Kratos+")")
+}
+
+// contractUsage says what --contract takes.
+const contractUsage = "contract to judge answers by: a name from 'orybench contract list', or an OpenAPI 3.0 document"
+
+// openContract opens the contract a run against url is judged by
+// (schemas.Choose).
+func (t *targetFlags) openContract(url string) (*schemas.Set, error) {
+	return openNamed("--contract", schemas.Choose(t.contract, url))
 }
 
 // httpClient carries every set-up and conformance call to the target: TLS

@@ -40,7 +40,7 @@ func Sources() []Source {
 		},
 		{
 			Name:    "network-v1.22.92",
-			Title:   "Ory Network (github.com/ory/client-go v1.22.92)",
+			Title:   "Ory Network, SDK v1.22.92",
 			Module:  "github.com/ory/client-go",
 			Version: "v1.22.92",
 			File:    "api/openapi.yaml",

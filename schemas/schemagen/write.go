@@ -2,6 +2,7 @@ package schemagen
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // Write stores files (as returned by Generate) in dir, creating it if
@@ -93,13 +95,73 @@ func GenerateFile(specPath string, src Source, dir string) ([]string, error) {
 	return Write(dir, files)
 }
 
-// GenerateSource regenerates a pinned contract: it finds src's document
-// (Locate) and generates it into src.OutDir(root). It returns the
-// document's path and the names written.
-func GenerateSource(ctx context.Context, root string, src Source) (spec string, names []string, err error) {
-	if spec, err = Locate(ctx, root, src); err != nil {
-		return "", nil, err
+// Job says what Regenerate generates: every pinned contract, the one named
+// Contract, or, with OpenAPI, the sets of a given document.
+type Job struct {
+	// Root is the repository's root: where schemas/ and the modules that
+	// pin the documents are.
+	Root string
+	// Contract names one pinned contract; empty for all of them.
+	Contract string
+	// OpenAPI, when set, is the document to generate from instead of the
+	// pinned one: as Contract into its folder (or Out), or, with no
+	// Contract, as "file:<base name>" into Out.
+	OpenAPI, Out string
+}
+
+// Generated is one set Regenerate wrote: the contract's name, its folder,
+// the document it came from and the names of the files written.
+type Generated struct {
+	Contract, Dir, From string
+	Files               []string
+}
+
+// Regenerate generates the sets job asks for: each pinned contract from its
+// document (Locate) into its folder under job.Root, or the given document.
+// Its errors name what is wrong with job in one line.
+func Regenerate(ctx context.Context, job Job) ([]Generated, error) {
+	var src Source
+	if job.Contract != "" {
+		var ok bool
+		if src, ok = SourceNamed(job.Contract); !ok {
+			var names []string
+			for _, s := range Sources() {
+				names = append(names, s.Name)
+			}
+			return nil, fmt.Errorf("unknown contract %q (known: %s)", job.Contract, strings.Join(names, ", "))
+		}
 	}
-	names, err = GenerateFile(spec, src, src.OutDir(root))
-	return spec, names, err
+	switch {
+	case job.OpenAPI == "" && job.Out != "":
+		return nil, errors.New("--out needs --openapi (a pinned contract goes to schemas/<contract>)")
+	case job.OpenAPI != "" && src.Name == "" && job.Out == "":
+		return nil, errors.New("--openapi without a contract name needs --out")
+	case job.OpenAPI != "":
+		if src.Name == "" {
+			src.Name = "file:" + filepath.Base(job.OpenAPI)
+		}
+		g := Generated{Contract: src.Name, Dir: cmp.Or(job.Out, src.OutDir(job.Root)), From: job.OpenAPI}
+		var err error
+		if g.Files, err = GenerateFile(job.OpenAPI, src, g.Dir); err != nil {
+			return nil, err
+		}
+		return []Generated{g}, nil
+	}
+	srcs := Sources()
+	if src.Name != "" {
+		srcs = []Source{src}
+	}
+	var out []Generated
+	for _, s := range srcs {
+		g := Generated{Contract: s.Name, Dir: s.OutDir(job.Root)}
+		var err error
+		if g.From, err = Locate(ctx, job.Root, s); err != nil {
+			return out, err
+		}
+		if g.Files, err = GenerateFile(g.From, s, g.Dir); err != nil {
+			return out, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
 }
