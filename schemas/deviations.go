@@ -35,7 +35,8 @@ type Deviation struct {
 	BodySchema string `yaml:"body_schema"`
 }
 
-// DeviationResponse is one response a deviation shows in.
+// DeviationResponse is one response a deviation shows in, or every one
+// (Any).
 type DeviationResponse struct {
 	Operation string `yaml:"operation"`
 	// Status is a documented status code, or "default" for the statuses the
@@ -91,12 +92,17 @@ func (d Deviation) AppliesTo(operationID string, status int) (listed, always boo
 		want = strconv.Itoa(status)
 	}
 	for _, r := range d.Responses {
-		if r.Operation == operationID && r.Status == want {
+		if r.Any() || r.Operation == operationID && r.Status == want {
 			return true, r.Always
 		}
 	}
 	return false, false
 }
+
+// Any reports whether r is {operation: "*", status: "*"}: every response of
+// the deviation's contracts, for one whose violation patterns alone say
+// where it shows (an enum of a shared component).
+func (r DeviationResponse) Any() bool { return r.Operation == "*" && r.Status == "*" }
 
 type deviationsFile struct {
 	Deviations []Deviation `yaml:"deviations"`
@@ -106,23 +112,25 @@ var deviationID = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // loadDeviations parses the embedded file, checks every entry and keeps the
 // ones for s's contract; each of those must name operations, statuses and
-// schemas of s. A set generated from a file has none.
-func loadDeviations(s *Set) ([]Deviation, error) {
+// schemas of s. elsewhere are the ids of the others, which other contracts
+// have. A set generated from a file has none of its own.
+func loadDeviations(s *Set) (out []Deviation, elsewhere map[string]bool, err error) {
 	all, err := parseDeviations(deviationsYAML)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []Deviation
+	elsewhere = map[string]bool{}
 	for _, d := range all {
 		if !contains(d.Contracts, s.contract.Name) {
+			elsewhere[d.ID] = true
 			continue
 		}
 		if err := s.checkDeviation(d); err != nil {
-			return nil, fmt.Errorf("known_deviations.yaml: %s: %w", d.ID, err)
+			return nil, nil, fmt.Errorf("known_deviations.yaml: %s: %w", d.ID, err)
 		}
 		out = append(out, d)
 	}
-	return out, nil
+	return out, elsewhere, nil
 }
 
 // parseDeviations decodes a deviations file strictly (unknown fields are
@@ -184,6 +192,12 @@ func (s *Set) checkDeviation(d Deviation) error {
 		}
 	}
 	for _, r := range d.Responses {
+		if r.Any() {
+			if d.BodySchema != "" {
+				return fmt.Errorf("a body_schema deviation cannot list every response")
+			}
+			continue
+		}
 		op, ok := s.Operation(r.Operation)
 		if !ok {
 			return fmt.Errorf("%w: %q", ErrUnknownOperation, r.Operation)

@@ -58,6 +58,7 @@ type Set struct {
 	byID       map[string]int
 	files      map[string][]byte // component name -> schema document
 	deviations []Deviation
+	elsewhere  map[string]bool // ids of the deviations of other contracts only
 
 	once     sync.Once
 	compiled map[string]*gojsonschema.Schema
@@ -166,7 +167,7 @@ func load(name string, read func(string) ([]byte, error)) (*Set, error) {
 		s.byID[o.ID] = len(s.ops)
 		s.ops = append(s.ops, o)
 	}
-	if s.deviations, err = loadDeviations(s); err != nil {
+	if s.deviations, s.elsewhere, err = loadDeviations(s); err != nil {
 		return nil, err
 	}
 	return s, nil
