@@ -110,3 +110,35 @@ func TestCaptchaNodeThroughASpec(t *testing.T) {
 		}
 	}
 }
+
+// TestNetworkContractOnLocalKratos runs every case under the Ory Network
+// contract against the standard local profiles (Kratos v1.3.1): each of
+// its 132 pairs gets an outcome, none fails, and each pair of an operation
+// Kratos v1.3.1 does not serve is skipped as not served by the target.
+func TestNetworkContractOnLocalKratos(t *testing.T) {
+	set, err := schemas.Open(schemas.Network)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Run(context.Background(), Options{Target: target.Options{KratosBin: kratosBin()}, Contract: set, NoColor: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(c.Pairs); got != 132 || c.Coverage.DocumentedPairs != 132 {
+		t.Fatalf("%d pairs (%d documented), want 132", got, c.Coverage.DocumentedPairs)
+	}
+	kratos, err := schemas.Open(schemas.Kratos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Pairs {
+		_, old := kratos.Operation(p.Operation)
+		switch {
+		case p.Outcome == results.Failed || p.Outcome == "":
+			t.Errorf("%s %d: %s %s", p.Operation, p.Status, p.Outcome, p.Reason)
+		case !old && (p.Outcome != results.Skipped || !strings.Contains(p.Reason, "not served by this target (GET ")):
+			t.Errorf("%s %d, an operation v1.3.1 does not serve: %s %q, want skipped as not served", p.Operation, p.Status, p.Outcome, p.Reason)
+		}
+	}
+	t.Logf("%+v", c.Coverage)
+}
