@@ -38,9 +38,9 @@ func untriggerable() map[schemas.Pair]string {
 // and pair verdicts.
 func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
 	c := &results.Conformance{
-		Contract:      new(set.Contract()),
-		StartedAt:     r.StartTime.UTC().Format("2006-01-02T15:04:05Z"),
-		DurationS:     r.RunTime.Seconds(),
+		Contract:  new(set.Contract()),
+		StartedAt: r.StartTime.UTC().Format("2006-01-02T15:04:05Z"),
+		DurationS: r.RunTime.Seconds(),
 	}
 	// Ginkgo reports the specs a filter left out and those a run cut short
 	// never reached alike: skipped, with no message.
