@@ -80,6 +80,7 @@ func TestCaptchaNodeThroughASpec(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("%s: the createNativeLoginFlow 200 cases should %s (Ginkgo prints a failed case's report)", tt.contract, tt.want)
 		c, err := Run(context.Background(), Options{
 			Target:      target.Options{URL: srv.URL, AdminURL: kratos.AdminURL},
 			Contract:    set,

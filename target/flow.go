@@ -35,6 +35,9 @@ func (t *Target) StartFlow(ctx context.Context, c *kratosclient.Client, kind kra
 		if r.Status != http.StatusSeeOther {
 			return "", answer(op, r)
 		}
+		if loc, err := url.Parse(r.Location()); err == nil && loc.Query().Get("flow") == "" && loc.Query().Get("id") != "" {
+			return "", redirectedToError(ctx, c, op, loc.Query().Get("id"))
+		}
 		id := FlowIDOf(r.Location())
 		if id == "" {
 			return "", fmt.Errorf("%s: no ?flow= in the redirect to the UI", op)
@@ -254,4 +257,16 @@ func parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, 
 	close(next)
 	wg.Wait()
 	return context.Cause(ctx)
+}
+
+// redirectedToError is the error of a browser flow that could not be
+// created: Kratos sent the browser to the error UI with the id of the error
+// it keeps (a flowError, whose "error" says why).
+func redirectedToError(ctx context.Context, c *kratosclient.Client, op, id string) error {
+	r, err := c.GetFlowError(ctx, id)
+	if err != nil {
+		return fmt.Errorf("%s: redirected to the error page (error %s): %w", op, id, err)
+	}
+	e := r.ErrorBody().Error
+	return fmt.Errorf("%s: redirected to the error page: %d %s: %s", op, e.Code, e.Message, e.Reason)
 }

@@ -3,6 +3,9 @@ package target
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -218,5 +221,32 @@ func TestWhatARemoteTargetCannotDo(t *testing.T) {
 		if !errors.Is(err, ErrUnsupported) {
 			t.Errorf("%s: %v, want ErrUnsupported", name, err)
 		}
+	}
+}
+
+// TestStartFlowRedirectedToError: a browser flow Kratos could not create
+// (it sends the browser to the error UI with ?id=) is an error that says
+// why, read from the error Kratos keeps, not a flow of that id.
+func TestStartFlowRedirectedToError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/self-service/registration/browser":
+			http.Redirect(w, r, "http://ui.example/error?id=5b7c2e9a-0c1f-4d43-9a53-2b1f8f2c7e11", http.StatusSeeOther)
+		case "/self-service/errors":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":"5b7c2e9a-0c1f-4d43-9a53-2b1f8f2c7e11","error":{"code":500,"message":"An internal server error occurred, please contact the system administrator","reason":"database is locked"}}`)
+		default:
+			t.Errorf("unexpected %s %s", r.Method, r.URL)
+		}
+	}))
+	defer srv.Close()
+	c, err := kratosclient.New(srv.URL, kratosclient.Browser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&Target{}).StartFlow(context.Background(), c, kratosclient.Registration)
+	want := "create browser registration flow: redirected to the error page: 500 An internal server error occurred, please contact the system administrator: database is locked"
+	if err == nil || err.Error() != want {
+		t.Errorf("StartFlow = %v, want %q", err, want)
 	}
 }
