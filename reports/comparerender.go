@@ -296,9 +296,9 @@ func WriteComparisonMarkdown(w io.Writer, c *results.Comparison) error {
 		verdict = "❌ REGRESSED: " + v.Headline
 	}
 	fmt.Fprintf(&b, "# orybench compare: %s\n\n", verdict)
-	mdTable(&b, []string{"side", "directory", "Kratos", "conformance", "load runs"}, nil, func(row func(...string)) {
+	mdTable(&b, []string{"side", "directory", "contract", "Kratos", "conformance", "load runs"}, nil, func(row func(...string)) {
 		for _, s := range v.Sides {
-			row(s.Label, "`"+s.Dir+"`", s.Kratos, s.Conformance, s.Loads)
+			row(s.Label, "`"+s.Dir+"`", s.Contract, s.Kratos, s.Conformance, s.Loads)
 		}
 	})
 	fmt.Fprintf(&b, "\n%s\n", v.Rule)
