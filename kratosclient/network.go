@@ -1,15 +1,9 @@
 package kratosclient
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
-
-	"github.com/orybench/orybench/internal/redact"
 )
 
 // This file holds one method per FrontendApi operation the Ory Network
@@ -102,27 +96,4 @@ func (r *Response) NotServed() bool {
 	}
 	e := r.ErrorBody().Error
 	return e.Code == 0 && e.ID == "" && e.Status == "" && e.Message == "" && e.Reason == ""
-}
-
-// Summary says in a few words what r answered, for a reason or a note:
-// "404 page not found" (a short plain text body, prefixed with the status
-// unless it starts with it), "404 Unable to locate the resource" (a Kratos
-// error's message and reason) or "200 (application/json)". It quotes no
-// more of a body than that, redacted and clipped.
-func (r *Response) Summary() string {
-	status := strconv.Itoa(r.Status)
-	if e := r.ErrorBody().Error; e.Message != "" || e.Reason != "" {
-		return redact.Clip(redact.Prose(status+" "+strings.TrimSpace(e.Message+" "+e.Reason)), 160)
-	}
-	line, _, _ := bytes.Cut(bytes.TrimSpace(r.Body), []byte("\n"))
-	if r.ContentType() == "text/plain" && len(line) > 0 && len(line) <= 80 {
-		if bytes.HasPrefix(line, []byte(status)) {
-			return redact.Text(string(line))
-		}
-		return redact.Text(status + " " + string(line))
-	}
-	if ct := r.ContentType(); ct != "" {
-		return fmt.Sprintf("%s (%s)", status, ct)
-	}
-	return status
 }

@@ -96,27 +96,27 @@ func TestNetworkOperationsSendWhatTheContractDocuments(t *testing.T) {
 	}
 }
 
-func TestNotServedAndSummary(t *testing.T) {
+func TestNotServedAndExplain(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		status      int
 		contentType string
 		body        string
 		notServed   bool
-		summary     string
+		explain     string
 	}{
 		// Kratos v1.3.1, GET /self-service/fed-cm/parameters.
-		{"the router's 404", 404, "text/plain; charset=utf-8", "404 page not found\n", true, "404 page not found"},
+		{"the router's 404", 404, "text/plain; charset=utf-8", "404 page not found\n", true, "status 404; 404 page not found"},
 		// Kratos v1.3.1, GET /self-service/login/flows?id=<unknown>.
 		{"a served route's 404", 404, "application/json", `{"error":{"code":404,"status":"Not Found","message":"Unable to locate the resource"}}`,
-			false, "404 Unable to locate the resource"},
-		{"a 404 without a body", 404, "", "", true, "404"},
-		{"a 404 HTML page", 404, "text/html", "<html><body>Not Found</body></html>", true, "404 (text/html)"},
+			false, "status 404; error: Unable to locate the resource"},
+		{"a 404 without a body", 404, "", "", true, "status 404"},
+		{"a 404 HTML page", 404, "text/html", "<html><body>Not Found</body></html>", true, "status 404 (text/html)"},
 		// Kratos v1.3.1, GET /self-service/logout/api (DELETE only).
-		{"another method's route", 405, "text/plain; charset=utf-8", "Method Not Allowed\n", false, "405 Method Not Allowed"},
-		{"a redirect", 303, "text/html; charset=utf-8", `<a href="https://ui.example.org/settings">See Other</a>.`, false, "303 (text/html)"},
-		{"a served route's 200", 200, "application/json", `{"origins":[]}`, false, "200 (application/json)"},
-		{"a secret in a plain body is not quoted", 404, "text/plain", "404 no route for token=ory_st_abc", true, "404 no route for token=[REDACTED]"},
+		{"another method's route", 405, "text/plain; charset=utf-8", "Method Not Allowed\n", false, "status 405; Method Not Allowed"},
+		{"a redirect", 303, "text/html; charset=utf-8", `<a href="https://ui.example.org/settings">See Other</a>.`, false, "status 303 (text/html)"},
+		{"a served route's 200", 200, "application/json", `{"origins":[]}`, false, "status 200"},
+		{"a secret in a plain body is not quoted", 404, "text/plain", "404 no route for token=ory_st_abc", true, "status 404; 404 no route for token=[REDACTED]"},
 	} {
 		r := &Response{Status: tc.status, Header: http.Header{}, Body: []byte(tc.body)}
 		if tc.contentType != "" {
@@ -125,8 +125,8 @@ func TestNotServedAndSummary(t *testing.T) {
 		if got := r.NotServed(); got != tc.notServed {
 			t.Errorf("%s: NotServed() = %v, want %v", tc.name, got, tc.notServed)
 		}
-		if got := r.Summary(); got != tc.summary {
-			t.Errorf("%s: Summary() = %q, want %q", tc.name, got, tc.summary)
+		if got := r.Explain(); got != tc.explain {
+			t.Errorf("%s: Explain() = %q, want %q", tc.name, got, tc.explain)
 		}
 	}
 }

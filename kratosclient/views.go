@@ -290,8 +290,10 @@ func (ui UI) Summary() string {
 
 // Explain says in one line what an answer that was not the one wanted
 // says: its status, a Kratos error's id and reason or message, and a
-// flow's messages. It never quotes anything else of the body, which may
-// hold tokens and secrets.
+// flow's messages; for an answer that is not JSON, a short plain text
+// body's line ("status 404; 404 page not found", as a router with no route
+// answers) or else its media type ("status 502 (text/html)"). It never
+// quotes anything else of the body, which may hold tokens and secrets.
 func (r *Response) Explain() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "status %d", r.Status)
@@ -304,6 +306,15 @@ func (r *Response) Explain() string {
 	}
 	if f, err := r.Flow(); err == nil && (len(f.UI.Messages) > 0 || slices.ContainsFunc(f.UI.Nodes, func(n Node) bool { return len(n.Messages) > 0 })) {
 		b.WriteString("; " + f.UI.Summary())
+	}
+	switch ct := r.ContentType(); ct {
+	case "application/json", "":
+	case "text/plain":
+		if line := strings.TrimSpace(string(r.Body)); line != "" && len(line) <= 80 && !strings.Contains(line, "\n") {
+			b.WriteString("; " + line)
+		}
+	default:
+		b.WriteString(" (" + ct + ")")
 	}
 	return redact.Text(b.String())
 }

@@ -259,7 +259,7 @@ func (t *Target) probeRoutes(ctx context.Context, c *kratosclient.Client, d *res
 			t.lack("not probed: "+err.Error(), caps...)
 			d.Notes = append(d.Notes, fmt.Sprintf("%s not probed: %v", p.family, err))
 		case r.NotServed():
-			t.lack(fmt.Sprintf("not served by this target (GET %s answered %s)", p.path, r.Summary()), caps...)
+			t.lack(fmt.Sprintf("not served by this target (GET %s answered %s)", p.path, r.Explain()), caps...)
 			unserved = append(unserved, fmt.Sprintf("%s (GET %s)", p.family, p.path))
 		default:
 			found = append(found, p.family)
@@ -268,7 +268,7 @@ func (t *Target) probeRoutes(ctx context.Context, c *kratosclient.Client, d *res
 			case p.shows(r):
 				found = append(found, p.sub)
 			default:
-				t.lack(fmt.Sprintf("%s (GET %s answered %s)", p.sub.Reason(), p.path, r.Summary()), p.sub)
+				t.lack(fmt.Sprintf("%s (GET %s answered %s)", p.sub.Reason(), p.path, r.Explain()), p.sub)
 			}
 		}
 	}

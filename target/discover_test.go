@@ -9,7 +9,7 @@ import (
 
 func TestDiscoveryProbesTheRoutesTheNetworkContractAdds(t *testing.T) {
 	notServed := func(path string) string {
-		return "not served by this target (GET " + path + " answered 404 page not found)"
+		return "not served by this target (GET " + path + " answered status 404; 404 page not found)"
 	}
 	network := []Capability{FedCM, FedCMProvider, SAML, SAMLConnection, WebAuthnRelatedOrigins, ChangePasswordURL, TestLoginFlow}
 	noneServed := "not served (the router's 404): fedcm (GET /self-service/fed-cm/parameters), saml (GET /self-service/methods/saml/metadata), " +
@@ -46,8 +46,8 @@ func TestDiscoveryProbesTheRoutesTheNetworkContractAdds(t *testing.T) {
 			cfg:  fakeConfig{Network: &fakeNetwork{}},
 			want: []Capability{FedCM, SAML, WebAuthnRelatedOrigins, ChangePasswordURL, TestLoginFlow},
 			lacks: map[Capability]string{
-				FedCMProvider:  FedCMProvider.Reason() + " (GET /self-service/fed-cm/parameters answered 200 (application/json))",
-				SAMLConnection: SAMLConnection.Reason() + " (GET /self-service/methods/saml/metadata answered 404 Unable to locate the resource)",
+				FedCMProvider:  FedCMProvider.Reason() + " (GET /self-service/fed-cm/parameters answered status 200)",
+				SAMLConnection: SAMLConnection.Reason() + " (GET /self-service/methods/saml/metadata answered status 404; error: Unable to locate the resource)",
 			},
 		},
 		{
@@ -135,7 +135,7 @@ func TestPickNamesTogetherWhatIsMissingForOneReason(t *testing.T) {
 	f := startFake(t, fakeConfig{})
 	s, _ := f.open(t, Options{})
 	_, err := s.Pick(SAML, TOTP, SAMLConnection)
-	want := "target lacks capability saml, saml-connection: not served by this target (GET /self-service/methods/saml/metadata answered 404 page not found); totp: " + TOTP.Reason()
+	want := "target lacks capability saml, saml-connection: not served by this target (GET /self-service/methods/saml/metadata answered status 404; 404 page not found); totp: " + TOTP.Reason()
 	if !errors.Is(err, ErrLacks) || err.Error() != want {
 		t.Errorf("Pick(saml, totp, saml-connection) = %v\nwant %s", err, want)
 	}
