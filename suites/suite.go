@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +86,12 @@ func newSuite(ctx context.Context, opts Options) (*suite, error) {
 			return nil, err
 		}
 	}
+	// Discovery asks which route families a target serves only when the
+	// contract has their operations (Ory Network's does).
+	opts.Target.ProbeRoutes = slices.ContainsFunc(networkOperations(), func(op networkOperation) bool {
+		_, ok := opts.Contract.Operation(op.id)
+		return ok
+	})
 	return &suite{ctx: ctx, opts: opts, contract: opts.Contract}, nil
 }
 

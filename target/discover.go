@@ -19,9 +19,9 @@ import (
 // discover reads what t is configured for from what it serves, never from
 // what it is assumed to be: its identity schema (which also sets how test
 // identities are made), a registration, login, recovery and verification
-// flow, the route families of routeProbes, and the settings flow of one
-// identity it signs up. Capabilities
-// declared for t are added and those declared absent removed (Resolve).
+// flow, the route families of routeProbes when Options.ProbeRoutes asks,
+// and the settings flow of one identity it signs up. Capabilities declared
+// for t are added and those declared absent removed (Resolve).
 //
 // An error means t cannot be checked: it is unreachable, or its identity
 // schema asks for traits orybench cannot make (the error names the trait).
@@ -106,7 +106,9 @@ func (t *Target) discover(ctx context.Context) error {
 			found = append(found, m.code)
 		}
 	}
-	found = append(found, t.probeRoutes(ctx, c, &d)...)
+	if t.set.opts.ProbeRoutes {
+		found = append(found, t.probeRoutes(ctx, c, &d)...)
+	}
 	t.capabilities = Resolve(found, t.declared, t.absent)
 
 	// One identity, signed up: does registering sign in, and what can its

@@ -70,7 +70,7 @@ func TestDiscoveryProbesTheRoutesTheNetworkContractAdds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := startFake(t, tc.cfg)
-			s, tg := f.open(t, Options{Capabilities: tc.declared, Without: tc.absent})
+			s, tg := f.open(t, Options{Capabilities: tc.declared, Without: tc.absent, ProbeRoutes: true})
 			var got []Capability
 			for _, c := range network {
 				if tg.Has(c) {
@@ -133,10 +133,34 @@ func TestPickSaysWhyEachTargetLacksACapability(t *testing.T) {
 
 func TestPickNamesTogetherWhatIsMissingForOneReason(t *testing.T) {
 	f := startFake(t, fakeConfig{})
-	s, _ := f.open(t, Options{})
+	s, _ := f.open(t, Options{ProbeRoutes: true})
 	_, err := s.Pick(SAML, TOTP, SAMLConnection)
 	want := "target lacks capability saml, saml-connection: not served by this target (GET /self-service/methods/saml/metadata answered status 404; 404 page not found); totp: " + TOTP.Reason()
 	if !errors.Is(err, ErrLacks) || err.Error() != want {
 		t.Errorf("Pick(saml, totp, saml-connection) = %v\nwant %s", err, want)
+	}
+}
+
+// TestDiscoveryProbesNoRouteUnasked: a run that checks none of the Network
+// contract's route families does not ask about them; their capabilities
+// are what is declared, and lacking them says what they need.
+func TestDiscoveryProbesNoRouteUnasked(t *testing.T) {
+	f := startFake(t, fakeConfig{Network: &fakeNetwork{FedCMProviders: []string{"google"}}})
+	s, tg := f.open(t, Options{Capabilities: []Capability{WebAuthnRelatedOrigins}})
+	for _, c := range []Capability{FedCM, FedCMProvider, SAML, SAMLConnection, ChangePasswordURL, TestLoginFlow} {
+		if tg.Has(c) {
+			t.Errorf("has %s, which was neither probed nor declared", c)
+		}
+	}
+	if !tg.Has(WebAuthnRelatedOrigins) {
+		t.Errorf("lacks the declared %s", WebAuthnRelatedOrigins)
+	}
+	if _, err := s.Pick(FedCM); err == nil || err.Error() != "target lacks capability fedcm: "+FedCM.Reason() {
+		t.Errorf("Pick(fedcm) = %v, want the registry's reason", err)
+	}
+	for _, n := range tg.Facts().Notes {
+		if strings.Contains(n, "served") || strings.Contains(n, "probed") {
+			t.Errorf("a note on routes nobody asked about: %q", n)
+		}
 	}
 }

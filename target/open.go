@@ -43,6 +43,11 @@ type Options struct {
 	// Capabilities declares what a target is configured for on top of what
 	// discovery finds; Without what it is not, whatever discovery says.
 	Capabilities, Without []Capability
+	// ProbeRoutes asks, during discovery, which route families of the Ory
+	// Network contract each target serves (FedCM, SAML, ...: one GET each).
+	// A run that checks no operation of theirs leaves it off: their
+	// capabilities are then only what is declared.
+	ProbeRoutes bool
 	// SchemaID is the identity schema test identities follow ("": the one
 	// registration uses, see identityschema.Fetch).
 	SchemaID string
