@@ -9,9 +9,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
+
+	"golang.org/x/mod/semver"
 
 	"github.com/orybench/orybench/results"
 	"github.com/orybench/orybench/schemas/schemagen"
@@ -165,28 +166,11 @@ func families(known []string) []string {
 func resolveAlias(known []string, name string) string {
 	best, bestVersion := name, ""
 	for _, c := range known {
-		if f, v := family(c); f == name && (bestVersion == "" || newer(v, bestVersion)) {
+		if f, v := family(c); f == name && (bestVersion == "" || semver.Compare(v, bestVersion) > 0) {
 			best, bestVersion = c, v
 		}
 	}
 	return best
-}
-
-// newer reports whether version a ("v1.22.92") is newer than b, comparing
-// the dot-separated numbers in order.
-func newer(a, b string) bool {
-	as, bs := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
-	for i := 0; i < len(as) && i < len(bs); i++ {
-		x, errX := strconv.Atoi(as[i])
-		y, errY := strconv.Atoi(bs[i])
-		if errX != nil || errY != nil {
-			return as[i] > bs[i]
-		}
-		if x != y {
-			return x > y
-		}
-	}
-	return len(as) > len(bs)
 }
 
 // Choose is the contract a run against targetURL is judged by: the one
