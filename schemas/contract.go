@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -86,7 +87,7 @@ type setResult struct {
 func Open(nameOrPath string) (*Set, error) {
 	known := embeddedNames()
 	name := resolveAlias(known, nameOrPath)
-	if !contains(known, name) {
+	if !slices.Contains(known, name) {
 		return openFile(known, nameOrPath)
 	}
 	v, _ := sets.LoadOrStore(name, &setResult{})

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,7 +122,7 @@ func loadDeviations(s *Set) (out []Deviation, elsewhere map[string]bool, err err
 	}
 	elsewhere = map[string]bool{}
 	for _, d := range all {
-		if !contains(d.Contracts, s.contract.Name) {
+		if !slices.Contains(d.Contracts, s.contract.Name) {
 			elsewhere[d.ID] = true
 			continue
 		}
@@ -170,7 +171,7 @@ func checkDeviationText(d Deviation, contracts []string) error {
 		return fmt.Errorf("want exactly one of violations and body_schema")
 	}
 	for _, c := range d.Contracts {
-		if !contains(contracts, c) {
+		if !slices.Contains(contracts, c) {
 			return fmt.Errorf("contract %q is not embedded (known: %s)", c, strings.Join(contracts, ", "))
 		}
 	}
@@ -221,15 +222,6 @@ func (s *Set) checkDeviation(d Deviation) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Deviations lists the known deviations of the set's contract, in file order.

@@ -2,6 +2,7 @@ package schemagen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -191,14 +192,7 @@ func (r *refCollector) security(v any) {
 	}
 }
 
-func isMethod(k string) bool {
-	for _, m := range methods {
-		if k == m {
-			return true
-		}
-	}
-	return false
-}
+func isMethod(k string) bool { return slices.Contains(methods, k) }
 
 // unescapePointer undoes escapePointer.
 func unescapePointer(s string) string {
