@@ -28,7 +28,7 @@ func untriggerable() map[schemas.Pair]string {
 		{Operation: "exchangeSessionToken", Status: 410}:   "v1.3.1's token exchange has no code path that answers 410 (expired codes are 404)",
 
 		{Operation: "createBrowserLoginFlow", Status: 403}: "v1.3.1's login flow initialisation answers a failure with 400, 401, 500 or a 303 to the error page, never 403",
-		{Operation: "createNativeLoginFlow", Status: 403}:  "v1.3.1's login flow initialisation answers its errors with 400, 401 or 500, never 403",
+		{Operation: "createNativeLoginFlow", Status: 403}:  "v1.3.1's login flow initialisation answers a failure with 400, 401 or 500, never 403",
 		{Operation: "exchangeSessionToken", Status: 422}:   "v1.3.1's token exchange has no code path that answers 422 (it answers 400, 404 or 500)",
 		{Operation: "listMySessions", Status: 403}:         "v1.3.1's GET /sessions maps every failure to look the session up to 401; no path answers 403",
 	}

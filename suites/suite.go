@@ -80,19 +80,20 @@ func newSuite(ctx context.Context, opts Options) (*suite, error) {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	if opts.Contract == nil {
+	contract := opts.Contract
+	if contract == nil {
 		var err error
-		if opts.Contract, err = schemas.Open(schemas.DefaultContract); err != nil {
+		if contract, err = schemas.Open(schemas.DefaultContract); err != nil {
 			return nil, err
 		}
 	}
 	// Discovery asks which route families a target serves only when the
 	// contract has their operations (Ory Network's does).
 	opts.Target.ProbeRoutes = slices.ContainsFunc(networkOperations(), func(op networkOperation) bool {
-		_, ok := opts.Contract.Operation(op.id)
+		_, ok := contract.Operation(op.id)
 		return ok
 	})
-	return &suite{ctx: ctx, opts: opts, contract: opts.Contract}, nil
+	return &suite{ctx: ctx, opts: opts, contract: contract}, nil
 }
 
 // ginkgoT is the failure sink RunSpecs wants outside go test: a run's
