@@ -14,7 +14,8 @@ import (
 // a summary line, then a heading for each of the operations added and
 // removed, the statuses added and removed, the breaking changes and the
 // compatible changes, each with a table (or "None."), in the order of
-// r's lists; and last the other changes, counted by oasdiff rule, whose
+// r's lists, where a change found on several operations (in a component
+// they share) is one row naming them all; and last the other changes, counted by oasdiff rule, whose
 // every finding is in the JSON form.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
@@ -59,10 +60,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		title   string
 		changes []Change
 	}{{"Breaking changes", breaking}, {"Compatible changes", compatible}} {
-		groups := grouped(s.changes)
-		title := fmt.Sprintf("%s (%d, %d distinct)", s.title, len(s.changes), len(groups))
-		section(bw, title, -len(groups), []string{"rule", "change", "operations"}, func(row func(...string)) {
-			for _, g := range groups {
+		section(bw, s.title, len(s.changes), []string{"rule", "change", "operations"}, func(row func(...string)) {
+			for _, g := range grouped(s.changes) {
 				row(code(g.id), g.text, g.operations())
 			}
 		})
@@ -84,13 +83,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 }
 
 // section writes a level-2 heading with its count, then the table that
-// rows fills, or "None." when count is 0. A negative count is the number
-// of rows of a title that says its counts itself.
+// rows fills, or "None." when count is 0.
 func section(w io.Writer, title string, count int, head []string, rows func(row func(...string))) {
-	if count >= 0 {
-		title = fmt.Sprintf("%s (%d)", title, count)
-	}
-	fmt.Fprintf(w, "\n## %s\n\n", title)
+	fmt.Fprintf(w, "\n## %s (%d)\n\n", title, count)
 	if count == 0 {
 		fmt.Fprintln(w, "None.")
 		return

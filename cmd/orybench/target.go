@@ -32,11 +32,8 @@ func (t *targetFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&t.adminURL, "admin-url", "", "admin API URL (self-hosted Kratos); with an API key it defaults to --target")
 	f.StringVar(&t.apiKey, "api-key", "", "admin API key, sent as a bearer token (default $ORY_API_KEY)")
 	f.BoolVar(&t.insecure, "insecure-skip-verify", false, "accept a TLS certificate that does not verify (a test target's self-signed one; never for production)")
-	f.StringVar(&t.contract, "contract", "", contractUsage+" (default: "+schemas.Network+" for a target on *.oryapis.com, else "+schemas.Kratos+")")
+	f.StringVar(&t.contract, "contract", "", "contract to judge answers by: a name from 'orybench contract list', or an OpenAPI 3.0 document (default: "+schemas.Network+" for a target on *.oryapis.com, else "+schemas.Kratos+")")
 }
-
-// contractUsage says what --contract takes.
-const contractUsage = "contract to judge answers by: a name from 'orybench contract list', or an OpenAPI 3.0 document"
 
 // openContract opens the contract a run against url is judged by
 // (schemas.Choose).
