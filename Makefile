@@ -7,6 +7,7 @@
 #   make test-postgres  the conformance suite against Kratos on PostgreSQL
 #   make bench-db       whoami and login-flow capacity, PostgreSQL vs in-memory SQLite
 #   make capacity-check orybench capacity finds a test server's known capacity (about 3 minutes)
+#   make soak           the conformance suite RUNS=20 times on the local profiles and through --target at PostgreSQL: its flake count
 
 GO            ?= go
 KRATOS_VERSION = v1.3.1
@@ -16,7 +17,7 @@ RUN_ID        := $(shell date -u +%Y%m%dT%H%M%SZ)
 
 export ORYBENCH_KRATOS_BIN = $(BIN)/kratos
 
-.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke clean postgres test-postgres bench-db deploy-check capacity-check
+.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke clean postgres test-postgres bench-db deploy-check capacity-check soak
 
 all: build kratos
 
@@ -112,6 +113,13 @@ schemas:
 schemas-check: schemas
 	@git diff --exit-code -- schemas/ || { echo "schemas/ is out of date: run make schemas and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- schemas/)" || { git status --porcelain -- schemas/; echo "schemas/ is out of date: run make schemas and commit"; exit 1; }
+
+## soak: the whole conformance suite RUNS times in a row on the local
+## profiles, then RUNS times through --target at Kratos on PostgreSQL; the
+## number of runs that failed, and each failed case (bench/soak.sh).
+RUNS ?= 20
+soak: build kratos postgres
+	RUNS=$(RUNS) bash bench/soak.sh
 
 bench: build kratos
 	bash bench/run.sh

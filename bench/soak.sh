@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# make soak: the whole conformance suite RUNS times in a row, to count its
+# flakes: first on the local profiles orybench starts itself (in-memory
+# SQLite), then through --target at one Kratos on PostgreSQL (`orybench
+# local up --profile postgres`, started once and reused by every run, as a
+# self-hosted deployment would be). Each run is a plain `orybench conform`;
+# its exit code and every case that did not pass or deviate as expected are
+# tallied. The table at the end is the figure quoted for "no flakes".
+#
+# Needs bin/orybench and bin/kratos (make build kratos) and PostgreSQL's
+# server binaries (make postgres), and jq. Settings from the environment:
+#   RUNS=20       runs of each kind       KINDS="local postgres"  which kinds
+#   OUT=dir       results (default out/soak/TIME)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ORYBENCH=${ORYBENCH:-bin/orybench}
+KRATOS=${KRATOS:-bin/kratos}
+RUNS=${RUNS:-20}
+KINDS=${KINDS:-local postgres}
+OUT=${OUT:-out/soak/$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$OUT"
+if ! command -v jq >/dev/null; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt-get install -y -qq jq >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
+	else
+		echo "soak: needs jq" >&2
+		exit 2
+	fi
+fi
+
+# failed_cases prints the cases of a conformance.json that failed or whose
+# set-up failed, one "operation status client name: reason" line each.
+failed_cases() {
+	jq -r '.cases[] | select(.outcome == "failed" or .outcome == "setup-failed") | "\(.operation) \(.status) \(.client) \(.name): \(.reason)"' "$1/conformance.json" 2>/dev/null ||
+		echo "(no conformance.json: see $1.log)"
+}
+
+run_kind() { # kind, then conform's target flags
+	local kind=$1 fails=0 i rc
+	shift
+	for i in $(seq 1 "$RUNS"); do
+		"$ORYBENCH" conform "$@" --out "$OUT/$kind/$i" >"$OUT/$kind/$i.log" 2>&1
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			fails=$((fails + 1))
+			echo "$kind run $i: exit $rc" | tee -a "$OUT/failures.txt"
+			failed_cases "$OUT/$kind/$i" | sed 's/^/  /' | tee -a "$OUT/failures.txt"
+		fi
+		printf '%s run %2d/%d: exit %d, %s s\n' "$kind" "$i" "$RUNS" $rc "$(jq -r '.duration_s | floor' "$OUT/$kind/$i/conformance.json" 2>/dev/null)"
+	done
+	echo "$kind: $fails of $RUNS runs failed" >>"$OUT/table.txt"
+}
+
+for kind in $KINDS; do
+	mkdir -p "$OUT/$kind"
+	case $kind in
+	local)
+		run_kind local --kratos-bin "$KRATOS"
+		;;
+	postgres)
+		"$ORYBENCH" local up --kratos-bin "$KRATOS" --profile postgres >"$OUT/local-up.txt" 2>&1 &
+		up=$!
+		for _ in $(seq 1 600); do
+			grep -q '^ready' "$OUT/local-up.txt" && break
+			kill -0 $up 2>/dev/null || { cat "$OUT/local-up.txt" >&2; exit 2; }
+			sleep 0.1
+		done
+		public=$(awk '/^kratos/{print $4; exit}' "$OUT/local-up.txt")
+		admin=$(awk '/^kratos/{print $6; exit}' "$OUT/local-up.txt")
+		run_kind postgres --target "$public" --admin-url "$admin" --max-rps 0
+		kill -INT $up 2>/dev/null
+		wait $up 2>/dev/null
+		;;
+	*)
+		echo "soak: unknown kind $kind (local, postgres)" >&2
+		exit 2
+		;;
+	esac
+done
+echo
+cat "$OUT/table.txt"
+echo "results: $OUT"
+! grep -q '[1-9][0-9]* of' "$OUT/table.txt"
