@@ -3,6 +3,7 @@ package suites
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -125,7 +126,11 @@ func (f *fixture) verdict(r *kratosclient.Response, expect []string) schemas.Ver
 		}
 		AddReportEntry(entryExpectedFailure, strings.Join(reasons, "; "))
 	case schemas.Stale:
-		Fail(fmt.Sprintf("stale expectation: %s %d now keeps the contract, so known deviation %q no longer happens: remove it from schemas/known_deviations.yaml", f.op, f.status, v.Deviations[0].ID))
+		var ids []string
+		for _, d := range v.StaleDeviations {
+			ids = append(ids, strconv.Quote(d.ID))
+		}
+		Fail(fmt.Sprintf("stale expectation: %s %d no longer shows known deviation %s: remove it from the case's expectations or schemas/known_deviations.yaml", f.op, f.status, strings.Join(ids, ", ")))
 	default:
 		var lines []string
 		for _, u := range v.Unexplained {
