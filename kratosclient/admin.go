@@ -48,6 +48,15 @@ func (e *StatusError) Error() string {
 	return msg
 }
 
+// Unwrap is ErrRateLimited for a 429, which the client returns only once
+// it has given up.
+func (e *StatusError) Unwrap() error {
+	if e.Status == http.StatusTooManyRequests {
+		return ErrRateLimited
+	}
+	return nil
+}
+
 func expect(op string, r *Response, err error, statuses ...int) (*Response, error) {
 	if err != nil {
 		return nil, err

@@ -94,6 +94,21 @@ type Response struct {
 	Duration time.Duration
 }
 
+// ErrRateLimited is a call the target still answered 429 Too Many Requests
+// after every retry WithRateLimitRetries allowed: the client gave up on it.
+// Response.RateLimited and the StatusError of such an answer wrap it.
+var ErrRateLimited = errors.New("still 429 Too Many Requests after every retry")
+
+// RateLimited returns an error wrapping ErrRateLimited when r is a 429,
+// nil otherwise. A call returns a 429 only once it has given up: every
+// retry it was allowed was limited too.
+func (r *Response) RateLimited() error {
+	if r.Status != http.StatusTooManyRequests {
+		return nil
+	}
+	return fmt.Errorf("%s %s: %w", r.Method, redact.URL(r.URL), ErrRateLimited)
+}
+
 // ContentType is the answer's media type without parameters ("" if none).
 func (r *Response) ContentType() string {
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")

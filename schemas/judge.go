@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"fmt"
+	"slices"
 )
 
 // Outcome classifies an answer's body.
@@ -16,9 +17,11 @@ const (
 	ExpectedFailure Outcome = "expected-failure"
 	// Failed: at least one violation is not explained by a known deviation.
 	Failed Outcome = "failed"
-	// Stale: the body matches although a known deviation said it would not
+	// Stale: the body does not show a known deviation that said it would
 	// (listed with always: true for the response, or expected by the
-	// caller): the deviation looks fixed and should be revisited.
+	// caller), although any other violation is explained: the deviation
+	// looks fixed and should be revisited. The body may keep the contract,
+	// or still show the other expected deviations (half fixed).
 	Stale Outcome = "stale"
 )
 
@@ -40,15 +43,20 @@ type Verdict struct {
 	// Unexplained are the violations no known deviation covers; non-empty
 	// exactly when Outcome is Failed.
 	Unexplained []Violation
-	// Deviations explain the violations (ExpectedFailure), explain some of
-	// them (Failed), or are the stale ones (Stale).
+	// Deviations explain the violations (ExpectedFailure, and Stale when
+	// some remain), explain some of them (Failed), or, when the body keeps
+	// the contract (Stale), are the stale ones.
 	Deviations []Deviation
+	// StaleDeviations are the deviations that should have shown and did
+	// not; non-empty exactly when Outcome is Stale.
+	StaleDeviations []Deviation
 }
 
 // Judge validates a body and classifies the result against the known
 // deviations of the response. expect names deviations (by id) the caller's
-// case is known to trigger; a matching body then makes them Stale, exactly
-// as for deviations listed with always: true. A deviation listed for other
+// case is known to trigger; a body that does not show one of them (it
+// matches, or shows only the others) makes it Stale, exactly as for
+// deviations listed with always: true. A deviation listed for other
 // contracts only is not expected under this one (it has no such bug): the
 // body must keep this contract.
 //
@@ -80,7 +88,7 @@ func (s *Set) Judge(operationID string, status int, body []byte, expect ...strin
 		}
 	}
 	if len(v.Violations) == 0 {
-		v.Outcome, v.Deviations = Passed, always
+		v.Outcome, v.Deviations, v.StaleDeviations = Passed, always, always
 		if len(always) > 0 {
 			v.Outcome = Stale
 		}
@@ -94,8 +102,7 @@ func (s *Set) Judge(operationID string, status int, body []byte, expect ...strin
 	}
 	v.Unexplained, v.Deviations = explain(v.Violations, patterns)
 	if len(v.Unexplained) == 0 {
-		v.Outcome = ExpectedFailure
-		return v, nil
+		return explained(v, always), nil
 	}
 	// The body may be another component altogether (an errorGeneric where a
 	// flow is documented); the rest must then be explained by patterns.
@@ -108,8 +115,8 @@ func (s *Set) Judge(operationID string, status int, body []byte, expect ...strin
 			return Verdict{}, err
 		}
 		if rest, used := explain(alt, patterns); len(rest) == 0 {
-			v.Outcome, v.Unexplained, v.Deviations = ExpectedFailure, nil, append([]Deviation{d}, used...)
-			return v, nil
+			v.Unexplained, v.Deviations = nil, append([]Deviation{d}, used...)
+			return explained(v, always), nil
 		}
 	}
 	v.Outcome = Failed
@@ -153,6 +160,22 @@ func (s *Set) listed(op string, status int, expect []string) (listed, always []D
 		}
 	}
 	return listed, always, nil
+}
+
+// explained classifies a body whose violations v.Deviations explain: an
+// expected failure, or Stale when a deviation that must show (always) is
+// not among them.
+func explained(v Verdict, always []Deviation) Verdict {
+	v.Outcome = ExpectedFailure
+	for _, d := range always {
+		if !slices.ContainsFunc(v.Deviations, func(u Deviation) bool { return u.ID == d.ID }) {
+			v.StaleDeviations = append(v.StaleDeviations, d)
+		}
+	}
+	if len(v.StaleDeviations) > 0 {
+		v.Outcome = Stale
+	}
+	return v
 }
 
 // explain splits violations into the unexplained ones and lists the

@@ -18,11 +18,36 @@ func TestJudge(t *testing.T) {
 		want   Outcome
 		// wantUnexplained are the pointers left unexplained (Failed only).
 		wantUnexplained []string
+		// wantStale are the ids of the deviations reported stale.
+		wantStale []string
 	}{
 		{
 			name: "always deviation fixed upstream is stale", op: "updateLoginFlow", status: 422,
-			body: func(t *testing.T) []byte { return mutated(t, "updateLoginFlow.422.oidc.json", fixedNesting) },
-			want: Stale,
+			body:      func(t *testing.T) []byte { return mutated(t, "updateLoginFlow.422.oidc.json", fixedNesting) },
+			want:      Stale,
+			wantStale: []string{"location-change-error-nesting"},
+		},
+		{
+			name: "both expected deviations still present", op: "updateLoginFlow", status: 200,
+			body:   func(t *testing.T) []byte { return recorded(t, "updateLoginFlow.200.native-aal1.json") },
+			expect: []string{"native-login-continue-with-null", "native-login-aal1-identity-null"},
+			want:   ExpectedFailure,
+		},
+		{
+			name: "half-fixed pair of expected deviations: the fixed one is stale", op: "updateLoginFlow", status: 200,
+			body: func(t *testing.T) []byte {
+				return mutated(t, "updateLoginFlow.200.native-aal1.json", func(m map[string]any) { m["continue_with"] = []any{} })
+			},
+			expect:    []string{"native-login-continue-with-null", "native-login-aal1-identity-null"},
+			want:      Stale,
+			wantStale: []string{"native-login-continue-with-null"},
+		},
+		{
+			name: "half-fixed the other way", op: "updateLoginFlow", status: 200,
+			body:      func(t *testing.T) []byte { return recorded(t, "updateLoginFlow.200.native.json") },
+			expect:    []string{"native-login-continue-with-null", "native-login-aal1-identity-null"},
+			want:      Stale,
+			wantStale: []string{"native-login-aal1-identity-null"},
 		},
 		{
 			name: "conditional deviation absent is a pass", op: "updateLoginFlow", status: 200,
@@ -36,8 +61,9 @@ func TestJudge(t *testing.T) {
 			body: func(t *testing.T) []byte {
 				return mutated(t, "updateLoginFlow.200.native.json", func(m map[string]any) { m["continue_with"] = []any{} })
 			},
-			expect: []string{"native-login-continue-with-null"},
-			want:   Stale,
+			expect:    []string{"native-login-continue-with-null"},
+			want:      Stale,
+			wantStale: []string{"native-login-continue-with-null"},
 		},
 		{
 			name: "expected deviation still present", op: "updateLoginFlow", status: 200,
@@ -105,6 +131,13 @@ func TestJudge(t *testing.T) {
 			}
 			if strings.Join(ptrs, " ") != strings.Join(tt.wantUnexplained, " ") {
 				t.Errorf("unexplained = %v, want %v", ptrs, tt.wantUnexplained)
+			}
+			var stale []string
+			for _, d := range got.StaleDeviations {
+				stale = append(stale, d.ID)
+			}
+			if strings.Join(stale, " ") != strings.Join(tt.wantStale, " ") {
+				t.Errorf("stale = %v, want %v", stale, tt.wantStale)
 			}
 		})
 	}

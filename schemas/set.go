@@ -23,7 +23,8 @@
 // stale.
 //
 // Operations lists the index: every operation with its method, path and
-// documented responses. OpenAPI returns the contract's document trimmed to
+// documented responses; OperationAt finds the operation a request calls.
+// OpenAPI returns the contract's document trimmed to
 // the frontend operations, for diffing contracts.
 package schemas
 
@@ -32,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/xeipuuv/gojsonschema"
@@ -223,6 +225,45 @@ func (s *Set) Operation(id string) (Operation, bool) {
 	o := s.ops[i]
 	o.Responses = append([]Response(nil), o.Responses...)
 	return o, true
+}
+
+// OperationAt looks up the operation a request is a call of: method and
+// path (escaped, relative to the API's base URL, without the query) against
+// each operation's method and path template, a "{name}" segment matching
+// any one segment. Where two templates match, the one with more literal
+// segments wins (GET /sessions/whoami over a GET /sessions/{id}).
+func (s *Set) OperationAt(method, path string) (Operation, bool) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	best, bestLiteral := -1, -1
+	for i, o := range s.ops {
+		if !strings.EqualFold(o.Method, method) {
+			continue
+		}
+		tmpl := strings.Split(strings.Trim(o.Path, "/"), "/")
+		if len(tmpl) != len(segs) {
+			continue
+		}
+		literal := 0
+		for j, t := range tmpl {
+			switch {
+			case strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") && segs[j] != "":
+			case t == segs[j]:
+				literal++
+			default:
+				literal = -1
+			}
+			if literal < 0 {
+				break
+			}
+		}
+		if literal > bestLiteral {
+			best, bestLiteral = i, literal
+		}
+	}
+	if best < 0 {
+		return Operation{}, false
+	}
+	return s.Operation(s.ops[best].ID)
 }
 
 // Pairs lists every documented (operationId, status) pair, without the

@@ -140,3 +140,32 @@ func TestResolveAlias(t *testing.T) {
 		t.Errorf("families = %v, want %v", got, want)
 	}
 }
+
+func TestOperationAt(t *testing.T) {
+	for _, tt := range []struct {
+		contract, method, path, want string
+	}{
+		{Kratos, "GET", "/sessions/whoami", "toSession"},
+		{Kratos, "DELETE", "/sessions/7b1c9a52-0000-4000-8000-000000000000", "disableMySession"},
+		{Kratos, "DELETE", "/sessions", "disableMyOtherSessions"},
+		{Kratos, "GET", "/sessions", "listMySessions"},
+		{Kratos, "POST", "/self-service/login", "updateLoginFlow"},
+		{Kratos, "GET", "/self-service/login/flows", "getLoginFlow"},
+		{Kratos, "GET", "/self-service/logout/browser", "createBrowserLogoutFlow"},
+		{Kratos, "get", "/self-service/logout", "updateLogoutFlow"},
+		{Kratos, "GET", "/self-service/login", ""},                 // no such method there
+		{Kratos, "GET", "/sessions/a/b", ""},                       // no template that long
+		{Kratos, "DELETE", "/sessions/", "disableMyOtherSessions"}, // trailing slash
+		{Network, "GET", "/self-service/methods/saml/metadata", "getSamlMetadata"},
+		{Network, "GET", "/self-service/methods/saml/metadata/acme", "getSamlProviderMetadata"},
+	} {
+		s, err := Open(tt.contract)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := s.OperationAt(tt.method, tt.path)
+		if got.ID != tt.want || ok != (tt.want != "") {
+			t.Errorf("%s: OperationAt(%s %s) = %q, %t, want %q", tt.contract, tt.method, tt.path, got.ID, ok, tt.want)
+		}
+	}
+}

@@ -3,9 +3,12 @@ package suites
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
 	"github.com/orybench/orybench/internal/redact"
@@ -15,13 +18,17 @@ import (
 
 // Report entry names the conformance report is built from.
 const (
+	entryAsserted        = "orybench.asserted"
 	entryExpectedFailure = "orybench.expected-failure"
 	entryRequest         = "orybench.request"
 	entryVerdict         = "orybench.verdict"
 )
 
 // judge asserts the whole answer r against what the contract says of the
-// case's operation and status (its op: and status: labels): the status
+// operation r answers (found from its method and path) and the case's
+// status (its status: label). The pair it asserts is recorded, and is the
+// pair the case is credited to: an answer of another operation than the
+// case's op: label fails the case as mislabelled. It asserts the status
 // itself, then
 //
 //   - for a documented status, the Content-Type and the body against the
@@ -39,10 +46,15 @@ const (
 // stale and the case fails.
 func (f *fixture) judge(r *kratosclient.Response, expect ...string) {
 	GinkgoHelper()
+	skipGaveUp(r)
 	AddReportEntry(entryRequest, ReportEntryVisibilityNever, requestEntry(r, f.status))
+	op := f.operationOf(r)
+	asserted := schemas.Pair{Operation: op.ID, Status: f.status}
+	AddReportEntry(entryAsserted, ReportEntryVisibilityNever, assertedEntry(asserted))
+	if msg := mislabelled(schemas.Pair{Operation: f.op, Status: f.status}, asserted); msg != "" {
+		Fail(msg)
+	}
 	Expect(r.Status).To(Equal(f.status), "%s: status\nbody: %s", f.op, redact.JSON(r.Body))
-	op, ok := f.s.contract.Operation(f.op)
-	Expect(ok).To(BeTrue(), "unknown operation %s", f.op)
 	resp, documented := op.Response(f.status)
 	switch {
 	case documented:
@@ -53,6 +65,63 @@ func (f *fixture) judge(r *kratosclient.Response, expect ...string) {
 	default:
 		f.verdict(r, expect)
 	}
+}
+
+// operationOf is the contract's operation r answers, by r's method and
+// its path below the target's public URL.
+func (f *fixture) operationOf(r *kratosclient.Response) schemas.Operation {
+	GinkgoHelper()
+	u, err := url.Parse(r.URL)
+	Expect(err).NotTo(HaveOccurred())
+	base, err := url.Parse(f.t.PublicURL())
+	Expect(err).NotTo(HaveOccurred())
+	path := strings.TrimPrefix(u.EscapedPath(), strings.TrimSuffix(base.EscapedPath(), "/"))
+	op, ok := f.s.contract.OperationAt(r.Method, path)
+	if !ok {
+		Fail(fmt.Sprintf("%s %s calls no operation of %s", r.Method, redact.URL(r.URL), f.s.contract.Contract().Name))
+	}
+	return op
+}
+
+// assertedEntry is the orybench.asserted report entry of a pair judge
+// asserted: "operationId status".
+func assertedEntry(p schemas.Pair) string { return fmt.Sprintf("%s %d", p.Operation, p.Status) }
+
+// assertedPairs are the pairs a case's judge calls asserted, in order.
+func assertedPairs(s types.SpecReport) []schemas.Pair {
+	var out []schemas.Pair
+	for _, e := range s.ReportEntries {
+		if e.Name != entryAsserted {
+			continue
+		}
+		op, status, _ := strings.Cut(e.StringRepresentation(), " ")
+		n, _ := strconv.Atoi(status)
+		out = append(out, schemas.Pair{Operation: op, Status: n})
+	}
+	return out
+}
+
+// mislabelled says why a case labelled with one pair that asserted another
+// cannot be credited to either, "" when they agree.
+func mislabelled(label, asserted schemas.Pair) string {
+	if label == asserted {
+		return ""
+	}
+	return fmt.Sprintf("mislabelled: labelled %s %d but asserted %s %d", label.Operation, label.Status, asserted.Operation, asserted.Status)
+}
+
+// creditError says why a passed case cannot be credited to the pair of its
+// labels: a judge call of the case asserted another pair. "" when every
+// pair it asserted is its own. (A case that asserted nothing keeps its
+// labels here; the suite's own cases fail it, expectAsserted.)
+func creditError(s types.SpecReport, l specLabels) string {
+	label := schemas.Pair{Operation: l.op, Status: l.status}
+	for _, p := range assertedPairs(s) {
+		if msg := mislabelled(label, p); msg != "" {
+			return msg
+		}
+	}
+	return ""
 }
 
 // judgeErrorID is judge, then the error body's error.id.
@@ -125,7 +194,11 @@ func (f *fixture) verdict(r *kratosclient.Response, expect []string) schemas.Ver
 		}
 		AddReportEntry(entryExpectedFailure, strings.Join(reasons, "; "))
 	case schemas.Stale:
-		Fail(fmt.Sprintf("stale expectation: %s %d now keeps the contract, so known deviation %q no longer happens: remove it from schemas/known_deviations.yaml", f.op, f.status, v.Deviations[0].ID))
+		var ids []string
+		for _, d := range v.StaleDeviations {
+			ids = append(ids, strconv.Quote(d.ID))
+		}
+		Fail(fmt.Sprintf("stale expectation: %s %d no longer shows known deviation %s: remove it from the case's expectations or schemas/known_deviations.yaml", f.op, f.status, strings.Join(ids, ", ")))
 	default:
 		var lines []string
 		for _, u := range v.Unexplained {

@@ -63,7 +63,20 @@ func (s *suite) forModes(cases []modeCase, args ...any) {
 func (s *suite) spec(text string, args []any) {
 	n := len(args) - 1
 	b := args[n].(body)
-	It(text, append(append([]any{Offset(2)}, args[:n]...), func(ctx SpecContext) { b(ctx, s.fixture()) })...)
+	It(text, append(append([]any{Offset(2)}, args[:n]...), func(ctx SpecContext) {
+		f := s.fixture()
+		b(ctx, f)
+		f.expectAsserted()
+	})...)
+}
+
+// expectAsserted fails a case that claims its pair without having judged
+// an answer of it: every case is credited to the pair judge asserted.
+func (f *fixture) expectAsserted() {
+	GinkgoHelper()
+	if len(assertedPairs(CurrentSpecReport())) == 0 {
+		Fail(fmt.Sprintf("labelled %s %d but asserted no answer: a case judges the answer of its pair", f.op, f.status))
+	}
 }
 
 // fixture is what one case works with: the target its requires: labels
@@ -84,9 +97,6 @@ func (s *suite) fixture() *fixture {
 	}
 	s.mu.Lock()
 	set := s.set
-	if set != nil {
-		s.gaveUp = set.RateLimits().GaveUp
-	}
 	s.mu.Unlock()
 	Expect(set).NotTo(BeNil(), "the suite's targets are not open")
 	l := parseLabels(CurrentSpecReport().Labels())
@@ -105,19 +115,43 @@ func (f *fixture) client(mode kratosclient.Mode, opts ...kratosclient.Option) *k
 	return c
 }
 
-// must fails the case on a call that got no answer, and returns the answer.
+// must fails the case on a call that got no answer, skips it on the 429 a
+// call gave up on (skipGaveUp), and returns the answer.
 func must(r *kratosclient.Response, err error) *kratosclient.Response {
 	GinkgoHelper()
 	Expect(err).NotTo(HaveOccurred())
+	skipGaveUp(r)
 	return r
 }
 
+// skipGaveUp skips the case when r is the 429 Too Many Requests a call gave
+// up on (kratosclient.ErrRateLimited), unless the case reaches 429 itself:
+// a 429 says nothing of the contract. It is the only way a rate limit
+// skips a case: any other failure, after a 429 or not, stays a failure.
+func skipGaveUp(r *kratosclient.Response) {
+	GinkgoHelper()
+	if err := r.RateLimited(); err != nil && parseLabels(CurrentSpecReport().Labels()).status != http.StatusTooManyRequests {
+		skipRateLimited(err)
+	}
+}
+
+// skipRateLimited skips the case on err, a call the target rate-limited
+// until orybench gave up.
+func skipRateLimited(err error) {
+	GinkgoHelper()
+	Skip(fmt.Sprintf("the target rate-limited orybench: %v, which says nothing of the contract (pace the run with --max-rps)", err))
+}
+
 // set-up fails the case on an error of a set-up step, and skips it when
-// the target cannot do what the step needs (target.ErrUnsupported).
+// the target cannot do what the step needs (target.ErrUnsupported) or
+// when the step's call was the 429 it gave up on.
 func setUp(err error, what string) {
 	GinkgoHelper()
 	if errors.Is(err, target.ErrUnsupported) {
 		Skip(err.Error())
+	}
+	if errors.Is(err, kratosclient.ErrRateLimited) {
+		skipRateLimited(err)
 	}
 	Expect(err).NotTo(HaveOccurred(), what)
 }

@@ -67,6 +67,8 @@ func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
 			k.Method, k.Path = op.Method, op.Path
 		}
 		switch {
+		case s.State == types.SpecStatePassed && creditError(s, l) != "":
+			k.Outcome, k.Reason = results.Failed, creditError(s, l)
 		case s.State == types.SpecStatePassed && hasEntry(s, entryExpectedFailure) != "":
 			k.Outcome, k.Reason = results.ExpectedFailure, hasEntry(s, entryExpectedFailure)
 		case s.State == types.SpecStatePassed:

@@ -183,6 +183,10 @@ type answerError struct {
 
 func (e *answerError) Error() string { return e.op + ": " + e.r.Explain() }
 
+// Unwrap is the answer's kratosclient.ErrRateLimited when it is the 429 a
+// call gave up on.
+func (e *answerError) Unwrap() error { return e.r.RateLimited() }
+
 func answer(op string, r *kratosclient.Response) error { return &answerError{op: op, r: r} }
 
 // answered reports whether err is an unexpected answer, not a failure to

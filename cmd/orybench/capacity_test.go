@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orybench/orybench/internal/ci"
 	"github.com/orybench/orybench/results"
 )
 
@@ -78,7 +79,7 @@ func (k *knownCapacity) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // A rate below capacity -10% fails it only when the machine was quiet (no
 // request ended more than 50 ms after its schedule); on a busy machine the
 // search is tried again, up to attempts times, and when every attempt was
-// disturbed, the test is skipped, saying so.
+// disturbed, the test is skipped, saying so (and fails on CI).
 func capacitySearch(t *testing.T, attempts, limit int, service, slo, within time.Duration, flags ...string) {
 	var noisy []string
 	for attempt := 1; attempt <= attempts; attempt++ {
@@ -103,7 +104,7 @@ func capacitySearch(t *testing.T, attempts, limit int, service, slo, within time
 		noisy = append(noisy, fmt.Sprintf("%g/s in %s with requests up to %s behind schedule", res.SustainableRate, took.Round(time.Second), worst))
 		t.Logf("attempt %d: %s, on a busy machine", attempt, noisy[len(noisy)-1])
 	}
-	t.Skipf("the machine was too busy to measure a capacity of %g/s: %s", float64(limit)/service.Seconds(), strings.Join(noisy, "; "))
+	ci.SkipLocally(t, "the machine was too busy to measure a capacity of %g/s: %s", float64(limit)/service.Seconds(), strings.Join(noisy, "; "))
 }
 
 // searchOnce runs one search and checks what no busy machine excuses. It
