@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/orybench/orybench/kratosclient"
 )
 
 // RemoteRateCap is the highest rate Run sends to a host that is not
@@ -114,8 +116,9 @@ func (c *trackedConn) Close() error {
 
 // newClient returns the HTTP client of an attack: no proxy, no redirects
 // followed (a redirect is an answer to judge), connections kept alive, TLS
-// as tlsConfig says, the dialer limited to loopback when guard is set.
-func newClient(timeout time.Duration, maxConns int, guard bool, tlsConfig *tls.Config, tracker *connTracker) *http.Client {
+// as tlsConfig says, the dialer limited to loopback when guard is set,
+// Basic credentials on requests to their hosts (WithBasicAuth).
+func newClient(timeout time.Duration, maxConns int, guard bool, tlsConfig *tls.Config, tracker *connTracker, auths []kratosclient.BasicAuth) *http.Client {
 	dialer := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	if guard {
 		dialer.Control = loopbackOnly
@@ -132,7 +135,7 @@ func newClient(timeout time.Duration, maxConns int, guard bool, tlsConfig *tls.C
 	}
 	return &http.Client{
 		Timeout:       timeout,
-		Transport:     tr,
+		Transport:     kratosclient.BasicAuthTransport(tr, auths...),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
