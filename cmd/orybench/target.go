@@ -42,7 +42,7 @@ type targetFlags struct {
 
 func (t *targetFlags) register(f *pflag.FlagSet) {
 	t.flags = f
-	f.StringVar(&t.target, "target", "", "public URL of the Kratos / Ory Network project (default $ORY_SDK_URL, unless --profile is given; none starts a local Kratos); a user and password in it (https://user:password@host) are sent as HTTP Basic authentication to its host only, for a proxy in front of Kratos, and written nowhere")
+	f.StringVar(&t.target, "target", "", "public URL of the Kratos / Ory Network project (default $ORY_SDK_URL, unless --profile is given; none starts a local Kratos); a user:password@ in it goes as HTTP Basic auth to its host only, written nowhere")
 	f.StringVar(&t.adminURL, "admin-url", "", "admin API URL (self-hosted Kratos), with a user and password as --target; with an API key it defaults to --target")
 	f.StringVar(&t.apiKey, "api-key", "", "admin API key, sent as a bearer token (default $ORY_API_KEY)")
 	f.BoolVar(&t.insecure, "insecure-skip-verify", false, "accept a TLS certificate that does not verify (a test target's self-signed one; never for production)")
