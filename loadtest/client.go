@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
 )
 
@@ -22,11 +23,14 @@ const RemoteRateCap = 50
 // checkURL parses an http(s) URL with a host.
 func checkURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return nil, fmt.Errorf("%q is not an http(s) URL with a host", raw)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("invalid URL %q: %w", redact.URL(raw), errors.Unwrap(err))
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
+		return nil, fmt.Errorf("%q is not an http(s) URL with a host", redact.URL(raw))
+	case u.User != nil:
+		// Else written into results.bin with every request.
+		return nil, fmt.Errorf("%q names a user: give its credentials with WithBasicAuth (kratosclient.SplitUserinfo)", redact.URL(raw))
 	}
 	return u, nil
 }
