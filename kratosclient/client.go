@@ -143,7 +143,8 @@ type Client struct {
 	csrfToken    string
 	header       http.Header
 
-	conflictRetries bool // WithConflictRetries
+	conflictRetries bool        // WithConflictRetries
+	basicAuth       []BasicAuth // WithBasicAuth
 }
 
 // Option configures a Client.
@@ -185,10 +186,16 @@ func WithSessionToken(token string) Option {
 }
 
 // New returns a client for the Kratos public API at baseURL acting as mode.
+// baseURL names no user: credentials for a proxy in front of Kratos are
+// given apart (SplitUserinfo, WithBasicAuth), so that no URL a call reports
+// holds them.
 func New(baseURL string, mode Mode, opts ...Option) (*Client, error) {
 	u, err := ParseBaseURL(baseURL)
 	if err != nil {
 		return nil, err
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("URL %q names a user: give its credentials apart (kratosclient.SplitUserinfo)", redact.URL(baseURL))
 	}
 	c := &Client{
 		base: u,
@@ -213,6 +220,9 @@ func New(baseURL string, mode Mode, opts ...Option) (*Client, error) {
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if len(c.basicAuth) > 0 {
+		c.http.Transport = BasicAuthTransport(c.http.Transport, c.basicAuth...)
 	}
 	return c, nil
 }

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/orybench/orybench/kratosclient"
 )
 
 // TestRunTLS: a certificate that does not verify fails every request as a
@@ -112,5 +114,34 @@ func TestRunReadsBodiesBounded(t *testing.T) {
 	t.Logf("the target sent %d MiB; the run allocated %d MiB", sent.Load()>>20, allocated>>20)
 	if sent.Load() < 10*perAnswer || allocated > uint64(sent.Load())/4 {
 		t.Errorf("the target sent %d bytes and the run allocated %d: bodies are kept", sent.Load(), allocated)
+	}
+}
+
+// TestRunBasicAuth: a URL naming a user is refused without its password
+// in the error (it would be written into results.bin with every request);
+// WithBasicAuth's credentials go on every request of the run to their host.
+func TestRunBasicAuth(t *testing.T) {
+	var withAuth, without atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); ok && u == "bob" && p == "s3cret" {
+			withAuth.Add(1)
+		} else {
+			without.Add(1)
+		}
+	}))
+	defer srv.Close()
+	named := strings.Replace(srv.URL, "://", "://bob:s3cret@", 1)
+	err := Check(RawScenario("GET", "/x", 10, time.Second), WithTarget(named))
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "names a user") || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("error %v, want a usage error refusing the user, without the password", err)
+	}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	sum, err := Run(context.Background(), RawScenario("GET", srv.URL+"/x", 20, time.Second),
+		WithBasicAuth(kratosclient.BasicAuth{Host: host, Username: "bob", Password: "s3cret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Requests == 0 || withAuth.Load() != int64(sum.Requests) || without.Load() != 0 {
+		t.Errorf("%d requests: %d with the credentials, %d without; want all with", sum.Requests, withAuth.Load(), without.Load())
 	}
 }

@@ -11,6 +11,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/kratosclient"
 )
 
 // RemoteRateCap is the highest rate Run sends to a host that is not
@@ -20,11 +23,14 @@ const RemoteRateCap = 50
 // checkURL parses an http(s) URL with a host.
 func checkURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return nil, fmt.Errorf("%q is not an http(s) URL with a host", raw)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("invalid URL %q: %w", redact.URL(raw), errors.Unwrap(err))
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
+		return nil, fmt.Errorf("%q is not an http(s) URL with a host", redact.URL(raw))
+	case u.User != nil:
+		// Else written into results.bin with every request.
+		return nil, fmt.Errorf("%q names a user: give its credentials with WithBasicAuth (kratosclient.SplitUserinfo)", redact.URL(raw))
 	}
 	return u, nil
 }
@@ -114,8 +120,9 @@ func (c *trackedConn) Close() error {
 
 // newClient returns the HTTP client of an attack: no proxy, no redirects
 // followed (a redirect is an answer to judge), connections kept alive, TLS
-// as tlsConfig says, the dialer limited to loopback when guard is set.
-func newClient(timeout time.Duration, maxConns int, guard bool, tlsConfig *tls.Config, tracker *connTracker) *http.Client {
+// as tlsConfig says, the dialer limited to loopback when guard is set,
+// Basic credentials on requests to their hosts (WithBasicAuth).
+func newClient(timeout time.Duration, maxConns int, guard bool, tlsConfig *tls.Config, tracker *connTracker, auths []kratosclient.BasicAuth) *http.Client {
 	dialer := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	if guard {
 		dialer.Control = loopbackOnly
@@ -132,7 +139,7 @@ func newClient(timeout time.Duration, maxConns int, guard bool, tlsConfig *tls.C
 	}
 	return &http.Client{
 		Timeout:       timeout,
-		Transport:     tr,
+		Transport:     kratosclient.BasicAuthTransport(tr, auths...),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

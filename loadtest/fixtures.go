@@ -78,8 +78,8 @@ func (p *plan) fixtures(ctx context.Context, cfg config) (Fixtures, func(context
 // dialled to loopback only; a shard's identities numbered as its own.
 func (p *plan) targetOptions(cfg config) target.Options {
 	return target.Options{
-		URL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey,
-		HTTPClient: newClient(setupTimeout(cfg), 0, p.guard, cfg.tls, newConnTracker()),
+		URL: p.target, AdminURL: cfg.adminURL, APIKey: cfg.apiKey, BasicAuth: cfg.basicAuth,
+		HTTPClient: newClient(setupTimeout(cfg), 0, p.guard, cfg.tls, newConnTracker(), nil),
 		ShardIndex: p.shard.Index, ShardCount: p.shard.Count,
 	}
 }

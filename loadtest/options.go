@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/target"
 )
 
@@ -15,6 +16,7 @@ type config struct {
 	target      string
 	adminURL    string
 	apiKey      string
+	basicAuth   []kratosclient.BasicAuth
 	rate        *RateSpec
 	duration    time.Duration
 	warmup      *time.Duration
@@ -57,6 +59,15 @@ func WithTarget(baseURL string) Option { return func(c *config) { c.target = bas
 // removes the identities it made.
 func WithAdmin(adminURL, apiKey string) Option {
 	return func(c *config) { c.adminURL, c.apiKey = adminURL, apiKey }
+}
+
+// WithBasicAuth sends every request of the run, set-up calls included, to
+// the host of one of auths with its credentials, unless the request has an
+// Authorization header of its own (kratosclient.BasicAuth): a reverse
+// proxy's in front of the target. The target's URL names no user
+// (kratosclient.SplitUserinfo), so none is written into results.bin.
+func WithBasicAuth(auths ...kratosclient.BasicAuth) Option {
+	return func(c *config) { c.basicAuth = append(c.basicAuth, auths...) }
 }
 
 // WithKratos makes the run load t, a target the caller opened (and

@@ -447,7 +447,7 @@ func newRunner(p *plan, cfg config, fx fixtureData, out *output) (*runner, error
 		bucket:    newStats(true),
 	}
 	out.bucket = r.bucket // series logs its histograms
-	r.client = newClient(p.sc.Timeout, p.sc.MaxConnections, p.guard, cfg.tls, r.tracker)
+	r.client = newClient(p.sc.Timeout, p.sc.MaxConnections, p.guard, cfg.tls, r.tracker, cfg.basicAuth)
 	for i, st := range p.sc.Steps {
 		r.stepIndex[st.Name] = i
 		r.steps = append(r.steps, newStats(true))

@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -213,12 +212,5 @@ func scrubCommand(s string) string {
 // scrubURL redacts a URL's secret query parameters and the password of its
 // user info.
 func scrubURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err == nil && u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), redact.Placeholder)
-			raw = u.String()
-		}
-	}
 	return redact.Prose(redact.URL(raw))
 }

@@ -42,6 +42,10 @@ type TargetInfo struct {
 	Discovered []DiscoveredTarget `json:"discovered,omitempty"`
 	// RateLimits says how often the target limited the run.
 	RateLimits *RateLimits `json:"rate_limits,omitempty"`
+	// Source says where the target came from: "--target", "$ORY_SDK_URL",
+	// or, for local Kratos, "--profile" or "default" (the standard
+	// profiles). Absent from files written before it existed.
+	Source string `json:"source,omitempty"`
 }
 
 // Case is one spec.

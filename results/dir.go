@@ -217,6 +217,10 @@ const RunInfoFile = "run.json"
 type RunInfo struct {
 	Format
 	Target string `json:"target,omitempty"`
+	// TargetSource says where Target came from: "--target",
+	// "$ORY_SDK_URL", "--url", "scenario" (the scenario's target),
+	// "--profile" or "default" (local Kratos).
+	TargetSource string `json:"target_source,omitempty"`
 	// Contract is what the run's steps expected answers by.
 	Contract      *Contract `json:"contract,omitempty"`
 	KratosVersion string    `json:"kratos_version,omitempty"`

@@ -21,11 +21,18 @@ func (e *APIError) Unwrap() error { return e.Err }
 // is made on it, and says in one line why either is not a usable Kratos
 // API: an *APIError.
 func Check(ctx context.Context, o Options) error {
-	var opts []kratosclient.Option
+	return check(ctx, o, o.clientOptions())
+}
+
+// clientOptions are what every client of a remote target is given: the
+// HTTP client's transport and timeout, and the Basic credentials of its
+// hosts.
+func (o Options) clientOptions() []kratosclient.Option {
+	opts := []kratosclient.Option{kratosclient.WithBasicAuth(o.BasicAuth...)}
 	if o.HTTPClient != nil {
 		opts = append(opts, kratosclient.WithHTTPClient(o.HTTPClient))
 	}
-	return check(ctx, o, opts)
+	return opts
 }
 
 // check is Check with the clients' options (a set's pace).

@@ -33,6 +33,13 @@ type Options struct {
 	// HTTPClient, when set, carries every call to a remote target and its
 	// admin API: its transport (TLS settings) and its timeout.
 	HTTPClient *http.Client
+	// BasicAuth are credentials for the hosts of URL and AdminURL (a
+	// reverse proxy's in front of them), sent on every call to their host
+	// that carries no Authorization header of its own
+	// (kratosclient.BasicAuth). URL and AdminURL name no user: the user
+	// information of a URL the user gives is split off into BasicAuth
+	// (kratosclient.SplitUserinfo).
+	BasicAuth []kratosclient.BasicAuth
 
 	// Profiles are the local profiles to start when URL is "", in the order
 	// Pick tries them (nil: "default"). LocalProfiles lists them.
@@ -143,9 +150,7 @@ func Open(ctx context.Context, opts Options) (*Set, error) {
 func (s *Set) openRemote(ctx context.Context) error {
 	o := s.opts
 	t := s.newTarget("target", o.URL, o.Capabilities)
-	if o.HTTPClient != nil {
-		t.clientOpts = append(t.clientOpts, kratosclient.WithHTTPClient(o.HTTPClient))
-	}
+	t.clientOpts = append(t.clientOpts, o.clientOptions()...)
 	if err := check(ctx, o, t.clientOpts); err != nil {
 		return err
 	}

@@ -84,7 +84,10 @@ var badInputs = []badInput{
 	{what: "target URL of another scheme", args: []string{"conform", "--target", "ftp://127.0.0.1/"}, want: "want an http:// or https:// URL"},
 	{what: "admin URL without a scheme", args: []string{"conform", "--target", "{count}", "--admin-url", "127.0.0.1:4434"}, want: "--admin-url: invalid URL"},
 	{what: "target URL with a password that does not parse", args: []string{"conform", "--target", "https://u:" + urlPassword + "@bad host/"}, want: `invalid URL "https://u:[REDACTED]@bad host/"`},
-	{what: "target URL with a password, connection refused", args: []string{"load", "--target", "http://u:" + urlPassword + "@127.0.0.1:1/"}, want: "GET http://u:[REDACTED]@127.0.0.1:1/schemas?page_size=1: connection refused"},
+	{what: "target URL with a password, connection refused", args: []string{"load", "--target", "http://u:" + urlPassword + "@127.0.0.1:1/"}, want: "--target: GET http://127.0.0.1:1/schemas?page_size=1: connection refused"},
+	{what: "target URL with a password and no scheme", args: []string{"conform", "--target", "u:" + urlPassword + "@127.0.0.1:1"}, want: `--target: invalid URL "u:[REDACTED]@127.0.0.1:1": no scheme`},
+	{what: "admin URL with a password, connection refused", args: []string{"conform", "--target", "{badkey}", "--admin-url", "http://u:" + urlPassword + "@127.0.0.1:1/"}, want: "--admin-url: GET http://127.0.0.1:1/admin/identities?page_size=1: connection refused"},
+	{what: "--url with a password, connection refused", args: []string{"load", "--url", "http://u:" + urlPassword + "@127.0.0.1:1/x", "--rate", "10"}, want: "--url: connect to 127.0.0.1:1: connection refused"},
 	{what: "--url without a scheme", args: []string{"load", "--url", "127.0.0.1:8080/x", "--rate", "10"}, want: `--url: invalid URL "127.0.0.1:8080/x": no scheme`},
 
 	// Targets that cannot be used.

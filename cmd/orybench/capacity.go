@@ -54,7 +54,8 @@ func newCapacityCmd(logger *slog.Logger) *cobra.Command {
 		} else if err != nil {
 			return err
 		}
-		err = lt.send(cmd, logger, sc, loadtest.Shard{}, outDir, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
+		pace := fmt.Sprintf("load at rates from %g/s, searched between %g/s and %g/s (--start-rate, --min-rate, --max-rate)", startRate, minRate, maxRate)
+		err = lt.send(cmd, logger, sc, loadtest.Shard{}, outDir, pace, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
 			w := cmd.OutOrStdout()
 			opts = append(opts, capacity.WithOutDir(out), capacity.WithLoadOptions(sending...),
 				capacity.WithStepDone(func(st results.CapacityStep) {

@@ -16,7 +16,7 @@ func newCleanupCmd() *cobra.Command {
 		olderThan time.Duration
 	)
 	cmd := command("cleanup", "cleanup", func(cmd *cobra.Command, _ []string) error {
-		if err := t.resolve(); err != nil {
+		if err := t.resolve(false); err != nil {
 			return err
 		}
 		if t.adminURL == "" {
@@ -25,7 +25,12 @@ func newCleanupCmd() *cobra.Command {
 		if olderThan < 0 {
 			return fmt.Errorf("--older-than must not be negative")
 		}
-		admin, err := kratosclient.NewAdmin(t.adminURL, t.apiKey, kratosclient.WithHTTPClient(t.httpClient(setupTimeout)))
+		from := "--admin-url"
+		if !cmd.Flags().Changed("admin-url") {
+			from = t.source + " with an API key"
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "admin API: %s (from %s%s); unpaced\n", t.adminURL, from, t.credentials())
+		admin, err := kratosclient.NewAdmin(t.adminURL, t.apiKey, kratosclient.WithHTTPClient(t.httpClient(setupTimeout)), kratosclient.WithBasicAuth(t.basicAuth...))
 		if err != nil {
 			return err
 		}

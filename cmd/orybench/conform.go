@@ -32,10 +32,11 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 	cmd := command("conform", "conform", func(cmd *cobra.Command, _ []string) error {
 		opts := suites.Options{LabelFilter: labelFilter, Timeout: timeout, Verbose: verbose, NoColor: true,
 			JUnitReport: filepath.Join(out, "junit.xml"), Log: cmd.ErrOrStderr()}
-		var err error
-		if opts.Target, err = t.options(setupTimeout); err != nil {
+		if err := t.resolve(len(profiles) > 0); err != nil {
 			return err
 		}
+		opts.Target = t.options(setupTimeout)
+		var err error
 		if opts.Contract, err = t.openContract(t.target); err != nil {
 			return err
 		}
@@ -78,10 +79,12 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 				return err
 			}
 		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s\n", t.origin(profiles, suites.StandardProfiles()), pacing(opts.Target.MaxRPS, t.target != "", cmd.Flags().Changed("max-rps")))
 		result, setupErr := suites.Run(cmd.Context(), opts)
 		if result == nil {
 			return setupErr
 		}
+		result.Target.Source = t.source
 		if err := writeConformance(cmd, result, out); err != nil {
 			return err
 		}

@@ -41,8 +41,12 @@ func newLoadCmd(logger *slog.Logger) *cobra.Command {
 		if err := refuseRun(sc, opts); err != nil {
 			return err
 		}
+		pace := fmt.Sprintf("load at %s (the scenario's rate; --rate changes it)", sc.Rate)
+		if cmd.Flags().Changed("rate") {
+			pace = fmt.Sprintf("load at %g/s (--rate)", v.rate)
+		}
 		var sum *results.LoadSummary
-		err = lt.send(cmd, logger, sc, shard, outDir, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
+		err = lt.send(cmd, logger, sc, shard, outDir, pace, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
 			opts = append(append(opts, sending...), loadtest.WithOutDir(out))
 			if progress && isTerminal(cmd.ErrOrStderr()) {
 				opts = append(opts, loadtest.WithProgress(cmd.ErrOrStderr()))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,9 +53,20 @@ func (l *loadTarget) register(f *pflag.FlagSet) {
 // resolve reads the scenario, checks the target flags and the scenario's
 // steps against the contract; nothing is started or sent.
 func (l *loadTarget) resolve() (*loadtest.Scenario, error) {
+	var err error
+	if l.rawURL != "" && !strings.HasPrefix(l.rawURL, "/") {
+		if l.rawURL, err = l.t.splitUserinfo(l.rawURL); err != nil {
+			return nil, fmt.Errorf("--url: %w", err)
+		}
+	}
 	sc, err := loadScenario(l.scenario, l.rawURL, l.method)
 	if err == nil {
-		err = l.t.resolve()
+		err = l.t.resolve(l.flags.Changed("profile"))
+	}
+	if err == nil && sc.Target != "" {
+		if sc.Target, err = l.t.splitUserinfo(sc.Target); err != nil {
+			err = fmt.Errorf("the scenario's target: %w", err)
+		}
 	}
 	if err == nil && l.rawURL == "" {
 		var set *schemas.Set
@@ -76,6 +88,34 @@ func (l *loadTarget) resolve() (*loadtest.Scenario, error) {
 	return sc, nil
 }
 
+// source says where the load's target came from: "--url" (an absolute
+// one), the targetFlags' source of --target or $ORY_SDK_URL, "scenario"
+// (the scenario's target), or "--profile" or "default" (the local Kratos
+// of --profile; for a relative --url, loadtest.DefaultTarget).
+func (l *loadTarget) source(sc *loadtest.Scenario) string {
+	switch {
+	case l.rawURL != "" && !strings.HasPrefix(l.rawURL, "/"):
+		return "--url"
+	case l.t.target == "" && sc.Target != "":
+		return "scenario"
+	}
+	return l.t.source
+}
+
+// origin says where the load goes and where that came from, as
+// targetFlags.origin does.
+func (l *loadTarget) origin(sc *loadtest.Scenario) string {
+	switch src := l.source(sc); {
+	case src == "--url":
+		return fmt.Sprintf("%s (from --url%s)", l.rawURL, l.t.credentials())
+	case src == "scenario":
+		return fmt.Sprintf("%s (from the scenario's target%s)", sc.Target, l.t.credentials())
+	case l.t.target == "" && l.rawURL != "":
+		return loadtest.DefaultTarget + " (the default: no --target, $ORY_SDK_URL or scenario target)"
+	}
+	return l.t.origin([]string{l.profile}, nil)
+}
+
 // local reports whether sc loads orybench's own local Kratos: no --target,
 // no --url and no target in the scenario.
 func (l *loadTarget) local(sc *loadtest.Scenario) bool {
@@ -86,7 +126,7 @@ func (l *loadTarget) local(sc *loadtest.Scenario) bool {
 // (--target, --admin-url), --yes, --insecure-skip-verify, --max-workers.
 func (l *loadTarget) options() []loadtest.Option {
 	opts := []loadtest.Option{loadtest.WithAllowRemote(l.yes), loadtest.WithInsecureSkipVerify(l.t.insecure),
-		loadtest.WithTarget(l.t.target), loadtest.WithAdmin(l.t.adminURL, l.t.apiKey)}
+		loadtest.WithTarget(l.t.target), loadtest.WithAdmin(l.t.adminURL, l.t.apiKey), loadtest.WithBasicAuth(l.t.basicAuth...)}
 	if l.flags.Changed("max-workers") {
 		opts = append(opts, loadtest.WithMaxWorkers(l.maxWorkers))
 	}
@@ -103,7 +143,7 @@ func (l *loadTarget) options() []loadtest.Option {
 // load it and the results directory. When run measured anything (it says
 // what of the run's metadata it knows), the run's report is rendered; the
 // target is closed last.
-func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.Scenario, shard loadtest.Shard, out string,
+func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.Scenario, shard loadtest.Shard, out, pacing string,
 	run func(opts []loadtest.Option, out string) (*results.RunInfo, error)) error {
 	if out == "" {
 		out = filepath.Join("out", cmd.Name(), sc.Name+"-"+time.Now().Format("20060102-150405"))
@@ -119,16 +159,17 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 		opts   []loadtest.Option
 		kratos string // the version of the Kratos orybench started
 	)
+	// Where the run goes, said once the target answered (or before a
+	// local one starts): a target refused is one line, the error's.
+	announce := func() { fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s; set-up calls unpaced\n", l.origin(sc), pacing) }
 	switch url := cmp.Or(l.t.target, sc.Target, loadtest.DefaultTarget); {
 	case l.rawURL != "":
 		if err := kratosclient.Reach(ctx, url, l.t.tlsConfig(), setup); err != nil {
 			return fmt.Errorf("--url: %w%s", err, hint(err))
 		}
+		announce()
 	default:
-		o, err := l.t.options(setup)
-		if err != nil {
-			return err
-		}
+		o := l.t.options(setup)
 		if o.URL = cmp.Or(o.URL, sc.Target); o.URL != "" {
 			if err := l.t.check(ctx, o.URL, setup); err != nil {
 				return err
@@ -136,6 +177,7 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 		} else {
 			o.Profiles, o.KratosBin, kratos = []string{l.profile}, l.kratosBin, target.LocalKratosVersion
 		}
+		announce()
 		o.ShardIndex, o.ShardCount = shard.Index, shard.Count
 		set, err := target.Open(ctx, o)
 		if err != nil {
@@ -159,7 +201,7 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 	}
 	info, err := run(opts, out)
 	if info != nil {
-		info.KratosVersion, info.Contract = kratos, l.contract
+		info.KratosVersion, info.Contract, info.TargetSource = kratos, l.contract, l.source(sc)
 		if rerr := writeRunReport(cmd, out, *info); rerr != nil && err == nil {
 			err = rerr
 		}

@@ -41,6 +41,10 @@ type kratosProxy struct {
 
 	mu      sync.Mutex
 	secrets map[string]string // value -> kind
+	// basic and bare count, for each API ("public", "admin"), the requests
+	// that came with HTTP Basic credentials and those that came with no
+	// Authorization header at all.
+	basic, bare map[string]int
 }
 
 // Kinds of secret the proxy records.
@@ -51,6 +55,10 @@ const (
 	secretCSRF     = "CSRF token"
 	secretTOTP     = "TOTP secret"
 	secretAPIKey   = "API key"
+	// secretBasic is the password of a target URL's user information, as
+	// the proxy gets it (in an Authorization: Basic header), and that
+	// header's encoded credentials.
+	secretBasic = "URL password"
 )
 
 // minSecret is the shortest value recorded: every real secret of a run is
@@ -60,20 +68,21 @@ const minSecret = 16
 
 func newKratosProxy(t *testing.T, inst *localkratos.Instance) *kratosProxy {
 	t.Helper()
-	p := &kratosProxy{secrets: map[string]string{}}
+	p := &kratosProxy{secrets: map[string]string{}, basic: map[string]int{}, bare: map[string]int{}}
 	p.Public = httptest.NewUnstartedServer(nil)
 	p.Admin = httptest.NewUnstartedServer(nil)
 	// Origins as each side knows them: Kratos's, and the proxy's.
 	var pairs [][2]string
 	for _, x := range []struct {
+		api      string
 		srv      *httptest.Server
 		upstream string
-	}{{p.Public, inst.PublicURL}, {p.Admin, inst.AdminURL}} {
+	}{{"public", p.Public, inst.PublicURL}, {"admin", p.Admin, inst.AdminURL}} {
 		up, err := url.Parse(x.upstream)
 		if err != nil {
 			t.Fatal(err)
 		}
-		x.srv.Config.Handler = p.handler(up, &pairs)
+		x.srv.Config.Handler = p.handler(x.api, up, &pairs)
 		x.srv.Start()
 		t.Cleanup(x.srv.Close)
 		pairs = append(pairs, [2]string{x.upstream, x.srv.URL})
@@ -81,8 +90,9 @@ func newKratosProxy(t *testing.T, inst *localkratos.Instance) *kratosProxy {
 	return p
 }
 
-// handler forwards to upstream; pairs are (Kratos origin, proxy origin).
-func (p *kratosProxy) handler(upstream *url.URL, pairs *[][2]string) http.Handler {
+// handler forwards to upstream, the API named api; pairs are (Kratos
+// origin, proxy origin).
+func (p *kratosProxy) handler(api string, upstream *url.URL, pairs *[][2]string) http.Handler {
 	// toKratos and fromKratos rewrite origins, plain and query-escaped.
 	rewrite := func(s string, toKratos bool) string {
 		for _, pr := range *pairs {
@@ -106,7 +116,7 @@ func (p *kratosProxy) handler(upstream *url.URL, pairs *[][2]string) http.Handle
 					pr.Out.Header.Set(h, rewrite(v, true))
 				}
 			}
-			p.noteRequest(pr.Out)
+			p.noteRequest(api, pr.Out)
 			if pr.Out.Body != nil {
 				body, _ := io.ReadAll(pr.Out.Body)
 				pr.Out.Body.Close()
@@ -151,9 +161,22 @@ func (p *kratosProxy) handler(upstream *url.URL, pairs *[][2]string) http.Handle
 	})
 }
 
-// noteRequest records the secrets of a request's headers.
-func (p *kratosProxy) noteRequest(r *http.Request) {
+// noteRequest records the secrets of a request's headers, and counts the
+// requests to api with Basic credentials and with no Authorization.
+func (p *kratosProxy) noteRequest(api string, r *http.Request) {
 	p.note(secretSession, r.Header.Get("X-Session-Token"))
+	if _, password, ok := r.BasicAuth(); ok {
+		p.note(secretBasic, password)
+		_, encoded, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		p.note(secretBasic, encoded)
+	}
+	p.mu.Lock()
+	if _, _, ok := r.BasicAuth(); ok {
+		p.basic[api]++
+	} else if r.Header.Get("Authorization") == "" {
+		p.bare[api]++
+	}
+	p.mu.Unlock()
 	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		kind := secretAPIKey
 		if strings.HasPrefix(v, "ory_st_") {
@@ -238,6 +261,14 @@ func (p *kratosProxy) note(kind, value string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.secrets[value] = kind
+}
+
+// Authorizations returns how many requests to api came with Basic
+// credentials, and how many with no Authorization header.
+func (p *kratosProxy) Authorizations(api string) (basic, bare int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.basic[api], p.bare[api]
 }
 
 // Secrets returns a copy of what the proxy recorded, value -> kind.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -49,11 +50,15 @@ func writeScenario(t *testing.T, dir string) string {
 
 // TestRunsKeepSecretsAndLeaveNoIdentities runs a full conformance run and
 // a load run, as a user would with an Ory Network API key, against a local
-// Kratos behind a recording proxy. Then nothing a run wrote (its output
-// directories, its working directory, its temporary directory) and nothing
-// it printed holds a session token, cookie value, password, CSRF token or
-// TOTP secret that crossed the wire, or the key; and the target holds the
-// same identities as before each run.
+// Kratos behind a recording proxy whose URL carries a user and password
+// (http://bob:PASSWORD@proxy), and compares the conformance run with
+// itself. Then nothing a run wrote (its output directories, its working
+// directory, its temporary directory) and nothing it printed holds a
+// session token, cookie value, password, CSRF token or TOTP secret that
+// crossed the wire, the key, or the URL's password; the password went as
+// HTTP Basic credentials on every request to the public API that had no
+// Authorization of its own, and never to the admin API's host; and the
+// target holds the same identities as before each run.
 func TestRunsKeepSecretsAndLeaveNoIdentities(t *testing.T) {
 	inst := startKratos(t)
 	proxy := newKratosProxy(t, inst)
@@ -69,7 +74,9 @@ func TestRunsKeepSecretsAndLeaveNoIdentities(t *testing.T) {
 	}
 	scenario := writeScenario(t, work)
 	o := procOpts{env: []string{"ORY_API_KEY=" + key, "TMPDIR=" + tmp}, dir: work}
-	target := []string{"--target", proxy.Public.URL, "--admin-url", proxy.Admin.URL}
+	urlPassword := "orybenchURLpw" + randomHex(t, 12)
+	publicURL := strings.Replace(proxy.Public.URL, "://", "://bob:"+urlPassword+"@", 1)
+	target := []string{"--target", publicURL, "--admin-url", proxy.Admin.URL}
 	printed := map[string]string{}
 
 	// The key also on the command line, as a user may pass it.
@@ -87,6 +94,13 @@ func TestRunsKeepSecretsAndLeaveNoIdentities(t *testing.T) {
 		}
 	}
 	afterConform := identityIDs(t, admin)
+	conformance := readConformance(t, filepath.Join(work, "conformance"))
+
+	code, p = runOrybench(t, o, time.Minute, "compare", "conformance", "conformance", "--out", "compare")
+	printed["compare stdout"], printed["compare stderr"] = p.stdout.String(), p.stderr.String()
+	if code != exitOK && code != exitFailed {
+		t.Errorf("compare: exit %d; stderr:\n%s", code, p.stderr.String())
+	}
 
 	code, p = runOrybench(t, o, 3*time.Minute, append([]string{"load", "--scenario", scenario, "--warmup", "0s", "--progress=false",
 		"--out", "load"}, target...)...)
@@ -96,6 +110,30 @@ func TestRunsKeepSecretsAndLeaveNoIdentities(t *testing.T) {
 	}
 	afterLoad := identityIDs(t, admin)
 
+	t.Run("the URL's credentials go to its host only, and nowhere else", func(t *testing.T) {
+		if basic, bare := proxy.Authorizations("public"); basic == 0 || bare > 0 {
+			t.Errorf("public API: %d requests with the URL's Basic credentials, %d with no Authorization at all; want some and none", basic, bare)
+		}
+		if basic, _ := proxy.Authorizations("admin"); basic > 0 {
+			t.Errorf("admin API, another host: %d requests with the public URL's Basic credentials, want none", basic)
+		}
+		want := "target: " + proxy.Public.URL + " (from --target; HTTP Basic authentication as bob:[REDACTED]@" +
+			strings.TrimPrefix(proxy.Public.URL, "http://") + "); unpaced (--max-rps 0)\n"
+		if !strings.Contains(printed["conform stderr"], want) {
+			t.Errorf("conform's stderr does not say %q:\n%s", want, printed["conform stderr"])
+		}
+		if got := conformance.Target; got.URL != proxy.Public.URL || got.Source != "--target" {
+			t.Errorf("conformance.json's target: url %q from %q, want %q from --target", got.URL, got.Source, proxy.Public.URL)
+		}
+		// Sent with the URL's user information, the redirect a toSession
+		// 403 names (the proxy's own URL) did not match.
+		for _, k := range conformance.Cases {
+			if k.Operation == "toSession" && k.Status == 403 && k.Outcome == results.Failed {
+				t.Errorf("%s failed: %s", k.Name, k.Reason)
+			}
+		}
+	})
+
 	t.Run("no secret in what the runs wrote or printed", func(t *testing.T) {
 		secrets := proxy.Secrets()
 		kinds := map[string]int{}
@@ -103,7 +141,7 @@ func TestRunsKeepSecretsAndLeaveNoIdentities(t *testing.T) {
 			kinds[kind]++
 		}
 		t.Logf("%d secrets crossed the proxy in %d requests: %v", len(secrets), proxy.requests.Load(), kinds)
-		for _, kind := range []string{secretSession, secretCookie, secretPassword, secretCSRF, secretTOTP} {
+		for _, kind := range []string{secretSession, secretCookie, secretPassword, secretCSRF, secretTOTP, secretBasic} {
 			if kinds[kind] == 0 {
 				t.Errorf("no %s crossed the proxy: the runs did not exercise it, or the proxy does not see it", kind)
 			}
@@ -112,6 +150,7 @@ func TestRunsKeepSecretsAndLeaveNoIdentities(t *testing.T) {
 			t.Errorf("the API key never reached the admin API: the runs did not use it")
 		}
 		secrets[key] = secretAPIKey
+		secrets[urlPassword] = secretBasic // in case it never crossed
 
 		files := 0
 		err := filepath.WalkDir(work, func(path string, d fs.DirEntry, err error) error {
@@ -133,7 +172,7 @@ func TestRunsKeepSecretsAndLeaveNoIdentities(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"conformance/conformance.json", "conformance/junit.xml", "conformance/report.html",
-			"load/summary.json", "load/results.bin", "load/report.html"} {
+			"load/summary.json", "load/results.bin", "load/report.html", "load/run.json", "compare/compare.json"} {
 			if _, err := os.Stat(filepath.Join(work, name)); err != nil {
 				t.Errorf("%s was not written, so not checked: %v", name, err)
 			}

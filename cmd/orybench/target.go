@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -25,11 +27,23 @@ type targetFlags struct {
 	apiKey   string
 	insecure bool
 	contract string
+
+	flags *pflag.FlagSet // where the flags were registered
+	// source says where target came from once resolved: "--target",
+	// "$ORY_SDK_URL", or with none the local Kratos of "--profile" or of
+	// the "default" profiles; envIgnored that $ORY_SDK_URL was set and left
+	// for the local profiles asked for.
+	source     string
+	envIgnored bool
+	// basicAuth is the user information resolve split off --target and
+	// --admin-url: target and adminURL name no user.
+	basicAuth []kratosclient.BasicAuth
 }
 
 func (t *targetFlags) register(f *pflag.FlagSet) {
-	f.StringVar(&t.target, "target", os.Getenv("ORY_SDK_URL"), "public URL of the Kratos / Ory Network project ($ORY_SDK_URL); empty starts a local Kratos")
-	f.StringVar(&t.adminURL, "admin-url", "", "admin API URL (self-hosted Kratos); with an API key it defaults to --target")
+	t.flags = f
+	f.StringVar(&t.target, "target", "", "public URL of the Kratos / Ory Network project (default $ORY_SDK_URL, unless --profile is given; none starts a local Kratos); a user:password@ in it goes as HTTP Basic auth to its host only, written nowhere")
+	f.StringVar(&t.adminURL, "admin-url", "", "admin API URL (self-hosted Kratos), with a user and password as --target; with an API key it defaults to --target")
 	f.StringVar(&t.apiKey, "api-key", "", "admin API key, sent as a bearer token (default $ORY_API_KEY)")
 	f.BoolVar(&t.insecure, "insecure-skip-verify", false, "accept a TLS certificate that does not verify (a test target's self-signed one; never for production)")
 	f.StringVar(&t.contract, "contract", "", "contract to judge answers by: a name from 'orybench contract list', or an OpenAPI 3.0 document (default: "+schemas.Network+" for a target on *.oryapis.com, else "+schemas.Kratos+")")
@@ -58,10 +72,10 @@ func (t *targetFlags) tlsConfig() *tls.Config {
 // call to each, bounded by timeout and ctx. Its error is one line saying
 // what is wrong, with the flag that fixes it where there is one.
 func (t *targetFlags) check(ctx context.Context, url string, timeout time.Duration) error {
-	err := target.Check(ctx, target.Options{URL: url, AdminURL: t.adminURL, APIKey: t.apiKey, HTTPClient: t.httpClient(timeout)})
+	err := target.Check(ctx, target.Options{URL: url, AdminURL: t.adminURL, APIKey: t.apiKey, BasicAuth: t.basicAuth, HTTPClient: t.httpClient(timeout)})
 	var api *target.APIError
 	if errors.As(err, &api) {
-		flag := map[string]string{"public": "--target", "admin": "--admin-url"}[api.API]
+		flag := map[string]string{"public": t.source, "admin": "--admin-url"}[api.API]
 		return fmt.Errorf("%s: %w%s", flag, api.Err, hint(err))
 	}
 	return err
@@ -76,18 +90,36 @@ func hint(err error) string {
 	return ""
 }
 
-func (t *targetFlags) resolve() error {
+// resolve reads the environment where the flags leave it to
+// ($ORY_SDK_URL, $ORY_API_KEY; $ORY_SDK_URL not when profiles, local
+// profiles, are asked for) and checks the URLs, splitting off the user
+// information of each into basicAuth. Call it once, before anything else.
+func (t *targetFlags) resolve(profiles bool) error {
 	if t.apiKey == "" {
 		t.apiKey = os.Getenv("ORY_API_KEY")
 	}
-	if t.target != "" {
-		if _, err := kratosclient.ParseBaseURL(t.target); err != nil {
-			return fmt.Errorf("--target: %w", err)
-		}
+	switch env := os.Getenv("ORY_SDK_URL"); {
+	case t.flags.Changed("target"):
+		t.source = "--target"
+	case profiles:
+		t.envIgnored = env != ""
+	default:
+		t.target, t.source = env, "$ORY_SDK_URL"
+	}
+	switch {
+	case t.target != "":
+	case profiles:
+		t.source = "--profile"
+	default:
+		t.source = "default"
+	}
+	var err error
+	if t.target, err = t.splitUserinfo(t.target); err != nil {
+		return fmt.Errorf("%s: %w", t.source, err)
 	}
 	t.adminURL = target.Options{URL: t.target, AdminURL: t.adminURL, APIKey: t.apiKey}.AdminAPI()
 	if t.adminURL != "" {
-		if _, err := kratosclient.ParseBaseURL(t.adminURL); err != nil {
+		if t.adminURL, err = t.splitUserinfo(t.adminURL); err != nil {
 			return fmt.Errorf("--admin-url: %w", err)
 		}
 		if t.target == "" {
@@ -97,6 +129,69 @@ func (t *targetFlags) resolve() error {
 	return nil
 }
 
+// splitUserinfo returns raw ("" stays "") without its user information,
+// which it adds to basicAuth.
+func (t *targetFlags) splitUserinfo(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	clean, auth, err := kratosclient.SplitUserinfo(raw)
+	if auth != nil && !slices.Contains(t.basicAuth, *auth) {
+		t.basicAuth = append(t.basicAuth, *auth)
+	}
+	return clean, err
+}
+
+// origin says where a run's target comes from: "http://host (from
+// --target)", "https://project.oryapis.com (from $ORY_SDK_URL)", or the
+// local profiles it starts (none given: defaults) and why.
+func (t *targetFlags) origin(profiles, defaults []string) string {
+	if t.target != "" {
+		return fmt.Sprintf("%s (from %s%s)", t.target, t.source, t.credentials())
+	}
+	if len(profiles) == 0 {
+		profiles = defaults
+	}
+	s := "local Kratos, profile"
+	if len(profiles) > 1 {
+		s += "s"
+	}
+	s += " " + strings.Join(profiles, ", ")
+	if t.envIgnored {
+		return s + " (--profile; $ORY_SDK_URL ignored)"
+	}
+	return s + " (no --target or $ORY_SDK_URL)"
+}
+
+// credentials names the users whose Basic credentials a run sends, if any.
+func (t *targetFlags) credentials() string {
+	var s []string
+	for _, a := range t.basicAuth {
+		s = append(s, a.String())
+	}
+	if len(s) == 0 {
+		return ""
+	}
+	return "; HTTP Basic authentication as " + strings.Join(s, ", ")
+}
+
+// pacing says how a conformance run paces its requests: at most rps a
+// second (0: unpaced), which set says --max-rps gave, else the default for
+// a remote target or a local one.
+func pacing(rps float64, remote, set bool) string {
+	switch {
+	case set && rps > 0:
+		return fmt.Sprintf("paced at %g requests/s (--max-rps)", rps)
+	case set:
+		return "unpaced (--max-rps 0)"
+	case rps > 0:
+		return fmt.Sprintf("paced at %g requests/s (the default for a remote target; --max-rps changes it)", rps)
+	case remote:
+		return "unpaced"
+	}
+	return "unpaced (the default for local Kratos; --max-rps paces it)"
+}
+
 // setupTimeout bounds one call of a conformance run or of a load run's
 // set-up, as kratosclient does by default.
 const setupTimeout = 30 * time.Second
@@ -104,10 +199,7 @@ const setupTimeout = 30 * time.Second
 // options are the target.Options of the flags: the target, its admin API
 // and API key, and the client of every call to them, each call bounded by
 // timeout. With no --target, URL is "" and target.Open starts the local
-// Kratos of Profiles, which the caller sets.
-func (t *targetFlags) options(timeout time.Duration) (target.Options, error) {
-	if err := t.resolve(); err != nil {
-		return target.Options{}, err
-	}
-	return target.Options{URL: t.target, AdminURL: t.adminURL, APIKey: t.apiKey, HTTPClient: t.httpClient(timeout)}, nil
+// Kratos of Profiles, which the caller sets. resolve comes first.
+func (t *targetFlags) options(timeout time.Duration) target.Options {
+	return target.Options{URL: t.target, AdminURL: t.adminURL, APIKey: t.apiKey, BasicAuth: t.basicAuth, HTTPClient: t.httpClient(timeout)}
 }

@@ -107,9 +107,15 @@ func walk(v any) any {
 }
 
 // URL replaces the values of secret query parameters and the password of
-// any user information (https://user:password@host). A string that does not
-// parse as a URL still loses what looks like a password before an "@".
+// any user information (https://user:password@host, or user:password@host
+// without a scheme). A string that does not parse as a URL still loses what
+// looks like a password before an "@".
 func URL(raw string) string {
+	if !strings.Contains(raw, "://") && strings.Contains(raw, "@") {
+		// A URL typed without its scheme (user:password@host:port), which
+		// would parse as scheme "user": read as the http URL it means.
+		return strings.TrimPrefix(URL("http://"+raw), "http://")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return userinfoPassword.ReplaceAllString(raw, "${1}"+Placeholder+"@")

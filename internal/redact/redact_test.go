@@ -73,6 +73,9 @@ func TestURLUserinfoPassword(t *testing.T) {
 		{"http://127.0.0.1:4433/sessions/whoami", "http://127.0.0.1:4433/sessions/whoami"},
 		// Does not parse (a space in the host), yet loses the password.
 		{"https://alice:s3cret@kra tos.example/", "https://alice:" + Placeholder + "@kra tos.example/"},
+		// Typed without a scheme: it would parse as scheme "alice".
+		{"alice:s3cret@127.0.0.1:4433/x", "alice:" + Placeholder + "@127.0.0.1:4433/x"},
+		{"127.0.0.1:4433", "127.0.0.1:4433"},
 	} {
 		if got := URL(tc.in); got != tc.want {
 			t.Errorf("URL(%q) = %q, want %q", tc.in, got, tc.want)
