@@ -39,6 +39,18 @@ func TestHelperOrybench(t *testing.T) {
 // the test ends. A test that kills it may still call Stop.
 func startKratos(t *testing.T) *localkratos.Instance {
 	t.Helper()
+	inst, err := localkratos.Start(t.Context(), localkratos.Options{Bin: kratosBin(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inst.Stop() })
+	return inst
+}
+
+// kratosBin is the Kratos binary of the tests that start Kratos: they are
+// skipped without one, and in -short runs.
+func kratosBin(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts Kratos")
 	}
@@ -49,12 +61,7 @@ func startKratos(t *testing.T) *localkratos.Instance {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skipf("no Kratos binary (make kratos): %v", err)
 	}
-	inst, err := localkratos.Start(t.Context(), localkratos.Options{Bin: bin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { inst.Stop() })
-	return inst
+	return bin
 }
 
 // syncBuffer collects what a process prints; it may be read while the
