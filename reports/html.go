@@ -230,11 +230,19 @@ func newConfView(c *results.Conformance) confView {
 		v.Rows = append(v.Rows, row)
 	}
 	v.Deviations = deviationsOf(c)
+	filtered := 0
 	for _, p := range c.Pairs {
-		if p.Outcome == results.Skipped || p.Outcome == results.Untriggerable {
+		switch {
+		case p.Outcome == results.Skipped && p.Reason == results.FilteredOut:
+			filtered++ // one note for them all, below
+		case p.Outcome == results.Skipped || p.Outcome == results.Untriggerable:
 			v.Notes = append(v.Notes, note{Mark: matrixMark[p.Outcome], Class: outcomeClass[p.Outcome],
 				Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: redact.Prose(p.Reason)})
 		}
+	}
+	if line := filteredLine(c, filtered); line != "" {
+		v.Notes = append(v.Notes, note{Mark: matrixMark[results.Skipped], Class: outcomeClass[results.Skipped],
+			Pair: fmt.Sprintf("%d pairs", filtered), Reason: redact.Prose(line)})
 	}
 	for _, k := range c.Cases {
 		reason := k.Reason
