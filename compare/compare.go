@@ -45,6 +45,13 @@ type Options struct {
 // DefaultTolerance is the default of Options.Tolerance: 10 %.
 const DefaultTolerance = 0.10
 
+// ErrIncompleteCandidate is returned, wrapped, by Dirs when the candidate
+// did not check what the baseline did, so no verdict can be given: its
+// conformance run was interrupted or ended before cases it selected, or
+// label-filtered by another filter than the baseline's, or a load run of
+// it stopped early (interrupted, target down).
+var ErrIncompleteCandidate = errors.New("the candidate is incomplete: no verdict")
+
 // ErrNothingComparable is returned, wrapped, by Dirs when the two sides
 // share nothing that can be judged.
 var ErrNothingComparable = errors.New("nothing comparable")
@@ -76,6 +83,9 @@ func Dirs(baseline, candidate string, o Options) (*results.Comparison, error) {
 			return nil, err
 		}
 	}
+	if why := incomplete(rb, rc); why != "" {
+		return nil, fmt.Errorf("%w: %s: %s", ErrIncompleteCandidate, candidate, why)
+	}
 	c := &results.Comparison{Baseline: sideOf(baseline, rb), Candidate: sideOf(candidate, rc),
 		Tolerance: o.Tolerance, Level: o.Level, GeneratedAt: time.Now().UTC(), Steps: []results.StepDiff{}}
 
@@ -89,6 +99,10 @@ func Dirs(baseline, candidate string, o Options) (*results.Comparison, error) {
 			if ch.Regression {
 				c.Verdict.ContractRegressions++
 			}
+		}
+		c.Verdict.LostPairs = len(c.Contract.LostPairs)
+		if why := rb.Conformance.Incomplete(); why != "" {
+			c.Notes = append(c.Notes, "the baseline's conformance run is incomplete ("+why+"): pairs it did not judge are not compared")
 		}
 	case rb.Conformance != nil:
 		c.Notes = append(c.Notes, "only the baseline holds a conformance run: the contract is not compared")
@@ -130,6 +144,33 @@ func Dirs(baseline, candidate string, o Options) (*results.Comparison, error) {
 	return c, nil
 }
 
+// incomplete says why the candidate's runs cannot be judged against the
+// baseline's, "" when they can: an interrupted conformance run, one
+// filtered otherwise than the baseline's, a load run stopped early.
+func incomplete(rb, rc *results.Runs) string {
+	var why []string
+	if k := rc.Conformance; k != nil && k.Completeness != nil {
+		comp := *k.Completeness
+		filter := ""
+		if b := rb.Conformance; b != nil && b.Completeness != nil {
+			filter = b.Completeness.LabelFilter
+		}
+		if comp.Interrupted != "" || comp.CasesRun < comp.CasesSelected {
+			comp.LabelFilter = "" // said below, if it matters
+			why = append(why, "conformance "+comp.Incomplete())
+		}
+		if k.Completeness.Filtered() && k.Completeness.LabelFilter != filter {
+			why = append(why, fmt.Sprintf("conformance label-filtered by %q, the baseline by %q", k.Completeness.LabelFilter, filter))
+		}
+	}
+	for _, l := range rc.Loads {
+		if w := l.Summary.Incomplete(); w != "" {
+			why = append(why, fmt.Sprintf("load %s (%s) %s", l.Summary.Scenario, filepath.Base(l.Dir), w))
+		}
+	}
+	return strings.Join(why, "; ")
+}
+
 func sideOf(dir string, r *results.Runs) results.CompareSide {
 	s := results.CompareSide{Dir: dir, Conformance: r.Conformance != nil}
 	if r.Conformance != nil {
@@ -169,7 +210,11 @@ func keyed(cases []results.Case) (map[string]results.Case, []string) {
 }
 
 func diffContract(b, c *results.Conformance) *results.ContractDiff {
-	d := &results.ContractDiff{Baseline: b.Coverage, Candidate: c.Coverage, Cases: [2]int{len(b.Cases), len(c.Cases)}, Changes: []results.CaseChange{}}
+	d := &results.ContractDiff{Baseline: b.Coverage, Candidate: c.Coverage, Cases: [2]int{len(b.Cases), len(c.Cases)}, Changes: []results.CaseChange{},
+		LostPairs: results.LostPairs(b.Pairs, c.Pairs)}
+	for i, p := range d.LostPairs {
+		d.LostPairs[i].Reason = redact.Clip(redact.Prose(p.Reason), 400)
+	}
 	bm, border := keyed(b.Cases)
 	cm, corder := keyed(c.Cases)
 	add := func(k results.Case, from, to, reason string) {

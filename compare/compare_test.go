@@ -362,3 +362,53 @@ func TestCompareContracts(t *testing.T) {
 		t.Errorf("both sides judged against kratos: %v", err)
 	}
 }
+
+// A candidate that did not check what the baseline did gives no verdict:
+// an interrupted conformance run, one filtered otherwise than the
+// baseline, a load run stopped early. A filter both sides share, and a
+// load run stopped by a breached threshold, are judged.
+func TestCompareIncompleteCandidate(t *testing.T) {
+	side := func(comp *results.Completeness, stopped string) string {
+		dir := t.TempDir()
+		c := &results.Conformance{Completeness: comp, Pairs: []results.Pair{{Operation: "toSession", Status: 200, Outcome: results.Passed}},
+			Cases: []results.Case{{Operation: "toSession", Status: 200, Client: "native", Name: "a", Outcome: results.Passed}}}
+		if _, err := c.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+		if stopped != "" {
+			s := &results.LoadSummary{Scenario: "whoami", Passed: stopped != results.StoppedBreached, Stopped: stopped}
+			if _, err := s.Write(dir); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	full := &results.Completeness{CasesTotal: 3, CasesSelected: 3, CasesRun: 3}
+	filtered := func(f string) *results.Completeness {
+		return &results.Completeness{LabelFilter: f, CasesTotal: 3, CasesSelected: 1, CasesRun: 1}
+	}
+	for _, tc := range []struct {
+		name            string
+		base, candidate string
+		want            string // in the error; "" for a verdict
+	}{
+		{"complete", side(full, ""), side(full, ""), ""},
+		{"interrupted", side(full, ""), side(&results.Completeness{Interrupted: "Interrupted by User", CasesTotal: 3, CasesSelected: 3, CasesRun: 1}, ""),
+			"conformance interrupted (Interrupted by User); 2 of 3 selected cases not run"},
+		{"filtered, baseline not", side(full, ""), side(filtered("op:toSession"), ""), `label-filtered by "op:toSession", the baseline by ""`},
+		{"filtered otherwise", side(filtered("op:a"), ""), side(filtered("op:toSession"), ""), `label-filtered by "op:toSession", the baseline by "op:a"`},
+		{"filtered alike", side(filtered("op:toSession"), ""), side(filtered("op:toSession"), ""), ""},
+		{"load interrupted", side(full, ""), side(full, results.StoppedInterrupted), "load whoami"},
+		{"load stopped by a breach", side(full, ""), side(full, results.StoppedBreached), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Dirs(tc.base, tc.candidate, Options{})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("no verdict: %v", err)
+			case tc.want != "" && (!errors.Is(err, ErrIncompleteCandidate) || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want ErrIncompleteCandidate saying %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -26,9 +26,6 @@ import (
 // it is not a whole run, and its thresholds do not decide.
 var ErrShardStopped = errors.New("a shard stopped early")
 
-// stoppedBreached is results.LoadSummary.Stopped of a run that WithAbortOnFail ended.
-const stoppedBreached = "threshold breached"
-
 // ShardDirs returns the output directories of shards among paths: each
 // path that holds a summary.json, and for one that does not, each of its
 // subdirectories that does, except a merge (so that a run's merge may be
@@ -158,8 +155,8 @@ func Merge(dirs []string, out string, thresholds ...Threshold) (*results.LoadSum
 	for _, r := range runs {
 		// Stopped by a breached threshold is a verdict; anything else
 		// leaves the run incomplete.
-		if s := r.sum.Stopped; s != "" && s != stoppedBreached {
-			errs = append(errs, fmt.Errorf("%w: shard %s %s", ErrShardStopped, r.sum.Shard.Shard, s))
+		if r.sum.Incomplete() != "" {
+			errs = append(errs, fmt.Errorf("%w: shard %s %s", ErrShardStopped, r.sum.Shard.Shard, r.sum.Stopped))
 		}
 	}
 	if err := breached(m); err != nil {

@@ -315,7 +315,7 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*results.LoadSummar
 	if ctx.Err() == nil {
 		r.attack(ctx, true)
 	} else if r.stopped == "" {
-		r.stopped = "interrupted"
+		r.stopped = results.StoppedInterrupted
 	}
 	sum := r.summary()
 	p.describe(sum, r.began())
@@ -330,9 +330,9 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*results.LoadSummar
 
 	var errs []error
 	switch r.stopped {
-	case "interrupted":
+	case results.StoppedInterrupted:
 		errs = append(errs, fmt.Errorf("interrupted: %w", context.Cause(ctx)))
-	case "target down":
+	case results.StoppedTargetDown:
 		errs = append(errs, fmt.Errorf("%w: connections refused or reset for %s with no answer", ErrTargetDown, cfg.downAfter))
 	}
 	if err := breached(sum); err != nil {
@@ -371,7 +371,7 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 	}
 	// The pacer stops at the end of d; vegeta's own limit only bounds how
 	// long hits that were due before the end may still be sent late.
-	results := atk.Attack(r.tgt.Targeter(), pc, d+lateSendGrace, name)
+	hits := atk.Attack(r.tgt.Targeter(), pc, d+lateSendGrace, name)
 	if measure {
 		r.pacer = pc
 	}
@@ -386,13 +386,13 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 			return
 		}
 		stopping = true
-		if measure || reason == "interrupted" {
+		if measure || reason == results.StoppedInterrupted {
 			r.stopped, r.stopAt = reason, time.Now()
 		}
 		close(stop)
 		atk.Stop()
 		grace := r.cfg.stopGrace
-		if reason == "interrupted" {
+		if reason == results.StoppedInterrupted {
 			// Ctrl-C: the person waits; answers still in flight after a
 			// moment are counted as canceled, not waited for.
 			grace = min(grace, interruptGrace)
@@ -402,7 +402,7 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 	done := ctx.Done()
 	for {
 		select {
-		case res, ok := <-results:
+		case res, ok := <-hits:
 			if !ok {
 				return
 			}
@@ -411,7 +411,7 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 				continue
 			}
 			if r.record(res) && !stopping {
-				halt("target down")
+				halt(results.StoppedTargetDown)
 			}
 		case now := <-tick.C:
 			if !measure {
@@ -420,11 +420,11 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 			r.flushSeries(now)
 			r.showProgress(now, false)
 			if r.cfg.abortOnFail && !stopping && r.breached() {
-				halt("threshold breached")
+				halt(results.StoppedBreached)
 			}
 		case <-done:
 			done = nil
-			halt("interrupted")
+			halt(results.StoppedInterrupted)
 		case <-graceC:
 			graceC = nil
 			r.aborted = true

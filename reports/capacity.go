@@ -35,11 +35,14 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 	v.Meta = runRow{Anchor: anchor, Kind: "capacity", Name: "capacity: " + r.Scenario,
 		Target: orNot(scrubURL(c.Run.Target)), Kratos: orNot(c.Run.KratosVersion), Orybench: orNot(c.Run.Orybench),
 		Started: orNot(fmtTime(c.Run.StartedAt)), Duration: fmtSeconds(r.DurationS), Command: orNot(scrubCommand(c.Run.Command)),
-		Passed: r.Found}.withContract(c.Run.Contract)
+		Result: r.Verdict()}.withContract(c.Run.Contract)
 	if r.Found {
 		v.Meta.Verdict = fmt.Sprintf("sustainable %s/s, confidence %s", trimFloat(r.SustainableRate, 1), r.Confidence.Level)
 	} else {
 		v.Meta.Verdict = "no rate held the SLO"
+	}
+	if why := r.Incomplete(); why != "" {
+		v.Meta.Verdict += "; incomplete: " + why
 	}
 	failing := "none failed"
 	if r.Confidence.LowestFailingRate > 0 {
@@ -271,7 +274,7 @@ func worse(a, b results.CapacityStep) bool {
 }
 
 func markdownCapacity(w io.Writer, v capacityView) {
-	fmt.Fprintf(w, "\n## %s: %s\n\n%s.\n\n", strings.ToUpper(v.Meta.Name[:1])+v.Meta.Name[1:], passText(v.Meta.Passed), v.Meta.Verdict)
+	fmt.Fprintf(w, "\n## %s: %s\n\n%s.\n\n", strings.ToUpper(v.Meta.Name[:1])+v.Meta.Name[1:], passText(v.Meta.Result), v.Meta.Verdict)
 	var head, vals []string
 	for _, t := range v.Tiles {
 		head = append(head, t.Label)
@@ -303,9 +306,13 @@ func capacitySuite(c *results.CapacityRun) junitSuite {
 		}}
 	jc := junitCase{Name: "sustainable rate within the SLO", Classname: "capacity." + r.Scenario, Time: seconds(r.DurationS),
 		SystemOut: fmt.Sprintf("sustainable %s/s; confidence %s: %s", trimFloat(r.SustainableRate, 1), r.Confidence.Level, r.Confidence.Reason)}
-	if !r.Found {
-		s.Failures++
+	if why := r.Incomplete(); why != "" {
+		jc.Failure = incompleteFailure(why)
+	} else if !r.Found {
 		jc.Failure = &junitFailure{Message: "no rate held the SLO: " + r.Confidence.Reason, Type: "capacity", Text: jc.SystemOut}
+	}
+	if jc.Failure != nil {
+		s.Failures++
 	}
 	s.Cases = append(s.Cases, jc)
 	return s

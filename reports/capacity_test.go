@@ -23,7 +23,7 @@ func TestReadCapacity(t *testing.T) {
 	if !c.Result.Found || c.Result.SustainableRate <= 0 || len(c.Result.Steps) == 0 || c.Run.Command == "" {
 		t.Fatalf("capacity %+v, run %+v", c.Result, c.Run)
 	}
-	if !r.Passed() {
+	if r.Verdict() != results.VerdictPassed {
 		t.Errorf("a search that found a sustainable rate does not pass the report")
 	}
 	// The steps' own directories (load runs) are not runs of the report,
@@ -116,7 +116,7 @@ func TestCapacityNotFound(t *testing.T) {
 		Ended: results.EndMinRate, Confidence: results.CapacityConfidence{Level: "none", Reason: "no rate held the SLO, down to 1/s"},
 		Steps: []results.CapacityStep{{N: 1, Phase: results.PhaseStart, Rate: 1, Achieved: 1, P99: 80,
 			Breached: []string{"p99<50ms"}, Summary: &results.LoadSummary{Requests: 10, Latency: results.Latency{P50: 60, P99: 80}}}}}}}}}
-	if r.Passed() {
+	if r.Verdict() != results.VerdictFailed {
 		t.Fatal("a search that found nothing passes the report")
 	}
 	var html, md, j bytes.Buffer

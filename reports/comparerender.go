@@ -74,6 +74,13 @@ type contractView struct {
 	Cases       string
 	Changes     []changeRow
 	Regressions int
+	// LostPairs passed or deviated in the baseline and are skipped,
+	// filtered out or missing in the candidate.
+	LostPairs []lostPairRow
+}
+
+type lostPairRow struct {
+	Pair, From, FromClass, To, ToClass, Reason string
 }
 
 type coverageRow struct {
@@ -114,12 +121,15 @@ func newCompareView(c *results.Comparison) compareView {
 		if n := c.Verdict.ContractRegressions; n > 0 {
 			parts = append(parts, plural(n, "contract case", "contract cases")+" newly failing")
 		}
+		if n := c.Verdict.LostPairs; n > 0 {
+			parts = append(parts, plural(n, "pair", "pairs")+" no longer judged")
+		}
 		if n := c.Verdict.LatencyRegressions; n > 0 {
 			parts = append(parts, plural(n, "latency regression", "latency regressions"))
 		}
 		v.Headline = strings.Join(parts, ", ")
 	}
-	v.Rule = fmt.Sprintf("A latency change is flagged when its %s interval excludes no change and it is more than %s; a case is flagged when the candidate fails it and the baseline did not.", v.Level, v.Tolerance)
+	v.Rule = fmt.Sprintf("A latency change is flagged when its %s interval excludes no change and it is more than %s; a case is flagged when the candidate fails it and the baseline did not; a pair when it passed or deviated in the baseline and the candidate skipped it, filtered it out or lacks it.", v.Level, v.Tolerance)
 	v.Method = "Each step's latency is the median over its seconds of that second's p50 and p99 (corrected, from intended send; " +
 		"seconds with under half the usual answers, such as the last, partial one, left out). The interval of its relative change comes from a circular " +
 		"moving-block bootstrap of each run's per-second series (blocks of about n^(1/3) consecutive seconds, so that " +
@@ -171,6 +181,10 @@ func newContractView(d *results.ContractDiff, regressions int) *contractView {
 			Reason: ch.Reason, Regression: ch.Regression,
 			From: outcomeLabel(ch.From), FromClass: outcomeClassOf(ch.From), FromMark: outcomeMark(ch.From),
 			To: outcomeLabel(ch.To), ToClass: outcomeClassOf(ch.To), ToMark: outcomeMark(ch.To)})
+	}
+	for _, p := range d.LostPairs {
+		cv.LostPairs = append(cv.LostPairs, lostPairRow{Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: p.Reason,
+			From: outcomeLabel(p.From), FromClass: outcomeClassOf(p.From), To: outcomeLabel(p.To), ToClass: outcomeClassOf(p.To)})
 	}
 	return cv
 }
@@ -310,6 +324,14 @@ func WriteComparisonMarkdown(w io.Writer, c *results.Comparison) error {
 				row(r.Label, r.Base, r.Cand, r.Delta)
 			}
 		})
+		if len(cv.LostPairs) > 0 {
+			fmt.Fprintf(&b, "\n### ❌ Pairs no longer judged (%d)\n\nEach passed or deviated in the baseline; the candidate skipped it, filtered it out or does not have it.\n\n", len(cv.LostPairs))
+			mdTable(&b, []string{"pair", "baseline", "candidate", "reason"}, nil, func(row func(...string)) {
+				for _, p := range cv.LostPairs {
+					row("`"+p.Pair+"`", p.From, "**"+p.To+"**", p.Reason)
+				}
+			})
+		}
 		if len(cv.Changes) > 0 {
 			fmt.Fprintf(&b, "\n### Cases whose outcome changed (%d)\n\n", len(cv.Changes))
 			mdTable(&b, []string{"operation", "status", "client", "case", "baseline", "candidate", "reason"}, []bool{false, true}, func(row func(...string)) {

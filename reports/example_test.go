@@ -25,7 +25,7 @@ func ExampleReport_Write() {
 	for _, c := range r.Capacities {
 		fmt.Printf("capacity %s found: %v\n", c.Result.Scenario, c.Result.Found)
 	}
-	fmt.Println("report passed:", r.Passed())
+	fmt.Println("report:", r.Verdict())
 
 	out, err := os.MkdirTemp("", "orybench-report-")
 	if err != nil {
@@ -44,7 +44,7 @@ func ExampleReport_Write() {
 	// conformance failed: false
 	// load whoami passed: false
 	// capacity whoami found: true
-	// report passed: false
+	// report: failed
 	// wrote report.html
 	// wrote summary.md
 	// wrote junit.xml

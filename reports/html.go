@@ -35,8 +35,10 @@ func (r *Report) WriteHTML(w io.Writer) error {
 }
 
 type page struct {
-	Title       string
-	Passed      bool
+	Title  string
+	Result results.Verdict
+	// Incomplete says which runs did not check everything, and why.
+	Incomplete  []string
 	GeneratedAt string
 	Orybench    string
 	Runs        []runRow
@@ -55,12 +57,12 @@ type runRow struct {
 	// description (results.Contract.String).
 	Contract, ContractText string
 	Duration               string
-	Passed                 bool
+	Result                 results.Verdict
 	Verdict                string
 }
 
 func (r *Report) page() page {
-	p := page{Title: "orybench report", Passed: r.Passed(), GeneratedAt: r.GeneratedAt.Format("2006-01-02 15:04:05 UTC"), Orybench: orNot(r.Orybench)}
+	p := page{Title: "orybench report", Result: r.Verdict(), Incomplete: r.Incomplete(), GeneratedAt: r.GeneratedAt.Format("2006-01-02 15:04:05 UTC"), Orybench: orNot(r.Orybench)}
 	if c := r.Conformance; c != nil {
 		cv := newConfView(c)
 		p.Conf = &cv
@@ -164,11 +166,14 @@ func newConfView(c *results.Conformance) confView {
 	v := confView{Coverage: c.Coverage, CaseCount: len(c.Cases), Target: c.Target, Facts: targetFacts(c.Target)}
 	v.Meta = runRow{Anchor: "conformance", Kind: "conformance", Name: "FrontendApi conformance",
 		Target: targetText(c.Target), Kratos: orNot(c.KratosVersion), Orybench: orNot(c.Orybench),
-		Started: fmtTime(c.StartedAt), Duration: fmtSeconds(c.DurationS), Command: orNot(scrubCommand(c.Command)), Passed: !c.Failed()}.withContract(c.Contract)
+		Started: fmtTime(c.StartedAt), Duration: fmtSeconds(c.DurationS), Command: orNot(scrubCommand(c.Command)), Result: c.Verdict()}.withContract(c.Contract)
 	cov := c.Coverage
 	v.Meta.Verdict = fmt.Sprintf("%d cases failed, %d of %d documented pairs", c.FailedCases(), cov.FailedPairs, cov.DocumentedPairs)
 	if !c.Failed() {
 		v.Meta.Verdict = fmt.Sprintf("%d documented pairs, none failed", cov.DocumentedPairs)
+	}
+	if why := c.Incomplete(); why != "" {
+		v.Meta.Verdict += "; incomplete: " + why
 	}
 	v.Chips = []chip{
 		{matrixMark[results.Passed], "pass", "passed", cov.PassedPairs},
@@ -225,11 +230,19 @@ func newConfView(c *results.Conformance) confView {
 		v.Rows = append(v.Rows, row)
 	}
 	v.Deviations = deviationsOf(c)
+	filtered := 0
 	for _, p := range c.Pairs {
-		if p.Outcome == results.Skipped || p.Outcome == results.Untriggerable {
+		switch {
+		case p.Outcome == results.Skipped && p.Reason == results.FilteredOut:
+			filtered++ // one note for them all, below
+		case p.Outcome == results.Skipped || p.Outcome == results.Untriggerable:
 			v.Notes = append(v.Notes, note{Mark: matrixMark[p.Outcome], Class: outcomeClass[p.Outcome],
 				Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: redact.Prose(p.Reason)})
 		}
+	}
+	if line := filteredLine(c, filtered); line != "" {
+		v.Notes = append(v.Notes, note{Mark: matrixMark[results.Skipped], Class: outcomeClass[results.Skipped],
+			Pair: fmt.Sprintf("%d pairs", filtered), Reason: redact.Prose(line)})
 	}
 	for _, k := range c.Cases {
 		reason := k.Reason
@@ -314,7 +327,7 @@ func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 	v := loadView{}
 	v.Meta = runRow{Anchor: anchor, Kind: "load", Name: "load: " + s.Scenario,
 		Target: orNot(scrubURL(l.Run.Target)), Kratos: orNot(l.Run.KratosVersion), Orybench: orNot(l.Run.Orybench),
-		Started: orNot(fmtTime(l.Run.StartedAt)), Duration: fmtSeconds(s.DurationS), Command: orNot(scrubCommand(l.Run.Command)), Passed: s.Passed}.withContract(l.Run.Contract)
+		Started: orNot(fmtTime(l.Run.StartedAt)), Duration: fmtSeconds(s.DurationS), Command: orNot(scrubCommand(l.Run.Command)), Result: s.Verdict()}.withContract(l.Run.Contract)
 	breached := 0
 	for _, t := range s.Thresholds {
 		if !t.OK {

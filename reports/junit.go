@@ -145,7 +145,19 @@ func conformanceSuite(c *results.Conformance) junitSuite {
 		s.Cases = append(s.Cases, jc)
 		s.Tests++
 	}
+	if why := c.Incomplete(); why != "" {
+		s.Cases = append(s.Cases, junitCase{Name: "run completed", Classname: "conformance", Time: seconds(c.DurationS), Failure: incompleteFailure(why)})
+		s.Tests++
+		s.Failures++
+	}
 	return s
+}
+
+// incompleteFailure is the failure of a run's "run completed" testcase
+// when it did not check everything: a CI system must not read it as a
+// pass.
+func incompleteFailure(why string) *junitFailure {
+	return &junitFailure{Message: "INCOMPLETE: " + redact.Prose(why), Type: "incomplete"}
 }
 
 func loadSuite(l *results.LoadRun) junitSuite {
@@ -173,8 +185,11 @@ func loadSuite(l *results.LoadRun) junitSuite {
 		s.Tests++
 	}
 	if sum.Stopped != "" {
-		s.Cases = append(s.Cases, junitCase{Name: "run completed", Classname: class, Time: seconds(sum.DurationS),
-			Failure: &junitFailure{Message: "the run stopped early: " + sum.Stopped, Type: "run"}})
+		failure := &junitFailure{Message: "the run stopped early: " + sum.Stopped, Type: "run"}
+		if why := sum.Incomplete(); why != "" {
+			failure = incompleteFailure(why)
+		}
+		s.Cases = append(s.Cases, junitCase{Name: "run completed", Classname: class, Time: seconds(sum.DurationS), Failure: failure})
 		s.Tests++
 		s.Failures++
 	}

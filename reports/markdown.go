@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/results"
 )
 
 // WriteMarkdown writes summary.md: the report as GitHub-flavoured Markdown
@@ -15,14 +16,20 @@ import (
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	p := r.page()
-	verdict := "✅ PASSED"
-	if !p.Passed {
+	verdict := map[results.Verdict]string{results.VerdictPassed: "✅ PASSED", results.VerdictIncomplete: "⚠️ INCOMPLETE"}[p.Result]
+	if verdict == "" {
 		verdict = "❌ FAILED"
 	}
 	fmt.Fprintf(bw, "# orybench report: %s\n\ncontract: %s\n\n", verdict, p.Contracts)
+	for _, why := range p.Incomplete {
+		fmt.Fprintf(bw, "- **incomplete**: %s\n", mdCell(why))
+	}
+	if len(p.Incomplete) > 0 {
+		fmt.Fprintln(bw)
+	}
 	mdTable(bw, []string{"run", "result", "target", "contract", "Kratos", "orybench", "started", "duration", "command"}, nil, func(row func(...string)) {
 		for _, run := range p.Runs {
-			row(run.Name, passText(run.Passed)+" "+run.Verdict, "`"+run.Target+"`", run.Contract, run.Kratos, run.Orybench, run.Started, run.Duration, "`"+run.Command+"`")
+			row(run.Name, passText(run.Result)+" "+run.Verdict, "`"+run.Target+"`", run.Contract, run.Kratos, run.Orybench, run.Started, run.Duration, "`"+run.Command+"`")
 		}
 	})
 	if c := p.Conf; c != nil {
@@ -40,7 +47,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 
 func (r *Report) markdownConformance(w io.Writer, c *confView) {
 	cov := c.Coverage
-	fmt.Fprintf(w, "\n## Conformance: %s\n\n", passText(c.Meta.Passed))
+	fmt.Fprintf(w, "\n## Conformance: %s\n\n", passText(c.Meta.Result))
 	fmt.Fprintf(w, "%d documented pairs, %d cases: **%d** passed, **%d** deviating (known), **%d** failed, **%d** skipped, **%d** untriggerable.\n",
 		cov.DocumentedPairs, c.CaseCount, cov.PassedPairs, cov.DeviatingPairs, cov.FailedPairs, cov.SkippedPairs, cov.UntriggerablePairs)
 	if len(c.Facts) > 0 {
@@ -115,7 +122,7 @@ func (r *Report) markdownConformance(w io.Writer, c *confView) {
 }
 
 func markdownLoad(w io.Writer, l loadView) {
-	fmt.Fprintf(w, "\n## %s: %s\n\n%s.\n\n", strings.ToUpper(l.Meta.Name[:1])+l.Meta.Name[1:], passText(l.Meta.Passed), l.Meta.Verdict)
+	fmt.Fprintf(w, "\n## %s: %s\n\n%s.\n\n", strings.ToUpper(l.Meta.Name[:1])+l.Meta.Name[1:], passText(l.Meta.Result), l.Meta.Verdict)
 	var head, vals []string
 	for _, t := range l.Summary.Tiles {
 		head = append(head, t.Label)
@@ -179,9 +186,13 @@ func mdCell(s string) string {
 	return s
 }
 
-func passText(ok bool) string {
-	if ok {
+// passText is a run's verdict in Markdown.
+func passText(v results.Verdict) string {
+	switch v {
+	case results.VerdictPassed:
 		return "passed"
+	case results.VerdictIncomplete:
+		return "**INCOMPLETE**"
 	}
 	return "**FAILED**"
 }

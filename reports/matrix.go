@@ -85,17 +85,46 @@ func WriteMatrix(w io.Writer, c *results.Conformance) error {
 	fmt.Fprintln(w, "\n"+matrixLegend)
 
 	var notes []string
+	filtered := 0
 	for _, p := range c.Pairs {
-		if p.Outcome != results.Passed {
+		switch {
+		case p.Outcome == results.Skipped && p.Reason == results.FilteredOut:
+			filtered++
+		case p.Outcome != results.Passed:
 			notes = append(notes, fmt.Sprintf("  %-4s %s %d: %s", matrixMark[p.Outcome], p.Operation, p.Status, p.Reason))
 		}
+	}
+	if line := filteredLine(c, filtered); line != "" {
+		notes = append(notes, "  "+line)
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, strings.Join(notes, "\n"))
 	}
 	cov := c.Coverage
+	if why := c.Incomplete(); why != "" {
+		fmt.Fprintf(w, "\nINCOMPLETE: %s\n", why)
+	}
 	_, err := fmt.Fprintf(w, "\n%d documented pairs: %d passed, %d deviating, %d failed, %d skipped, %d untriggerable (%d cases, %.1fs)\n",
 		cov.DocumentedPairs, cov.PassedPairs, cov.DeviatingPairs, cov.FailedPairs, cov.SkippedPairs, cov.UntriggerablePairs, len(c.Cases), c.DurationS)
 	return err
+}
+
+// filteredLine sums up, in one line, the cases and pairs the label filter
+// left out, "" when it left none out.
+func filteredLine(c *results.Conformance, pairs int) string {
+	cases := 0
+	for _, k := range c.Cases {
+		if k.Outcome == results.Skipped && k.Reason == results.FilteredOut {
+			cases++
+		}
+	}
+	if cases == 0 {
+		return ""
+	}
+	filter := ""
+	if c.Completeness != nil {
+		filter = fmt.Sprintf(" %q", c.Completeness.LabelFilter)
+	}
+	return fmt.Sprintf("%d cases %s%s (%d pairs none of whose cases it selected)", cases, results.FilteredOut, filter, pairs)
 }

@@ -53,23 +53,44 @@ func Render(dir, orybench string) (string, error) {
 	return filepath.Join(dir, HTMLFile), nil
 }
 
-// Passed reports whether no conformance case failed, every load run held
-// its thresholds and every capacity search found a sustainable rate.
-func (r *Report) Passed() bool {
-	if r.Conformance != nil && r.Conformance.Failed() {
-		return false
+// Verdict is the report's result, the worst of its runs': failed when a
+// conformance case failed, a load run breached a threshold or a capacity
+// search found no sustainable rate; else incomplete when a run did not
+// check everything (Incomplete); else passed.
+func (r *Report) Verdict() results.Verdict {
+	var vs []results.Verdict
+	if r.Conformance != nil {
+		vs = append(vs, r.Conformance.Verdict())
 	}
 	for _, l := range r.Loads {
-		if !l.Summary.Passed {
-			return false
+		vs = append(vs, l.Summary.Verdict())
+	}
+	for _, c := range r.Capacities {
+		vs = append(vs, c.Result.Verdict())
+	}
+	return results.Worst(vs...)
+}
+
+// Incomplete says, a line a run, which runs did not check everything and
+// why: an interrupted or label-filtered conformance run, a load run stopped
+// early other than by a breached threshold, an interrupted capacity
+// search.
+func (r *Report) Incomplete() []string {
+	var out []string
+	if c := r.Conformance; c != nil && c.Incomplete() != "" {
+		out = append(out, "conformance: "+c.Incomplete())
+	}
+	for _, l := range r.Loads {
+		if why := l.Summary.Incomplete(); why != "" {
+			out = append(out, "load "+l.Summary.Scenario+": "+why)
 		}
 	}
 	for _, c := range r.Capacities {
-		if !c.Result.Found {
-			return false
+		if why := c.Result.Incomplete(); why != "" {
+			out = append(out, "capacity "+c.Result.Scenario+": "+why)
 		}
 	}
-	return true
+	return out
 }
 
 // Write renders report.html, summary.md and junit.xml into dir and returns

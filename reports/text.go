@@ -54,11 +54,7 @@ func WriteLoadText(w io.Writer, s *results.LoadSummary, dir string) error {
 		fmt.Fprintf(tw, "cleanup\t%s\n", s.CleanupError)
 	}
 	fmt.Fprintf(tw, "files\t%s\n", dir)
-	if s.Passed {
-		fmt.Fprintln(tw, "result\tpassed")
-	} else {
-		fmt.Fprintln(tw, "result\tFAILED")
-	}
+	fmt.Fprintf(tw, "result\t%s\n", resultText(s.Verdict(), s.Incomplete()))
 	return tw.Flush()
 }
 
@@ -88,7 +84,7 @@ func WriteCapacityStepText(w io.Writer, st results.CapacityStep) error {
 
 // WriteCapacityText writes a capacity search's outcome for a terminal: the
 // sustainable rate, the SLO, the confidence, the search and the directory
-// of its files (dir).
+// of its files (dir), and INCOMPLETE when it was interrupted.
 func WriteCapacityText(w io.Writer, r *results.CapacityResult, dir string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if r.Found {
@@ -101,5 +97,20 @@ func WriteCapacityText(w io.Writer, r *results.CapacityResult, dir string) error
 	fmt.Fprintf(tw, "search\t%s → %s, %d steps in %s, ended: %s\n", r.Scenario, r.Target, len(r.Steps),
 		time.Duration(r.DurationS*float64(time.Second)).Round(time.Second), r.Ended)
 	fmt.Fprintf(tw, "files\t%s\n", dir)
+	if r.Verdict() == results.VerdictIncomplete {
+		fmt.Fprintf(tw, "result\t%s\n", resultText(r.Verdict(), r.Incomplete()))
+	}
 	return tw.Flush()
+}
+
+// resultText is a run's verdict for a terminal: passed, FAILED, or
+// INCOMPLETE and why.
+func resultText(v results.Verdict, incomplete string) string {
+	switch v {
+	case results.VerdictPassed:
+		return "passed"
+	case results.VerdictIncomplete:
+		return "INCOMPLETE: " + incomplete
+	}
+	return "FAILED"
 }

@@ -39,13 +39,16 @@ type CompareSide struct {
 // CompareVerdict counts what the comparison found.
 type CompareVerdict struct {
 	ContractRegressions int `json:"contract_regressions"`
-	LatencyRegressions  int `json:"latency_regressions"`
-	JudgedSteps         int `json:"judged_steps"`
+	// LostPairs counts the pairs that passed or deviated in the baseline
+	// and are skipped, filtered out or missing in the candidate.
+	LostPairs          int `json:"lost_pairs"`
+	LatencyRegressions int `json:"latency_regressions"`
+	JudgedSteps        int `json:"judged_steps"`
 }
 
 // Regressed reports whether anything got worse.
 func (c *Comparison) Regressed() bool {
-	return c.Verdict.ContractRegressions+c.Verdict.LatencyRegressions > 0
+	return c.Verdict.ContractRegressions+c.Verdict.LostPairs+c.Verdict.LatencyRegressions > 0
 }
 
 // ContractDiff is the change of a conformance run's outcomes.
@@ -54,6 +57,10 @@ type ContractDiff struct {
 	Candidate Coverage     `json:"candidate_coverage"`
 	Cases     [2]int       `json:"cases"`
 	Changes   []CaseChange `json:"changes"`
+	// LostPairs are the pairs the baseline judged (passed or deviating)
+	// that the candidate skipped, filtered out or does not have: each a
+	// regression.
+	LostPairs []PairChange `json:"lost_pairs,omitempty"`
 }
 
 // CaseChange is one case whose outcome changed, by operation and status.

@@ -26,9 +26,13 @@ type Conformance struct {
 	StartedAt     string    `json:"started_at"`
 	DurationS     float64   `json:"duration_s"`
 	Command       string    `json:"command,omitempty"`
-	Cases         []Case    `json:"cases"`
-	Pairs         []Pair    `json:"pairs"`
-	Coverage      Coverage  `json:"coverage"`
+	// Completeness says whether the run was interrupted or label-filtered,
+	// and how many cases it selected and ran; nil in a file written before
+	// it was recorded.
+	Completeness *Completeness `json:"completeness,omitempty"`
+	Cases        []Case        `json:"cases"`
+	Pairs        []Pair        `json:"pairs"`
+	Coverage     Coverage      `json:"coverage"`
 }
 
 // TargetInfo says what was checked. It never carries credentials.
@@ -169,7 +173,7 @@ func JudgePairs(documented []Pair, cases []Case) ([]Pair, Coverage) {
 			p.Outcome, p.Reason = Untriggerable, d.Reason
 			cov.UntriggerablePairs++
 		case len(skipped) > 0:
-			p.Outcome, p.Reason = Skipped, skipped[0].Reason
+			p.Outcome, p.Reason = Skipped, skipReason(skipped)
 			cov.SkippedPairs++
 		default:
 			p.Outcome, p.Reason = Skipped, "no case reaches this status yet"
@@ -178,6 +182,18 @@ func JudgePairs(documented []Pair, cases []Case) ([]Pair, Coverage) {
 		out = append(out, p)
 	}
 	return out, cov
+}
+
+// skipReason is the reason of a pair whose cases were all skipped: the
+// first that is the cases' own, FilteredOut only when the label filter left
+// every one out.
+func skipReason(skipped []Case) string {
+	for _, c := range skipped {
+		if c.Reason != FilteredOut {
+			return c.Reason
+		}
+	}
+	return skipped[0].Reason
 }
 
 // Failed reports whether any case failed.

@@ -42,15 +42,14 @@ func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
 		StartedAt: r.StartTime.UTC().Format("2006-01-02T15:04:05Z"),
 		DurationS: r.RunTime.Seconds(),
 	}
-	// Ginkgo reports the specs a filter left out and those a run cut short
-	// never reached alike: skipped, with no message.
-	notRun := "not selected (label filter or focus)"
-	if len(r.SpecialSuiteFailureReasons) > 0 {
-		notRun = "not run: not selected, or the run ended first (" + strings.Join(r.SpecialSuiteFailureReasons, "; ") + ")"
-	}
+	comp := completeness(r)
+	selected := selector(r)
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue
+		}
+		if !cutShort(s) {
+			comp.CasesRun++
 		}
 		l := parseLabels(s.Labels())
 		if l.op == "" {
@@ -76,7 +75,7 @@ func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
 		case s.State == types.SpecStateSkipped || s.State == types.SpecStatePending:
 			k.Outcome, k.Reason = results.Skipped, firstLine(s.Failure.Message)
 			if k.Reason == "" {
-				k.Reason = notRun
+				k.Reason = notRunReason(selected(s), comp)
 			}
 		case s.State == types.SpecStateInterrupted:
 			// Stopped by Ctrl-C or SIGTERM: not judged, not failed.
@@ -101,6 +100,7 @@ func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
 		documented = append(documented, d)
 	}
 	c.Pairs, c.Coverage = results.JudgePairs(documented, c.Cases)
+	c.Completeness = &comp
 	return c
 }
 

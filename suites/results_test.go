@@ -2,6 +2,7 @@ package suites
 
 import (
 	"encoding/json"
+	"fmt"
 	"github.com/orybench/orybench/results"
 	"strings"
 	"testing"
@@ -84,6 +85,50 @@ func TestConformanceOfAnInterruptedRun(t *testing.T) {
 	}
 	if c.Failed() {
 		t.Errorf("an interrupted run counts as failed: %+v", c.Coverage)
+	}
+	if comp := c.Completeness; comp == nil || comp.Interrupted != "Interrupted by User" || comp.CasesRun != 1 || c.Verdict() != results.VerdictIncomplete {
+		t.Errorf("completeness %+v, verdict %s: want interrupted, 1 case run, incomplete", comp, c.Verdict())
+	}
+}
+
+// A label-filtered run: the cases the filter left out say so, a pair none
+// of whose cases was selected too, and the run is incomplete without being
+// interrupted.
+func TestConformanceOfAFilteredRun(t *testing.T) {
+	set, err := schemas.Open(schemas.DefaultContract)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := func(op, status string, state types.SpecState, msg string) types.SpecReport {
+		return types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: "answers " + status, State: state,
+			LeafNodeLabels: []string{"op:" + op, "status:" + status, "client:native"}, Failure: types.Failure{Message: msg}}
+	}
+	r := types.Report{SuiteConfig: types.SuiteConfig{LabelFilter: "op:toSession"}, PreRunStats: types.PreRunStats{TotalSpecs: 4, SpecsThatWillRun: 3},
+		SpecReports: []types.SpecReport{
+			spec("toSession", "200", types.SpecStatePassed, ""),
+			spec("toSession", "401", types.SpecStateSkipped, "target lacks capability totp: declared absent"),
+			spec("toSession", "403", types.SpecStatePassed, ""),
+			spec("createNativeLoginFlow", "200", types.SpecStateSkipped, ""),
+		}}
+	c := Conformance(r, set)
+	want := results.Completeness{LabelFilter: "op:toSession", CasesTotal: 4, CasesSelected: 3, CasesRun: 3}
+	if c.Completeness == nil || *c.Completeness != want {
+		t.Errorf("completeness %+v, want %+v", c.Completeness, want)
+	}
+	if why := c.Incomplete(); c.Verdict() != results.VerdictIncomplete || !strings.Contains(why, `3 of 4 cases selected by --label-filter "op:toSession"`) {
+		t.Errorf("verdict %s, incomplete %q", c.Verdict(), why)
+	}
+	pairs := map[string]results.Pair{}
+	for _, p := range c.Pairs {
+		pairs[fmt.Sprintf("%s %d", p.Operation, p.Status)] = p
+	}
+	for pair, reason := range map[string]string{
+		"createNativeLoginFlow 200": results.FilteredOut,
+		"toSession 401":             "target lacks capability totp: declared absent",
+	} {
+		if p := pairs[pair]; p.Outcome != results.Skipped || p.Reason != reason {
+			t.Errorf("%s: %s %q, want skipped %q", pair, p.Outcome, p.Reason, reason)
+		}
 	}
 }
 

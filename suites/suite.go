@@ -104,6 +104,10 @@ func (ginkgoT) Fail() {}
 // complete although no case failed: it timed out, or its clean-up failed.
 var ErrIncomplete = errors.New("the suite did not complete")
 
+// ErrNoneSelected is returned, wrapped, by Run when its label filter
+// selects no case: nothing was run, nor any target opened.
+var ErrNoneSelected = errors.New("label filter selects no case")
+
 // Run runs the conformance cases against opts.Target and returns
 // conformance.json's document of them, with what was discovered of the
 // targets and how often they rate-limited the run. Cancelling ctx stops
@@ -130,6 +134,10 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 	reporterCfg.Verbose, reporterCfg.NoColor, reporterCfg.SilenceSkips = opts.Verbose, opts.NoColor, !opts.Verbose
 	reporterCfg.JUnitReport, reporterCfg.JSONReport = opts.JUnitReport, opts.JSONReport
 	s.runSpecs(ginkgoT{}, suiteCfg, reporterCfg)
+	if st := s.report.PreRunStats; st.SpecsThatWillRun == 0 {
+		// Ginkgo runs no BeforeSuite then: no target was opened.
+		return nil, fmt.Errorf("%w: %q selects none of the %d cases", ErrNoneSelected, opts.LabelFilter, st.TotalSpecs)
+	}
 	c := s.conformance()
 	if err := SetupError(s.report); err != nil {
 		return c, err

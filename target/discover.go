@@ -129,6 +129,7 @@ func (t *Target) discover(ctx context.Context) error {
 	}
 
 	t.capabilities = Resolve(found, t.declared, t.absent)
+	t.lack("declared absent", t.absent...)
 	d.Capabilities = capStrings(t.capabilities)
 	declared := slices.DeleteFunc(slices.Clone(t.declared), func(c Capability) bool { return slices.Contains(t.absent, c) })
 	d.Declared, d.DeclaredAbsent = capStrings(declared), capStrings(t.absent)

@@ -44,8 +44,8 @@ func newCompareCmd() *cobra.Command {
 			return err
 		}
 		if c.Regressed() {
-			return fmt.Errorf("%w: contract cases newly failing: %d, latency regressions: %d",
-				errFailed, c.Verdict.ContractRegressions, c.Verdict.LatencyRegressions)
+			return fmt.Errorf("%w: contract cases newly failing: %d, pairs no longer judged: %d, latency regressions: %d",
+				errFailed, c.Verdict.ContractRegressions, c.Verdict.LostPairs, c.Verdict.LatencyRegressions)
 		}
 		return nil
 	})

@@ -24,10 +24,11 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		t                                      targetFlags
 		caps, profiles                         []string
 		labelFilter, out, traitsFile, schemaID string
-		kratosBin                              string
+		kratosBin, baseline                    string
 		verbose                                bool
 		timeout                                time.Duration
 		maxRPS                                 float64
+		requirePairs                           int
 	)
 	cmd := command("conform", "conform", func(cmd *cobra.Command, _ []string) error {
 		opts := suites.Options{LabelFilter: labelFilter, Timeout: timeout, Verbose: verbose, NoColor: true,
@@ -69,6 +70,10 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		if err := suites.CheckLabelFilter(labelFilter); err != nil {
 			return fmt.Errorf("--label-filter: %w", err)
 		}
+		gate, err := coverageGate(baseline, requirePairs)
+		if err != nil {
+			return err
+		}
 		if err := checkOutDir(out); err != nil {
 			return err
 		}
@@ -98,6 +103,9 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		case result.Failed():
 			return fmt.Errorf("%w: %d of %d documented pairs failed", errFailed, result.Coverage.FailedPairs, result.Coverage.DocumentedPairs)
 		}
+		if err := gate.Check(result); err != nil {
+			return fmt.Errorf("%w: %w", errFailed, err)
+		}
 		return nil
 	})
 	f := cmd.Flags()
@@ -112,7 +120,29 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print every case as it runs")
 	f.DurationVar(&timeout, "timeout", 10*time.Minute, "bound on the whole run")
+	f.StringVar(&baseline, "baseline", "", "an earlier conformance.json of the same target: exit 1 when a pair that passed or deviated there is now skipped or missing")
+	f.IntVar(&requirePairs, "require-pairs", 0, "exit 1 when fewer than this many documented pairs passed or deviated")
 	return cmd
+}
+
+// coverageGate is the gate --baseline and --require-pairs ask for, the
+// baseline read before anything is sent.
+func coverageGate(baseline string, requirePairs int) (results.CoverageGate, error) {
+	g := results.CoverageGate{RequirePairs: requirePairs}
+	if requirePairs < 0 {
+		return g, fmt.Errorf("--require-pairs must not be negative, got %d", requirePairs)
+	}
+	if baseline == "" {
+		return g, nil
+	}
+	var err error
+	if g.Baseline, err = results.ReadConformance(baseline); err != nil {
+		return g, fmt.Errorf("--baseline: %w", err)
+	}
+	if len(g.Baseline.Pairs) == 0 {
+		return g, fmt.Errorf("--baseline %s: no documented pairs: not a conformance.json", baseline)
+	}
+	return g, nil
 }
 
 // writeConformance writes conformance.json and the run's report into out,

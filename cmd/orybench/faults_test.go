@@ -186,13 +186,22 @@ func TestSIGINT(t *testing.T) {
 					if k.Outcome != results.Skipped {
 						t.Errorf("%s: %s, but it was interrupted, not judged", k.Name, k.Outcome)
 					}
-				case strings.HasPrefix(k.Reason, "not run"):
+				case strings.HasPrefix(k.Reason, results.NotReached), strings.HasPrefix(k.Reason, "not run"):
 					notRun++
 				}
 			}
 			t.Logf("cases %v, %d interrupted, %d not run", n, interrupted, notRun)
 			if n[results.Passed] < 20 || notRun == 0 {
 				t.Errorf("cases %v, %d not run: want the specs before the signal judged, the rest not run", n, notRun)
+			}
+			// The document says it is incomplete, and its report says so.
+			if comp := c.Completeness; comp == nil || comp.Interrupted == "" || comp.CasesRun >= comp.CasesSelected {
+				t.Errorf("completeness %+v: want interrupted, with cases not run", comp)
+			}
+			var stdout, stderr strings.Builder
+			if code := run(t.Context(), []string{"report", "--in", dir, "--out", t.TempDir()}, &stdout, &stderr); code != exitFailed ||
+				!strings.Contains(stderr.String(), "INCOMPLETE") {
+				t.Errorf("report of the interrupted run: exit %d, stderr %q; want %d, INCOMPLETE", code, stderr.String(), exitFailed)
 			}
 			if st, err := os.Stat(filepath.Join(dir, "junit.xml")); err != nil || st.Size() == 0 {
 				t.Errorf("junit.xml: missing or empty (%v)", err)

@@ -39,8 +39,11 @@ func newReportCmd() *cobra.Command {
 			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", strings.Join(paths, ", "))
-		if !r.Passed() {
+		switch r.Verdict() {
+		case results.VerdictFailed:
 			return fmt.Errorf("%w: the report shows failures", errFailed)
+		case results.VerdictIncomplete:
+			return fmt.Errorf("%w: the report is INCOMPLETE, not a pass: %s", errFailed, strings.Join(r.Incomplete(), "; "))
 		}
 		return nil
 	})
