@@ -5,7 +5,7 @@
 #   make bench   orybench, the vegeta CLI and wrk side by side on loopback
 #   make kratos  build the pinned Ory Kratos into bin/kratos (once)
 #   make test-postgres  the conformance suite against Kratos on PostgreSQL
-#   make bench-db       whoami and login-flow capacity, PostgreSQL vs in-memory SQLite
+#   make bench-db       whoami and login-flow capacity, PostgreSQL vs SQLite
 #   make capacity-check orybench capacity finds a test server's known capacity (about 3 minutes)
 #   make soak           the conformance suite RUNS=20 times on the local profiles and through --target at PostgreSQL: its flake count
 
@@ -90,7 +90,7 @@ test-postgres: kratos postgres
 	ORYBENCH_PROFILES=postgres $(GO) test -count=1 ./suites/ -args -ginkgo.no-color
 
 ## bench-db: whoami and native login-flow creation capacity (p99 < 50 ms) on
-## the postgres profile vs in-memory SQLite, one step sweep, one table
+## the postgres profile vs SQLite, one step sweep, one table
 ## (the README's performance section). About six minutes.
 bench-db: build kratos postgres
 	bash bench/capacity-db.sh

@@ -209,6 +209,10 @@ func keyed(cases []results.Case) (map[string]results.Case, []string) {
 	return m, order
 }
 
+// failing reports whether a case outcome is a failure: of its contract
+// check, or of its set-up (the contract was not checked).
+func failing(outcome string) bool { return outcome == results.Failed || outcome == results.SetupFailed }
+
 func diffContract(b, c *results.Conformance) *results.ContractDiff {
 	d := &results.ContractDiff{Baseline: b.Coverage, Candidate: c.Coverage, Cases: [2]int{len(b.Cases), len(c.Cases)}, Changes: []results.CaseChange{},
 		LostPairs: results.LostPairs(b.Pairs, c.Pairs)}
@@ -219,7 +223,7 @@ func diffContract(b, c *results.Conformance) *results.ContractDiff {
 	cm, corder := keyed(c.Cases)
 	add := func(k results.Case, from, to, reason string) {
 		d.Changes = append(d.Changes, results.CaseChange{Operation: k.Operation, Status: k.Status, Client: k.Client, Name: k.Name,
-			From: from, To: to, Reason: redact.Clip(redact.Prose(reason), 400), Regression: to == results.Failed && from != results.Failed})
+			From: from, To: to, Reason: redact.Clip(redact.Prose(reason), 400), Regression: failing(to) && !failing(from)})
 	}
 	for _, key := range corder {
 		kc := cm[key]

@@ -143,8 +143,7 @@ type Client struct {
 	csrfToken    string
 	header       http.Header
 
-	conflictRetries bool        // WithConflictRetries
-	basicAuth       []BasicAuth // WithBasicAuth
+	basicAuth []BasicAuth // WithBasicAuth
 }
 
 // Option configures a Client.
@@ -167,17 +166,6 @@ func WithTimeout(d time.Duration) Option {
 // WithHeader adds a header to every request, e.g. an Ory Network API key.
 func WithHeader(key, value string) Option {
 	return func(c *Client) { c.header.Add(key, value) }
-}
-
-// WithConflictRetries makes every call of the client, the call under test
-// included, send again (three times in all at most) when Kratos answers a
-// transient database conflict (see RetryTransient), and counts each retry
-// in the client's Pace. It is for targets whose storage makes such answers
-// through no fault of the API: Kratos on in-memory SQLite, where the
-// courier's background writes meet a call's writes in SQLite's shared
-// cache. Never use it against a deployment under judgement.
-func WithConflictRetries() Option {
-	return func(c *Client) { c.conflictRetries = true }
 }
 
 // WithSessionToken makes a native client start out signed in.
@@ -357,7 +345,7 @@ func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 			limited++
 			c.pace.retried.Add(1)
 			c.pace.waited.Add(int64(wait))
-		case attempt < 3 && (c.conflictRetries || retriesTransient(req.Context())) && transientConflict(res):
+		case attempt < 3 && retriesTransient(req.Context()) && transientConflict(res):
 			wait = time.Duration(attempt) * 25 * time.Millisecond
 			c.pace.conflicts.Add(1)
 		}
@@ -399,11 +387,16 @@ func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 	return resp, nil
 }
 
-// send waits for the pace and sends req, with r's body from the start.
+// send waits for the pace and sends a copy of req, with r's body from the
+// start. A copy: http.Client adds the jar's cookies to the request it is
+// given, so a request sent again would carry the cookies of the first
+// attempt ahead of those the answer replaced (a stale CSRF cookie first,
+// which Kratos reads).
 func (c *Client) send(req *http.Request, r request) (*http.Response, error) {
 	if err := c.pace.wait(req.Context()); err != nil {
 		return nil, err
 	}
+	req = req.Clone(req.Context())
 	if r.body != nil {
 		req.Body = io.NopCloser(bytes.NewReader(r.body.Data))
 	}

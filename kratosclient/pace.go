@@ -47,8 +47,8 @@ type PaceStats struct {
 	GaveUp int64
 	// Waited is the time spent waiting for a rate limit to lift.
 	Waited time.Duration
-	// Conflicts is how many answers were transient database conflicts
-	// sent again (RetryTransient, WithConflictRetries).
+	// Conflicts is how many answers to set-up calls were transient
+	// database conflicts sent again (RetryTransient).
 	Conflicts int64
 }
 

@@ -2,9 +2,12 @@ package kratosclient
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -154,20 +157,24 @@ func TestConflictRetriesSendAgainAndCount(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		conflicts int64
-		opts      []Option
+		setUp     bool // the call is a set-up step (RetryTransient)
 		status    int
 		sent      int64
 		counted   int64
 	}{
-		{"off by default: the 500 is the answer", 1, nil, http.StatusInternalServerError, 1, 0},
-		{"on: sent again", 2, []Option{WithConflictRetries()}, http.StatusOK, 3, 2},
-		{"on: three attempts at most", 5, []Option{WithConflictRetries()}, http.StatusInternalServerError, 3, 2},
+		{"a call under test: the 500 is the answer", 1, false, http.StatusInternalServerError, 1, 0},
+		{"a set-up step: sent again", 2, true, http.StatusOK, 3, 2},
+		{"a set-up step: three attempts at most", 5, true, http.StatusInternalServerError, 3, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, seen := conflicted(t, tc.conflicts)
 			pace := NewPace(0)
-			c, _ := New(srv.URL, Native, append(tc.opts, WithPace(pace))...)
-			r, err := c.UpdateVerificationFlow(context.Background(), "f", JSONBody(map[string]string{"code": "1"}))
+			c, _ := New(srv.URL, Native, WithPace(pace))
+			ctx := context.Background()
+			if tc.setUp {
+				ctx = RetryTransient(ctx)
+			}
+			r, err := c.UpdateVerificationFlow(ctx, "f", JSONBody(map[string]string{"code": "1"}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,5 +183,39 @@ func TestConflictRetriesSendAgainAndCount(t *testing.T) {
 					r.Status, seen.Load(), pace.Stats().Conflicts, tc.status, tc.sent, tc.counted)
 			}
 		})
+	}
+}
+
+// TestSentAgainWithTheJarsCookies: a call sent again (a 429 or a conflict
+// retried) carries the cookies the jar holds then, once each, not those of
+// the first attempt too: Kratos reads the first of two CSRF cookies.
+func TestSentAgainWithTheJarsCookies(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		cookies [][]string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		cookies = append(cookies, r.Header.Values("Cookie"))
+		n := len(cookies)
+		mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "csrf_token_x", Value: fmt.Sprint("v", n), Path: "/"})
+		w.Header().Set("Content-Type", "application/json")
+		if n < 3 {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `{"error":{"code":500,"message":"database table is locked"}}`)
+			return
+		}
+		io.WriteString(w, `{}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, _ := New(srv.URL, Browser)
+	r, err := c.CreateBrowserSettingsFlow(RetryTransient(context.Background()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{nil, {"csrf_token_x=v1"}, {"csrf_token_x=v2"}}
+	if r.Status != http.StatusOK || !reflect.DeepEqual(cookies, want) {
+		t.Errorf("status %d, Cookie headers %q; want 200, %q", r.Status, cookies, want)
 	}
 }

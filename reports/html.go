@@ -141,6 +141,8 @@ type failureView struct {
 	Violations               []results.Violation
 	Message, Location        string
 	Reason                   string
+	// Setup: the case failed in set-up, before its contract request.
+	Setup bool
 }
 
 type note struct {
@@ -158,6 +160,7 @@ var outcomeClass = map[string]string{
 	results.Deviating:       "dev",
 	results.ExpectedFailure: "dev",
 	results.Failed:          "fail",
+	results.SetupFailed:     "fail",
 	results.Skipped:         "skip",
 	results.Untriggerable:   "na",
 }
@@ -169,6 +172,9 @@ func newConfView(c *results.Conformance) confView {
 		Started: fmtTime(c.StartedAt), Duration: fmtSeconds(c.DurationS), Command: orNot(scrubCommand(c.Command)), Result: c.Verdict()}.withContract(c.Contract)
 	cov := c.Coverage
 	v.Meta.Verdict = fmt.Sprintf("%d cases failed, %d of %d documented pairs", c.FailedCases(), cov.FailedPairs, cov.DocumentedPairs)
+	if n := c.SetupFailedCases(); n > 0 {
+		v.Meta.Verdict += fmt.Sprintf("; %d cases failed in set-up, %d pairs unchecked", n, cov.SetupFailedPairs)
+	}
 	if !c.Failed() {
 		v.Meta.Verdict = fmt.Sprintf("%d documented pairs, none failed", cov.DocumentedPairs)
 	}
@@ -179,6 +185,7 @@ func newConfView(c *results.Conformance) confView {
 		{matrixMark[results.Passed], "pass", "passed", cov.PassedPairs},
 		{matrixMark[results.Deviating], "dev", "passed but for a known spec deviation", cov.DeviatingPairs},
 		{matrixMark[results.Failed], "fail", "failed", cov.FailedPairs},
+		{matrixMark[results.SetupFailed], "fail", "set-up failed (contract not checked)", cov.SetupFailedPairs},
 		{matrixMark[results.Skipped], "skip", "not run here", cov.SkippedPairs},
 		{matrixMark[results.Untriggerable], "na", "untriggerable in this Kratos version", cov.UntriggerablePairs},
 	}
@@ -195,11 +202,15 @@ func newConfView(c *results.Conformance) confView {
 		method, url, _ := strings.Cut(k.Request, " ")
 		fv := failureView{Anchor: anchor, Op: k.Operation, Status: k.Status, Client: clientLabel(k.Client), Name: k.Name,
 			Method: method, URL: scrubURL(url), Expected: orInt(k.ExpectedStatus, k.Status), Actual: k.ActualStatus,
-			Schema: k.Schema, Message: redact.Clip(redact.Prose(k.Failure), 4000), Location: k.Location, Reason: redact.Prose(k.Reason)}
+			Schema: k.Schema, Message: redact.Clip(redact.Prose(k.Failure), 4000), Location: k.Location, Reason: redact.Prose(k.Reason),
+			Setup: k.Outcome == results.SetupFailed}
 		if k.Request == "" {
 			fv.Method, fv.URL = k.Method, k.Path
 		}
 		fv.Headline = redact.Clip(firstLineOf(fv.Message), 200)
+		if fv.Setup {
+			fv.Headline = redact.Clip(fv.Reason, 200) // the step and its answer
+		}
 		for _, x := range k.Violations {
 			x.Found = redact.Prose(x.Found)
 			fv.Violations = append(fv.Violations, x)
@@ -222,7 +233,7 @@ func newConfView(c *results.Conformance) confView {
 			if p.Reason != "" {
 				cell.Title += " — " + redact.Clip(redact.Prose(p.Reason), 300)
 			}
-			if p.Outcome == results.Failed {
+			if p.Outcome == results.Failed || p.Outcome == results.SetupFailed {
 				cell.Href = "#" + fmt.Sprintf("fail-%s-%d", op, s)
 			}
 			row.Cells = append(row.Cells, cell)

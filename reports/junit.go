@@ -45,6 +45,7 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
@@ -77,6 +78,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	for _, s := range out.Suites {
 		out.Tests += s.Tests
 		out.Failures += s.Failures
+		out.Errors += s.Errors
 		out.Skipped += s.Skipped
 		var t float64
 		fmt.Sscanf(s.Time, "%g", &t)
@@ -125,8 +127,7 @@ func conformanceSuite(c *results.Conformance) junitSuite {
 			out = append(out, fmt.Sprintf("violation %s: %s: expected %s, found %s (%s)", orDefault(v.Pointer, "(body)"), v.Rule, v.Expected, redact.Prose(v.Found), by))
 		}
 		switch k.Outcome {
-		case results.Failed:
-			s.Failures++
+		case results.Failed, results.SetupFailed:
 			text := redact.Prose(orDefault(k.Failure, k.Reason))
 			if len(out) > 0 {
 				text = strings.Join(out, "\n") + "\n\n" + text
@@ -134,7 +135,15 @@ func conformanceSuite(c *results.Conformance) junitSuite {
 			if k.Location != "" {
 				text += "\nat " + k.Location
 			}
-			jc.Failure = &junitFailure{Message: redact.Clip(redact.Prose(k.Reason), 500), Type: "contract", Text: text}
+			f := &junitFailure{Message: redact.Clip(redact.Prose(k.Reason), 500), Type: "contract", Text: text}
+			if k.Outcome == results.SetupFailed {
+				// An error, not a failure: the contract was not checked.
+				f.Type, jc.Error = "setup", f
+				s.Errors++
+			} else {
+				jc.Failure = f
+				s.Failures++
+			}
 		case results.Skipped:
 			s.Skipped++
 			jc.Skipped = &junitSkipped{Message: redact.Prose(k.Reason)}

@@ -48,8 +48,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 func (r *Report) markdownConformance(w io.Writer, c *confView) {
 	cov := c.Coverage
 	fmt.Fprintf(w, "\n## Conformance: %s\n\n", passText(c.Meta.Result))
-	fmt.Fprintf(w, "%d documented pairs, %d cases: **%d** passed, **%d** deviating (known), **%d** failed, **%d** skipped, **%d** untriggerable.\n",
-		cov.DocumentedPairs, c.CaseCount, cov.PassedPairs, cov.DeviatingPairs, cov.FailedPairs, cov.SkippedPairs, cov.UntriggerablePairs)
+	setup := ""
+	if cov.SetupFailedPairs > 0 {
+		setup = fmt.Sprintf("**%d** set-up failed (contract not checked), ", cov.SetupFailedPairs)
+	}
+	fmt.Fprintf(w, "%d documented pairs, %d cases: **%d** passed, **%d** deviating (known), **%d** failed, %s**%d** skipped, **%d** untriggerable.\n",
+		cov.DocumentedPairs, c.CaseCount, cov.PassedPairs, cov.DeviatingPairs, cov.FailedPairs, setup, cov.SkippedPairs, cov.UntriggerablePairs)
 	if len(c.Facts) > 0 {
 		fmt.Fprintln(w)
 		for _, f := range c.Facts {
@@ -70,8 +74,12 @@ func (r *Report) markdownConformance(w io.Writer, c *confView) {
 						viol = append(viol, fmt.Sprintf("`%s` %s: expected %s, found %s", orDefault(v.Pointer, "(body)"), v.Rule, v.Expected, v.Found))
 					}
 				}
+				message := firstLineOf(orDefault(f.Message, f.Reason))
+				if f.Setup {
+					message = f.Reason // "set-up failed: " the step and its answer
+				}
 				row("`"+f.Op+"`", f.Client, f.Name, "`"+strings.TrimSpace(f.Method+" "+f.URL)+"`", strconv.Itoa(f.Expected), actual,
-					strings.Join(viol, "; "), redact.Clip(firstLineOf(orDefault(f.Message, f.Reason)), 300))
+					strings.Join(viol, "; "), redact.Clip(message, 300))
 			}
 		})
 	}

@@ -16,6 +16,7 @@ var matrixMark = map[string]string{
 	results.Passed:        "pass",
 	results.Deviating:     "dev",
 	results.Failed:        "FAIL",
+	results.SetupFailed:   "SETUP",
 	results.Skipped:       "skip",
 	results.Untriggerable: "n/a",
 }
@@ -54,7 +55,7 @@ func (m matrix) cell(op string, status int) (results.Pair, bool) {
 }
 
 // matrixLegend explains the marks.
-const matrixLegend = "pass = passed, dev = passed but for a known spec deviation, FAIL = failed, skip = not run here, n/a = untriggerable, . = not documented"
+const matrixLegend = "pass = passed, dev = passed but for a known spec deviation, FAIL = failed, SETUP = a case's set-up failed (contract not checked), skip = not run here, n/a = untriggerable, . = not documented"
 
 // WriteMatrix prints the operation × status coverage matrix, then every pair
 // that did not pass with its reason, then the totals.
@@ -105,9 +106,18 @@ func WriteMatrix(w io.Writer, c *results.Conformance) error {
 	if why := c.Incomplete(); why != "" {
 		fmt.Fprintf(w, "\nINCOMPLETE: %s\n", why)
 	}
-	_, err := fmt.Fprintf(w, "\n%d documented pairs: %d passed, %d deviating, %d failed, %d skipped, %d untriggerable (%d cases, %.1fs)\n",
-		cov.DocumentedPairs, cov.PassedPairs, cov.DeviatingPairs, cov.FailedPairs, cov.SkippedPairs, cov.UntriggerablePairs, len(c.Cases), c.DurationS)
+	_, err := fmt.Fprintf(w, "\n%d documented pairs: %d passed, %d deviating, %d failed, %s%d skipped, %d untriggerable (%d cases, %.1fs)\n",
+		cov.DocumentedPairs, cov.PassedPairs, cov.DeviatingPairs, cov.FailedPairs, setupFailedCount(cov), cov.SkippedPairs, cov.UntriggerablePairs, len(c.Cases), c.DurationS)
 	return err
+}
+
+// setupFailedCount is ", N set-up failed" of a run whose cases failed in
+// set-up, to follow the failed count; nothing otherwise.
+func setupFailedCount(cov results.Coverage) string {
+	if cov.SetupFailedPairs == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d set-up failed, ", cov.SetupFailedPairs)
 }
 
 // filteredLine sums up, in one line, the cases and pairs the label filter

@@ -133,11 +133,12 @@ func writeRenderings(dir string, files []rendering) ([]string, error) {
 	return paths, nil
 }
 
-// failures returns the failed cases, by operation and status.
+// failuresOf returns the cases that failed, in their contract check or in
+// set-up, by operation and status.
 func failuresOf(c *results.Conformance) []results.Case {
 	var out []results.Case
 	for _, k := range c.Cases {
-		if k.Outcome == results.Failed {
+		if k.Outcome == results.Failed || k.Outcome == results.SetupFailed {
 			out = append(out, k)
 		}
 	}

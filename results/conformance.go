@@ -8,6 +8,11 @@ const (
 	Failed          = "failed"
 	Skipped         = "skipped"
 	ExpectedFailure = "expected-failure"
+	// SetupFailed: a step the case needed before its contract request
+	// (making an identity, signing in, enrolling TOTP, starting a flow)
+	// did not work; Reason says which and the answer that broke it. The
+	// contract was not checked, and the run fails.
+	SetupFailed = "setup-failed"
 )
 
 // ConformanceFile is the name of a conformance run's result document.
@@ -111,7 +116,8 @@ type Deviation struct {
 type Pair struct {
 	Operation string `json:"operation"`
 	Status    int    `json:"status"`
-	// Outcome is passed, deviating, failed, skipped or untriggerable.
+	// Outcome is passed, deviating, failed, setup-failed, skipped or
+	// untriggerable.
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason,omitempty"`
 }
@@ -124,16 +130,20 @@ const (
 
 // Coverage counts the documented pairs by verdict.
 type Coverage struct {
-	DocumentedPairs    int `json:"documented_pairs"`
-	PassedPairs        int `json:"passed_pairs"`
-	DeviatingPairs     int `json:"deviating_pairs"`
-	FailedPairs        int `json:"failed_pairs"`
+	DocumentedPairs int `json:"documented_pairs"`
+	PassedPairs     int `json:"passed_pairs"`
+	DeviatingPairs  int `json:"deviating_pairs"`
+	FailedPairs     int `json:"failed_pairs"`
+	// SetupFailedPairs did not fail, but a case of theirs failed in
+	// set-up.
+	SetupFailedPairs   int `json:"setup_failed_pairs,omitempty"`
 	SkippedPairs       int `json:"skipped_pairs"`
 	UntriggerablePairs int `json:"untriggerable_pairs"`
 }
 
 // JudgePairs decides each documented pair from its cases: failed if any case
-// failed; deviating if the only non-passing cases are expected failures;
+// failed; setup-failed if a case failed in set-up; deviating if the only
+// non-passing cases are expected failures;
 // passed if a case passed; untriggerable or skipped otherwise (a pair with no
 // case at all is skipped, and says so).
 func JudgePairs(documented []Pair, cases []Case) ([]Pair, Coverage) {
@@ -146,13 +156,15 @@ func JudgePairs(documented []Pair, cases []Case) ([]Pair, Coverage) {
 	cov := Coverage{DocumentedPairs: len(documented)}
 	for _, d := range documented {
 		p := Pair{Operation: d.Operation, Status: d.Status}
-		var passed, failed, expected, skipped []Case
+		var passed, failed, setupFailed, expected, skipped []Case
 		for _, c := range byPair[[2]any{d.Operation, d.Status}] {
 			switch c.Outcome {
 			case Passed:
 				passed = append(passed, c)
 			case Failed:
 				failed = append(failed, c)
+			case SetupFailed:
+				setupFailed = append(setupFailed, c)
 			case ExpectedFailure:
 				expected = append(expected, c)
 			default:
@@ -163,6 +175,9 @@ func JudgePairs(documented []Pair, cases []Case) ([]Pair, Coverage) {
 		case len(failed) > 0:
 			p.Outcome, p.Reason = Failed, failed[0].Name+": "+failed[0].Reason
 			cov.FailedPairs++
+		case len(setupFailed) > 0:
+			p.Outcome, p.Reason = SetupFailed, setupFailed[0].Name+": "+setupFailed[0].Reason
+			cov.SetupFailedPairs++
 		case len(expected) > 0:
 			p.Outcome, p.Reason = Deviating, expected[0].Reason
 			cov.DeviatingPairs++
@@ -196,14 +211,22 @@ func skipReason(skipped []Case) string {
 	return skipped[0].Reason
 }
 
-// Failed reports whether any case failed.
-func (c *Conformance) Failed() bool { return c.Coverage.FailedPairs > 0 || c.FailedCases() > 0 }
+// Failed reports whether any case failed, in its contract check or in
+// set-up.
+func (c *Conformance) Failed() bool {
+	return c.Coverage.FailedPairs > 0 || c.Coverage.SetupFailedPairs > 0 || c.FailedCases() > 0 || c.SetupFailedCases() > 0
+}
 
-// FailedCases counts the cases that failed.
-func (c *Conformance) FailedCases() int {
+// FailedCases counts the cases that failed their contract check.
+func (c *Conformance) FailedCases() int { return c.countCases(Failed) }
+
+// SetupFailedCases counts the cases that failed in set-up.
+func (c *Conformance) SetupFailedCases() int { return c.countCases(SetupFailed) }
+
+func (c *Conformance) countCases(outcome string) int {
 	n := 0
 	for _, k := range c.Cases {
-		if k.Outcome == Failed {
+		if k.Outcome == outcome {
 			n++
 		}
 	}

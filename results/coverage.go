@@ -33,7 +33,8 @@ func Judged(outcome string) bool { return outcome == Passed || outcome == Deviat
 // LostPairs are the pairs that passed or deviated in baseline and are
 // neither judged (passed, deviating) nor failed in candidate: skipped,
 // filtered out, not reached, or not documented at all. A pair that fails
-// in the candidate is a failure, not a loss of coverage.
+// in the candidate (its check or its set-up) is a failure, not a loss of
+// coverage.
 func LostPairs(baseline, candidate []Pair) []PairChange {
 	now := make(map[[2]any]Pair, len(candidate))
 	for _, p := range candidate {
@@ -49,7 +50,7 @@ func LostPairs(baseline, candidate []Pair) []PairChange {
 		case !ok:
 			out = append(out, PairChange{Operation: b.Operation, Status: b.Status, From: b.Outcome, To: Absent,
 				Reason: "not a pair of the candidate's contract"})
-		case !Judged(c.Outcome) && c.Outcome != Failed:
+		case !Judged(c.Outcome) && c.Outcome != Failed && c.Outcome != SetupFailed:
 			out = append(out, PairChange{Operation: b.Operation, Status: b.Status, From: b.Outcome, To: c.Outcome, Reason: c.Reason})
 		}
 	}

@@ -47,8 +47,9 @@ type RateLimits struct {
 	Retried int64   `json:"retried"`
 	GaveUp  int64   `json:"gave_up"`
 	WaitedS float64 `json:"waited_s"`
-	// StorageConflicts is how many answers were transient database
-	// conflicts of a local Kratos on in-memory SQLite (the courier's write
-	// meeting a call's), sent again; other targets are never retried.
+	// StorageConflicts is how many answers to set-up steps were transient
+	// database conflicts of a Kratos on in-memory SQLite (the courier's
+	// write meeting a call's), sent again; an answer under test is never
+	// sent again.
 	StorageConflicts int64 `json:"storage_conflicts_retried,omitempty"`
 }

@@ -52,7 +52,7 @@ func (cf codeFlow) codeMailed(ctx context.Context, f *fixture, c *kratosclient.C
 		f.code(ctx, id.Email, cf.mail) // registration mailed a code bound to its own flow: take it out
 	}
 	fl, r := cf.sendAddress(ctx, f, c, id.Email)
-	Expect(r.Status).To(Equal(successStatus(c.Mode())), "send the %s mail: %s", cf.kind, r.Explain())
+	setUpAnswer(r, successStatus(c.Mode()), "send the "+string(cf.kind)+" mail")
 	return app, id, fl.ID, f.code(ctx, id.Email, cf.mail)
 }
 
@@ -167,7 +167,7 @@ func (s *suite) recoveryCases(verb string) {
 		c := f.client(native)
 		_, _, flowID, code := cf.codeMailed(ctx, f, c)
 		first := cf.submitCode(ctx, c, flowID, code)
-		Expect(first.Status).To(Equal(422), "first submission: %s", first.Explain())
+		setUpAnswer(first, 422, "first submission")
 		r := cf.submitCode(ctx, c, flowID, code)
 		f.judge(r)
 		Expect(r.Location()).To(HavePrefix(f.t.URL("/self-service/recovery/flows?id=")))
@@ -232,7 +232,7 @@ func (s *suite) verificationCases(verb string) {
 		c := f.client(native)
 		_, _, flowID, code := cf.codeMailed(ctx, f, c)
 		first := cf.submitCode(ctx, c, flowID, code)
-		Expect(first.Status).To(Equal(200), "first submission: %s", first.Explain())
+		setUpAnswer(first, 200, "first submission")
 		r := cf.submitCode(ctx, c, flowID, code)
 		f.judgeErrorID(r, "self_service_flow_replaced")
 		Expect(useFlowID(r)).NotTo(BeElementOf("", flowID))

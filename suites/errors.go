@@ -71,7 +71,7 @@ func flowErrorOf(r interface{ Decode(any) error }) flowError {
 func (f *fixture) flowErrorID(ctx context.Context) string {
 	GinkgoHelper()
 	r := must(f.client(browser).CreateBrowserLoginFlow(ctx, evilReturnTo()))
-	Expect(r.Status).To(Equal(303), "login flow with a forbidden return_to")
+	setUpAnswer(r, 303, "login flow with a forbidden return_to")
 	loc, err := url.Parse(r.Location())
 	Expect(err).NotTo(HaveOccurred())
 	if ui := f.t.UIURL(); ui != "" {

@@ -142,18 +142,42 @@ func skipRateLimited(err error) {
 	Skip(fmt.Sprintf("the target rate-limited orybench: %v, which says nothing of the contract (pace the run with --max-rps)", err))
 }
 
-// set-up fails the case on an error of a set-up step, and skips it when
-// the target cannot do what the step needs (target.ErrUnsupported) or
-// when the step's call was the 429 it gave up on.
+// entrySetupFailure is the report entry of a case a set-up step failed:
+// the step and the answer or error that broke it. Conformance reports the
+// case as set-up failed, not as a contract failure of its pair.
+const entrySetupFailure = "orybench.setup-failure"
+
+// setUp fails the case as a set-up failure on an error of a set-up step,
+// and skips it when the target cannot do what the step needs
+// (target.ErrUnsupported) or when the step's call was the 429 it gave up
+// on.
 func setUp(err error, what string) {
 	GinkgoHelper()
+	if err == nil {
+		return
+	}
 	if errors.Is(err, target.ErrUnsupported) {
 		Skip(err.Error())
 	}
 	if errors.Is(err, kratosclient.ErrRateLimited) {
 		skipRateLimited(err)
 	}
+	AddReportEntry(entrySetupFailure, ReportEntryVisibilityNever, redact.Text(what+": "+err.Error()))
 	Expect(err).NotTo(HaveOccurred(), what)
+}
+
+// setUpAnswer fails the case as a set-up failure when a set-up step (what)
+// was answered r instead of status want: the status and what Kratos said
+// (kratosclient.Response.Explain), never the rest of the body.
+func setUpAnswer(r *kratosclient.Response, want int, what string) {
+	GinkgoHelper()
+	if r.Status == want {
+		return
+	}
+	skipGaveUp(r)
+	explained := r.Explain()
+	AddReportEntry(entrySetupFailure, ReportEntryVisibilityNever, redact.Text(fmt.Sprintf("%s: %s, wanted %d", what, explained, want)))
+	Expect(r.Status).To(Equal(want), "%s: %s", what, explained)
 }
 
 // newIdentity makes the credentials of a new test identity; it is not
@@ -258,7 +282,7 @@ func (f *fixture) aal1Session(ctx context.Context, mode kratosclient.Mode) *krat
 	f.enrolTOTP(ctx, enrolled)
 	c := f.client(mode)
 	f.signIn(ctx, c, id)
-	Expect(f.whoamiStatus(ctx, c)).To(Equal(http.StatusForbidden), "whoami of a password-only session of a TOTP identity")
+	setUpAnswer(f.whoami(ctx, c), http.StatusForbidden, "whoami of a password-only session of a TOTP identity")
 	return c
 }
 
@@ -272,8 +296,7 @@ func (f *fixture) twoSessions(ctx context.Context, mode kratosclient.Mode) (curr
 		Skip("registration on " + f.t.Name() + " makes a session it does not hand out (no session hook), and no admin API is known to make an identity without one: the count of other sessions would include it")
 	}
 	other = f.client(mode)
-	r := f.signIn(ctx, other, id)
-	Expect(r.Status).To(Equal(http.StatusOK), "second sign-in: %s", r.Explain())
+	setUpAnswer(f.signIn(ctx, other, id), http.StatusOK, "second sign-in")
 	return current, other
 }
 
@@ -284,12 +307,18 @@ func (f *fixture) revoke(ctx context.Context, token string) {
 	setUp(f.t.Revoke(ctx, token), "revoke the session token")
 }
 
-// whoamiStatus is the status whoami answers to c's session, as c's UI asks.
-func (f *fixture) whoamiStatus(ctx context.Context, c *kratosclient.Client) int {
+// whoami is what whoami answers to c's session, as c's UI asks.
+func (f *fixture) whoami(ctx context.Context, c *kratosclient.Client) *kratosclient.Response {
 	GinkgoHelper()
 	ui, err := f.t.UIOf(c)
 	Expect(err).NotTo(HaveOccurred())
-	return must(ui.ToSession(ctx, nil)).Status
+	return must(ui.ToSession(ctx, nil))
+}
+
+// whoamiStatus is the status whoami answers to c's session, as c's UI asks.
+func (f *fixture) whoamiStatus(ctx context.Context, c *kratosclient.Client) int {
+	GinkgoHelper()
+	return f.whoami(ctx, c).Status
 }
 
 // sessionID is the id of c's session.

@@ -71,7 +71,7 @@ func (s *suite) registrationCases(verb string) {
 	s.it("answers 200 again, with another identity, to an api flow submitted twice", Status(200), Client(native), Negative(), func(ctx SpecContext, f *fixture) {
 		c := f.client(native)
 		flow, first := signUp(ctx, f, c, f.newIdentity())
-		Expect(first.Status).To(Equal(200), "first submission: %s", first.Explain())
+		setUpAnswer(first, 200, "first submission")
 		firstID := registered(f, first).IdentityID()
 		c.SetSessionToken("") // the app that submits twice has not kept the answer
 		r := must(c.UpdateRegistrationFlow(ctx, flow.ID, c.Submission(f.newIdentity().PasswordSignUp())))
@@ -82,7 +82,7 @@ func (s *suite) registrationCases(verb string) {
 	s.it("answers 302, not 303, to the default return URL to a browser form submitted twice", Status(302), Client(browser), Negative(), Requires(target.SessionAfterRegistration), func(ctx SpecContext, f *fixture) {
 		c := f.client(browser)
 		flow, first := signUp(ctx, f, c, f.newIdentity())
-		Expect(first.Status).To(Equal(303), "first submission: %s", first.Explain())
+		setUpAnswer(first, 303, "first submission")
 		f.t.Remember(f.sessionIdentity(ctx, c))
 		r := must(c.UpdateRegistrationFlow(ctx, flow.ID, c.Submission(f.newIdentity().PasswordSignUp())))
 		f.judge(r)
@@ -92,7 +92,7 @@ func (s *suite) registrationCases(verb string) {
 	s.it("answers 400 session_already_available as errorGeneric to a signed-in single page app submitting the flow twice", Status(400), Client(spa), Negative(), Requires(target.SessionAfterRegistration), func(ctx SpecContext, f *fixture) {
 		c := f.client(spa)
 		flow, first := signUp(ctx, f, c, f.newIdentity())
-		Expect(first.Status).To(Equal(200), "first submission: %s", first.Explain())
+		setUpAnswer(first, 200, "first submission")
 		registered(f, first)
 		r := must(c.UpdateRegistrationFlow(ctx, flow.ID, c.Submission(f.newIdentity().PasswordSignUp())))
 		f.judgeErrorID(r, "session_already_available", "submit-error-generic-for-flow")

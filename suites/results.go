@@ -82,6 +82,11 @@ func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
 			k.Outcome, k.Reason = results.Skipped, "interrupted before it finished: "+firstLine(s.Failure.Message)
 		default:
 			k.Outcome, k.Reason = results.Failed, s.State.String()+": "+redact.Text(failureLine(s.Failure.Message))
+			if why := hasEntry(s, entrySetupFailure); why != "" {
+				// A step before the contract request broke: the pair's
+				// contract was not checked.
+				k.Outcome, k.Reason = results.SetupFailed, "set-up failed: "+redact.Text(why)
+			}
 			k.Failure = redact.Text(s.Failure.Message)
 			if loc := s.Failure.Location; loc.FileName != "" {
 				k.Location = fmt.Sprintf("%s:%d", filepath.Base(loc.FileName), loc.LineNumber)

@@ -71,7 +71,7 @@ func (s *suite) settingsAccessCases(verb string) {
 			// a password-only session of the same identity.
 			flowID := f.startFlow(ctx, c, kratosclient.Settings)
 			aal1 := f.client(native)
-			Expect(f.signIn(ctx, aal1, id).Status).To(Equal(200))
+			setUpAnswer(f.signIn(ctx, aal1, id), 200, "password-only sign-in")
 			f.judgeErrorID(call(ctx, aal1, flowID, id), "session_aal2_required", "generic-error-details-closed")
 		})
 	}

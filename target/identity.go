@@ -174,11 +174,12 @@ func (t *Target) Remember(identityID string) {
 }
 
 // signUpAttempts is how many times a test identity is tried. Kratos on
-// SQLite answers concurrent writes (ours and its courier's) with database
-// conflicts that kratosclient.RetryTransient does not always get past
-// within one call, and some leave a step half done: a registration stored
-// but answered with an error, a session whoami does not see yet. The
-// identity is then made again from the start, as someone new.
+// in-memory SQLite (a target someone else started) answers concurrent
+// writes (ours and its courier's) with database conflicts that
+// kratosclient.RetryTransient does not always get past within one call,
+// and some leave a step half done: a registration stored but answered with
+// an error, a session whoami does not see yet. The identity is then made
+// again from the start, as someone new.
 const signUpAttempts = 5
 
 // errSignIn: the identity was made, but signing it in did not work.

@@ -65,8 +65,8 @@ type Options struct {
 	// MaxRPS paces every request to the targets (0: no pacing).
 	MaxRPS float64
 	// Concurrency bounds the calls SignUpMany, NativeFlows and Remove make
-	// at once (0: 2 on loopback, where Kratos shares orybench's CPU and
-	// SQLite only conflicts more, 8 elsewhere).
+	// at once (0: 2 on loopback, where Kratos shares orybench's CPU, 8
+	// elsewhere).
 	Concurrency int
 	// ShardIndex and ShardCount, for shard i of N of a run, number the test
 	// identities so that no two shards make the same address: shard i only
@@ -206,13 +206,6 @@ func (s *Set) startLocal(ctx context.Context, i int, p localProfile) error {
 	t := s.newTarget("local:"+p.name, inst.PublicURL, append(slices.Clone(p.caps), s.opts.Capabilities...))
 	t.local = inst
 	s.targets[i] = t
-	if inst.DSN == "memory" {
-		// Kratos on in-memory SQLite answers a call that meets the
-		// courier's background write with a 500 "database table is
-		// locked", which says nothing of the API: such answers are sent
-		// again and counted (rate_limits.storage_conflicts_retried).
-		t.clientOpts = append(t.clientOpts, kratosclient.WithConflictRetries())
-	}
 	if t.admin, err = kratosclient.NewAdmin(inst.AdminURL, "", kratosclient.WithPace(s.pace)); err != nil {
 		return err
 	}

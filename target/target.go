@@ -25,8 +25,8 @@ type Target struct {
 	admin     *kratosclient.Admin   // nil without an admin API
 	mail      *mailbox.Mailbox      // nil when mail cannot be read
 	local     *localkratos.Instance // nil for a remote target
-	// clientOpts are every client's: the set's pace, a remote target's
-	// transport, the storage-conflict retries of a local in-memory one.
+	// clientOpts are every client's: the set's pace and a remote target's
+	// transport.
 	clientOpts []kratosclient.Option
 
 	// declared are capabilities known without asking (a local profile's,

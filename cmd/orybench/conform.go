@@ -101,7 +101,12 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		case setupErr != nil: // the target could not be checked at all (exit 2)
 			return setupErr
 		case result.Failed():
-			return fmt.Errorf("%w: %d of %d documented pairs failed", errFailed, result.Coverage.FailedPairs, result.Coverage.DocumentedPairs)
+			cov := result.Coverage
+			if cov.SetupFailedPairs > 0 {
+				return fmt.Errorf("%w: %d of %d documented pairs failed, %d more unchecked: a case's set-up failed (%d cases)",
+					errFailed, cov.FailedPairs, cov.DocumentedPairs, cov.SetupFailedPairs, result.SetupFailedCases())
+			}
+			return fmt.Errorf("%w: %d of %d documented pairs failed", errFailed, cov.FailedPairs, cov.DocumentedPairs)
 		}
 		if err := gate.Check(result); err != nil {
 			return fmt.Errorf("%w: %w", errFailed, err)

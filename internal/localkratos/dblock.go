@@ -22,7 +22,7 @@ const (
 )
 
 // ErrNoDatabaseFile is returned by LockDB for an instance whose profile keeps
-// its data in memory.
+// its data in no SQLite file (postgres).
 var ErrNoDatabaseFile = errors.New("localkratos: the instance has no database file to lock")
 
 // ErrNotRollbackJournal is returned by LockDB when the database is in WAL

@@ -162,8 +162,8 @@ func TestLockDBRefuses(t *testing.T) {
 		inst *Instance
 		want error
 	}{
-		"in-memory profile": {&Instance{}, ErrNoDatabaseFile},
-		"WAL database":      {&Instance{DBPath: sqliteFile(t, 2)}, ErrNotRollbackJournal},
+		"no SQLite file (postgres)": {&Instance{}, ErrNoDatabaseFile},
+		"WAL database":              {&Instance{DBPath: sqliteFile(t, 2)}, ErrNotRollbackJournal},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := tc.inst.LockDB(context.Background()); !errors.Is(err, tc.want) {

@@ -63,10 +63,10 @@ type Instance struct {
 	// Dir is the instance's directory; LogPath is Kratos's log in it.
 	Dir     string
 	LogPath string
-	// DBPath is the SQLite file of a FileDB profile.
+	// DBPath is the SQLite file of a profile that is not Postgres.
 	DBPath string
-	// DSN is the database Kratos uses: "memory", a SQLite file, or the
-	// PostgreSQL server of a Postgres profile (its password included).
+	// DSN is the database Kratos uses: a SQLite file, or the PostgreSQL
+	// server of a Postgres profile (its password included).
 	DSN string
 	// PostgresLogPath is the log of a Postgres profile's server.
 	PostgresLogPath string
@@ -181,10 +181,8 @@ func (inst *Instance) serve(ctx context.Context, bin string, profile Profile, op
 	}
 	defer logFile.Close()
 
-	if profile.FileDB || profile.Postgres {
-		if err := runOnce(ctx, bin, logFile, "migrate", "sql", "-e", "--yes", "-c", cfgPath); err != nil {
-			return fmt.Errorf("kratos migrate: %w (log: %s)", err, inst.LogPath)
-		}
+	if err := runOnce(ctx, bin, logFile, "migrate", "sql", "-e", "--yes", "-c", cfgPath); err != nil {
+		return fmt.Errorf("kratos migrate: %w (log: %s)", err, inst.LogPath)
 	}
 	inst.proc, err = startProcess(bin, logFile, "serve", "--dev", "--watch-courier", "--sqa-opt-out", "-c", cfgPath)
 	if err != nil {
@@ -255,7 +253,6 @@ func (i *Instance) writeConfig(p Profile, publicPort, adminPort int, oidcIssuer 
 	}
 	d := configData{
 		Profile:    p,
-		DSN:        "memory",
 		PublicURL:  i.PublicURL,
 		AdminURL:   i.AdminURL,
 		PublicPort: publicPort,
@@ -269,15 +266,11 @@ func (i *Instance) writeConfig(p Profile, publicPort, adminPort int, oidcIssuer 
 		CipherSecret: randomSecret()[:32],
 		LogLevel:     "info",
 	}
-	if p.FileDB {
-		i.DBPath = filepath.Join(dir, "kratos.sqlite")
-		// A busy timeout of 500ms instead of pop's 5s: a request that finds
-		// the database locked by LockDB fails after it, so the fault specs
-		// stay short; Kratos's own transactions take milliseconds.
-		d.DSN = "sqlite://" + i.DBPath + "?_fk=true&mode=rwc&_busy_timeout=500"
-	}
 	if p.Postgres {
 		d.DSN = i.pg.dsn()
+	} else {
+		i.DBPath = filepath.Join(dir, "kratos.sqlite")
+		d.DSN = sqliteDSN(i.DBPath, p.LockableDB)
 	}
 	i.DSN = d.DSN
 	var buf bytes.Buffer
@@ -286,6 +279,35 @@ func (i *Instance) writeConfig(p Profile, publicPort, adminPort int, oidcIssuer 
 	}
 	path := filepath.Join(dir, "kratos.yml")
 	return path, os.WriteFile(path, buf.Bytes(), 0o600)
+}
+
+// sqliteDSN is the DSN of a profile's SQLite file: Kratos's writes, and
+// those of the courier it runs in the background (--watch-courier), wait
+// for each other instead of failing.
+//
+// Kratos's "memory" DSN is a shared-cache in-memory database
+// (config.DefaultSQLiteMemoryDSN, cache=shared): there SQLite fails a
+// connection that meets another's table lock at once, without a busy
+// timeout (SQLITE_LOCKED: "database table is locked" as a 500, or as
+// sqlcon's 400 "Unable to serialize access due to a concurrent update"),
+// and the courier polls its queue in a transaction every pull_wait. A file
+// without a shared cache makes a connection wait, up to a busy timeout of
+// 5s (pop's default), instead. Every transaction begins IMMEDIATE, taking the write lock
+// at BEGIN: a deferred one that read first and then wants to write while
+// another writes would be failed at once as a deadlock (SQLITE_BUSY, the
+// busy timeout not consulted). WAL lets reads go on during a write; _sync=OFF
+// leaves durability to the page cache, as memory had none.
+//
+// A lockable profile (fault) stays in rollback-journal mode, where LockDB's
+// lock stops readers too, with a busy timeout of 500ms: a request that finds
+// the database locked fails after it, so the fault specs stay short; Kratos's
+// own transactions take milliseconds.
+func sqliteDSN(path string, lockable bool) string {
+	dsn := "sqlite://" + path + "?_fk=true&mode=rwc&_txlock=immediate&lock=false"
+	if lockable {
+		return dsn + "&_busy_timeout=500"
+	}
+	return dsn + "&_busy_timeout=5000&_journal_mode=WAL&_sync=OFF"
 }
 
 // UIURL is the (absent) self-service UI the local profiles redirect to.

@@ -26,12 +26,13 @@ type Profile struct {
 	CodeLifespan time.Duration
 	// ContinueWithTransitions turns on feature_flags.use_continue_with_transitions.
 	ContinueWithTransitions bool
-	// FileDB stores data in a SQLite file in the instance's directory
-	// instead of in memory, so that it can be locked from outside to inject
-	// database faults.
-	FileDB bool
+	// LockableDB keeps the SQLite file in rollback-journal mode with a
+	// short busy timeout, so that it can be locked from outside to inject
+	// database faults (see LockDB).
+	LockableDB bool
 	// Postgres stores data in a PostgreSQL server of the instance's own
-	// (see postgres.go), as production deployments do.
+	// (see postgres.go), as production deployments do; every other profile
+	// stores it in a SQLite file in the instance's directory (sqliteDSN).
 	Postgres bool
 
 	// Schema is the identity schema file in config/ ("" is
@@ -61,7 +62,7 @@ func (p Profile) SchemaFile() string {
 var profiles = map[string]Profile{
 	"default": {
 		Name:                    "default",
-		Description:             "normal lifespans (flows 1h, privileged sessions 15m), in-memory SQLite",
+		Description:             "normal lifespans (flows 1h, privileged sessions 15m), SQLite",
 		PrivilegedSessionMaxAge: 15 * time.Minute,
 	},
 	"short": {
@@ -83,7 +84,7 @@ var profiles = map[string]Profile{
 		Name:                    "fault",
 		Description:             "default, on a SQLite file that can be locked from outside to reach the 500 answers",
 		PrivilegedSessionMaxAge: 15 * time.Minute,
-		FileDB:                  true,
+		LockableDB:              true,
 	},
 	"username": {
 		Name: "username",
