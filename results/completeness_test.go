@@ -144,6 +144,12 @@ func TestLostPairsAndGate(t *testing.T) {
 			}
 		})
 	}
+
+	// A run that checked nothing never passes, gate or no gate.
+	skipped := &Conformance{Pairs: []Pair{{Operation: "b", Status: 200, Outcome: Skipped, Reason: "the target rate-limited orybench"}}}
+	if err := (CoverageGate{}).Check(skipped); !errors.Is(err, ErrCoverage) || !strings.Contains(err.Error(), "no pair passed or deviated: the run checked nothing; 1 skipped: b 200 (the target rate-limited orybench)") {
+		t.Errorf("a run whose every case was skipped: %v, want the coverage gate to fail it", err)
+	}
 }
 
 // A conformance.json written before completeness was recorded reads, and

@@ -67,7 +67,9 @@ type CoverageGate struct {
 	// Baseline, when set, is an earlier run of the same target: every pair
 	// that passed or deviated there must pass or deviate (or fail) again.
 	Baseline *Conformance
-	// RequirePairs is how many pairs at least must pass or deviate.
+	// RequirePairs is how many pairs at least must pass or deviate. A run
+	// that judged no pair at all (every case skipped) never passes, whatever
+	// RequirePairs says.
 	RequirePairs int
 }
 
@@ -85,7 +87,7 @@ func (g CoverageGate) Check(c *Conformance) error {
 			errs = append(errs, fmt.Sprintf("%d pairs judged in the baseline are not now: %s", len(lost), strings.Join(names, "; ")))
 		}
 	}
-	if judged := c.Coverage.PassedPairs + c.Coverage.DeviatingPairs; judged < g.RequirePairs {
+	if judged := c.Coverage.PassedPairs + c.Coverage.DeviatingPairs; judged < max(g.RequirePairs, 1) {
 		var skipped []string
 		filtered := 0
 		for _, p := range c.Pairs {
@@ -97,6 +99,9 @@ func (g CoverageGate) Check(c *Conformance) error {
 			}
 		}
 		msg := fmt.Sprintf("%d pairs passed or deviated, fewer than the %d required", judged, g.RequirePairs)
+		if judged == 0 {
+			msg = "no pair passed or deviated: the run checked nothing"
+		}
 		if filtered > 0 {
 			msg += fmt.Sprintf("; %d pairs %s", filtered, FilteredOut)
 		}

@@ -105,7 +105,7 @@ func (ginkgoT) Fail() {}
 var ErrIncomplete = errors.New("the suite did not complete")
 
 // ErrNoneSelected is returned, wrapped, by Run when its label filter
-// selects no case: nothing was run, nor any target opened.
+// selects no case: nothing was run or printed, nor any target opened.
 var ErrNoneSelected = errors.New("label filter selects no case")
 
 // Run runs the conformance cases against opts.Target and returns
@@ -123,7 +123,6 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(s.opts.Log, "contract: %s\n", new(s.contract.Contract()))
 	// Each run's configuration is its own: none is left from an earlier run.
 	suiteCfg, reporterCfg := types.NewDefaultSuiteConfig(), types.NewDefaultReporterConfig()
 	suiteCfg.LabelFilter = opts.LabelFilter
@@ -133,11 +132,11 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 	suiteCfg.GracePeriod = 5 * time.Second
 	reporterCfg.Verbose, reporterCfg.NoColor, reporterCfg.SilenceSkips = opts.Verbose, opts.NoColor, !opts.Verbose
 	reporterCfg.JUnitReport, reporterCfg.JSONReport = opts.JUnitReport, opts.JSONReport
-	s.runSpecs(ginkgoT{}, suiteCfg, reporterCfg)
-	if st := s.report.PreRunStats; st.SpecsThatWillRun == 0 {
-		// Ginkgo runs no BeforeSuite then: no target was opened.
-		return nil, fmt.Errorf("%w: %q selects none of the %d cases", ErrNoneSelected, opts.LabelFilter, st.TotalSpecs)
+	if selected, total := s.preview(suiteCfg); selected == 0 {
+		return nil, fmt.Errorf("%w: %q selects none of the %d cases", ErrNoneSelected, opts.LabelFilter, total)
 	}
+	fmt.Fprintf(s.opts.Log, "contract: %s\n", new(s.contract.Contract()))
+	s.runSpecs(ginkgoT{}, suiteCfg, reporterCfg)
 	c := s.conformance()
 	if err := SetupError(s.report); err != nil {
 		return c, err
@@ -152,13 +151,42 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 	return c, nil
 }
 
+// Selected counts the cases opts.LabelFilter selects, and all there are
+// for opts.Contract, without running any or opening a target.
+func Selected(opts Options) (selected, total int, err error) {
+	if err := CheckLabelFilter(opts.LabelFilter); err != nil {
+		return 0, 0, fmt.Errorf("label filter %w", err)
+	}
+	s, err := newSuite(context.Background(), opts)
+	if err != nil {
+		return 0, 0, err
+	}
+	cfg := types.NewDefaultSuiteConfig()
+	cfg.LabelFilter = opts.LabelFilter
+	selected, total = s.preview(cfg)
+	return selected, total, nil
+}
+
+// preview counts the cases cfg's label filter selects, and all there are,
+// from Ginkgo's preview of the spec tree: nothing runs, nothing is printed.
+func (s *suite) preview(cfg types.SuiteConfig) (selected, total int) {
+	globals.Reset()
+	s.register()
+	st := PreviewSpecs(suiteDescription, cfg).PreRunStats
+	return st.SpecsThatWillRun, st.TotalSpecs
+}
+
+// suiteDescription is the name of the conformance suite in Ginkgo's
+// reports.
+const suiteDescription = "orybench FrontendApi conformance"
+
 // runSpecs builds this run's spec tree in Ginkgo's (emptied) global suite
 // and runs it; go test's entry point calls it with its *testing.T.
 func (s *suite) runSpecs(t GinkgoTestingT, args ...any) {
 	globals.Reset()
 	s.register()
 	RegisterFailHandler(s.failOrSkip)
-	RunSpecs(t, "orybench FrontendApi conformance", args...)
+	RunSpecs(t, suiteDescription, args...)
 }
 
 // register declares every spec of the run. Nothing is read from the

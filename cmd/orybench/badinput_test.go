@@ -75,6 +75,8 @@ var badInputs = []badInput{
 	{what: "--profile with --target (load)", args: []string{"load", "--profile", "default", "--target", "{count}"}, want: "--profile starts a local Kratos"},
 	{what: "unknown capability", args: []string{"conform", "--capabilities", "nope", "--target", "{count}"}, want: `--capabilities: unknown capability "nope"`},
 	{what: "unparseable label filter", args: []string{"conform", "--label-filter", "((", "--target", "{count}"}, want: `--label-filter: "((": `},
+	{what: "label filter that selects nothing", args: []string{"conform", "--label-filter", "op:toSesion", "--target", "{count}"}, want: `--label-filter "op:toSesion" selects none of the `},
+	{what: "label filter that selects nothing (local)", args: []string{"conform", "--label-filter", "op:toSesion"}, want: `--label-filter "op:toSesion" selects none of the `},
 	{what: "unknown flag", args: []string{"load", "--rat", "5"}, want: "unknown flag: --rat"},
 	{what: "unknown command", args: []string{"lod"}, want: `unknown command "lod"`},
 
