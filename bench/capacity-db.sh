@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench-db: the whoami and native login-flow creation capacity of
-# Kratos on PostgreSQL (the postgres profile) vs in-memory SQLite (the
+# Kratos on PostgreSQL (the postgres profile) vs SQLite on a file (the
 # default profile), measured in one run, and the table of the README's
 # performance section.
 #
@@ -153,7 +153,7 @@ pgversion=$(ls -d /usr/lib/postgresql/*/ 2>/dev/null | xargs -rn1 basename | sor
 	echo "Kratos v1.3.1 on $(nproc) cores; PostgreSQL ${pgversion:-?} ($pool); $REPEAT sweep(s) of $DURATION steps, SLO $SLO;"
 	echo "load average before $load_before, after $load_after."
 	echo
-	echo "| scenario | capacity, SQLite (in-memory) | capacity, PostgreSQL | PostgreSQL / SQLite | CPU per request, SQLite | CPU per request, PostgreSQL (Kratos + server) | PostgreSQL / SQLite |"
+	echo "| scenario | capacity, SQLite (file) | capacity, PostgreSQL | PostgreSQL / SQLite | CPU per request, SQLite | CPU per request, PostgreSQL (Kratos + server) | PostgreSQL / SQLite |"
 	echo "|---|---|---|---|---|---|---|"
 	awk -F'\t' '
 		function median(list,   a, n, i, j, t) {
