@@ -56,6 +56,19 @@ func TestIsLoopback(t *testing.T) {
 	}
 }
 
+// A run is unpaced by default against local Kratos and a target on
+// loopback, and paced below Ory Network's burst limits against any other.
+func TestDefaultMaxRPS(t *testing.T) {
+	for url, want := range map[string]float64{
+		"": 0, "http://127.0.0.1:4433": 0, "http://localhost:4433/": 0, "http://[::1]:4433": 0,
+		"https://project.projects.oryapis.com": DefaultRemoteRPS, "https://auth.example.com": DefaultRemoteRPS, "http://10.0.0.1:4433": DefaultRemoteRPS,
+	} {
+		if got := DefaultMaxRPS(url); got != want {
+			t.Errorf("DefaultMaxRPS(%q) = %g, want %g", url, got, want)
+		}
+	}
+}
+
 func TestNamerShards(t *testing.T) {
 	seen := map[string]int{}
 	for shard := 1; shard <= 3; shard++ {

@@ -173,6 +173,22 @@ func (t *Target) concurrency() int {
 	return 8
 }
 
+// DefaultRemoteRPS is the pace of every request of a run against a remote
+// target when none is asked for: below the burst limits of Ory Network's
+// smallest plans.
+const DefaultRemoteRPS float64 = 5
+
+// DefaultMaxRPS is the pace of a run against the public URL url when none
+// is asked for: none for local Kratos ("") and for a target on loopback
+// (the user's own machine, whose limits nobody shares), DefaultRemoteRPS
+// for any other.
+func DefaultMaxRPS(url string) float64 {
+	if url == "" || IsLoopback(url) {
+		return 0
+	}
+	return DefaultRemoteRPS
+}
+
 // IsLoopback reports whether a host (a name or address, with or without a
 // port), or the host of an http(s) URL, is loopback: localhost,
 // 127.0.0.0/8 or ::1.

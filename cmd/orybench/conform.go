@@ -59,8 +59,8 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		}
 		opts.Target.Profiles, opts.Target.SchemaID, opts.Target.KratosBin = profiles, schemaID, kratosBin
 		opts.Target.MaxRPS = maxRPS
-		if !cmd.Flags().Changed("max-rps") && t.target != "" {
-			opts.Target.MaxRPS = defaultRemoteRPS
+		if !cmd.Flags().Changed("max-rps") {
+			opts.Target.MaxRPS = target.DefaultMaxRPS(t.target)
 		}
 		if traitsFile != "" {
 			if opts.Target.Traits, err = os.ReadFile(traitsFile); err != nil {
@@ -89,7 +89,7 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 				return err
 			}
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s\n", t.origin(profiles, suites.StandardProfiles()), pacing(opts.Target.MaxRPS, t.target != "", cmd.Flags().Changed("max-rps")))
+		fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s\n", t.origin(profiles, suites.StandardProfiles()), pacing(opts.Target.MaxRPS, t.target, cmd.Flags().Changed("max-rps")))
 		result, setupErr := suites.Run(cmd.Context(), opts)
 		if result == nil {
 			return setupErr
@@ -124,7 +124,7 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 	f.StringSliceVar(&profiles, "profile", nil, "local profile to start and check, repeatable, the first picked first (default: "+strings.Join(suites.StandardProfiles(), ", ")+"; also "+helpData()["ExtraProfiles"]+")")
 	f.StringVar(&traitsFile, "traits", "", "JSON template of test identities' traits with {{email}}, {{username}}, {{n}} placeholders, instead of traits made from the identity schema")
 	f.StringVar(&schemaID, "schema-id", "", "identity schema test identities follow (default: the one registration uses)")
-	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request of the run to at most this many a second (default: none for local Kratos, %g for a --target)", defaultRemoteRPS))
+	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request of the run to at most this many a second (default: none for local Kratos and a --target on loopback, %g for any other --target)", target.DefaultRemoteRPS))
 	f.StringVar(&labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'op:toSession && client:native'")
 	f.StringVar(&out, "out", "out/conformance", "directory for conformance.json and junit.xml")
 	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
@@ -174,7 +174,3 @@ func writeConformance(cmd *cobra.Command, result *results.Conformance, out strin
 	fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s and %s\n", path, filepath.Join(out, "junit.xml"))
 	return writeRunReport(cmd, out, results.RunInfo{})
 }
-
-// defaultRemoteRPS paces a run against a remote target unless --max-rps
-// says otherwise: below the burst limits of Ory Network's smallest plans.
-const defaultRemoteRPS float64 = 5

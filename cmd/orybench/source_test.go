@@ -96,7 +96,7 @@ func TestTargetSource(t *testing.T) {
 		}
 	})
 
-	t.Run("a target of --target is said so, with its default pacing", func(t *testing.T) {
+	t.Run("a target of --target is said so, with its default pacing: none on loopback", func(t *testing.T) {
 		inst := startKratos(t)
 		o := procOpts{env: []string{"ORY_SDK_URL=" + env.URL}, dir: t.TempDir()}
 		code, p := runOrybench(t, o, 3*time.Minute, "conform", "--target", inst.PublicURL, "--admin-url", inst.AdminURL,
@@ -104,7 +104,7 @@ func TestTargetSource(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("conform: exit %d; stderr:\n%s", code, p.stderr.String())
 		}
-		want := "target: " + inst.PublicURL + " (from --target); paced at 5 requests/s (the default for a remote target; --max-rps changes it)\n"
+		want := "target: " + inst.PublicURL + " (from --target); unpaced (the default for a target on loopback; --max-rps paces it)\n"
 		if !strings.Contains(p.stderr.String(), want) {
 			t.Errorf("conform's stderr does not say %q:\n%s", want, p.stderr.String())
 		}

@@ -177,8 +177,8 @@ func (t *targetFlags) credentials() string {
 
 // pacing says how a conformance run paces its requests: at most rps a
 // second (0: unpaced), which set says --max-rps gave, else the default for
-// a remote target or a local one.
-func pacing(rps float64, remote, set bool) string {
+// a run against url (target.DefaultMaxRPS; "" is local Kratos).
+func pacing(rps float64, url string, set bool) string {
 	switch {
 	case set && rps > 0:
 		return fmt.Sprintf("paced at %g requests/s (--max-rps)", rps)
@@ -186,10 +186,12 @@ func pacing(rps float64, remote, set bool) string {
 		return "unpaced (--max-rps 0)"
 	case rps > 0:
 		return fmt.Sprintf("paced at %g requests/s (the default for a remote target; --max-rps changes it)", rps)
-	case remote:
-		return "unpaced"
+	case url == "":
+		return "unpaced (the default for local Kratos; --max-rps paces it)"
+	case target.IsLoopback(url):
+		return "unpaced (the default for a target on loopback; --max-rps paces it)"
 	}
-	return "unpaced (the default for local Kratos; --max-rps paces it)"
+	return "unpaced"
 }
 
 // setupTimeout bounds one call of a conformance run or of a load run's
