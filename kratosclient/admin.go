@@ -2,6 +2,7 @@ package kratosclient
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -79,6 +80,9 @@ type Identity struct {
 	SchemaID  string         `json:"schema_id"`
 	Traits    map[string]any `json:"traits"`
 	CreatedAt time.Time      `json:"created_at"`
+	// MetadataAdmin is the identity's admin metadata (the admin API's
+	// answers carry it; null or absent when it has none).
+	MetadataAdmin json.RawMessage `json:"metadata_admin,omitempty"`
 	// VerifiableAddresses are the addresses the identity can verify, each
 	// with whether it has.
 	VerifiableAddresses []VerifiableAddress `json:"verifiable_addresses"`
@@ -152,9 +156,13 @@ func (a *Admin) DeleteIdentity(ctx context.Context, id string) error {
 	return err
 }
 
-// CreateIdentity creates an identity with a password credential.
-func (a *Admin) CreateIdentity(ctx context.Context, schemaID string, traits map[string]any, password string) (*Identity, error) {
+// CreateIdentity creates an identity with a password credential (none for
+// "") and admin metadata (none for nil).
+func (a *Admin) CreateIdentity(ctx context.Context, schemaID string, traits map[string]any, password string, metadataAdmin any) (*Identity, error) {
 	body := map[string]any{"schema_id": schemaID, "traits": traits}
+	if metadataAdmin != nil {
+		body["metadata_admin"] = metadataAdmin
+	}
 	if password != "" {
 		body["credentials"] = map[string]any{"password": map[string]any{"config": map[string]any{"password": password}}}
 	}

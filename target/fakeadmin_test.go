@@ -13,9 +13,10 @@ import (
 
 func (f *fakeKratos) createIdentity(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		SchemaID    string         `json:"schema_id"`
-		Traits      map[string]any `json:"traits"`
-		Credentials struct {
+		SchemaID      string          `json:"schema_id"`
+		Traits        map[string]any  `json:"traits"`
+		MetadataAdmin json.RawMessage `json:"metadata_admin"`
+		Credentials   struct {
 			Password struct {
 				Config struct {
 					Password string `json:"password"`
@@ -38,7 +39,9 @@ func (f *fakeKratos) createIdentity(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "", "This identity conflicts with another identity that already exists.", "The resource could not be created due to a conflict")
 		return
 	}
-	writeJSON(w, http.StatusCreated, f.identityBody(f.newIdentity(f.cfg.Schemas[i], body.Traits, body.Credentials.Password.Config.Password)))
+	id := f.newIdentity(f.cfg.Schemas[i], body.Traits, body.Credentials.Password.Config.Password)
+	id.MetadataAdmin = body.MetadataAdmin
+	writeJSON(w, http.StatusCreated, f.identityBody(id))
 }
 
 func (f *fakeKratos) listIdentities(w http.ResponseWriter, r *http.Request) {

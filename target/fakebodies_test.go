@@ -144,6 +144,9 @@ func (f *fakeKratos) identityBody(id *fakeIdentity) map[string]any {
 		"verifiable_addresses": []any{}, "recovery_addresses": []any{},
 		"metadata_public": nil, "created_at": at, "updated_at": at, "organization_id": nil,
 	}
+	if id.MetadataAdmin != nil {
+		body["metadata_admin"] = id.MetadataAdmin
+	}
 	if email := str(id.Traits["email"]); email != "" {
 		body["verifiable_addresses"] = []any{map[string]any{"id": newUUID(), "value": email, "verified": false, "via": "email", "status": "sent", "created_at": at, "updated_at": at}}
 		body["recovery_addresses"] = []any{map[string]any{"id": newUUID(), "value": email, "via": "email", "created_at": at, "updated_at": at}}

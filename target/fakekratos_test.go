@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
@@ -120,6 +121,7 @@ type fakeIdentity struct {
 	ID, SchemaID, Identifier string
 	Traits                   map[string]any
 	Password, TOTPSecret     string
+	MetadataAdmin            json.RawMessage // as the admin API was given it
 	Created                  time.Time
 }
 

@@ -275,7 +275,7 @@ func (t *Target) makeIdentity(ctx context.Context, c *kratosclient.Client, id *I
 		if schemaID == "" {
 			schemaID = "default"
 		}
-		made, err := t.admin.CreateIdentity(ctx, schemaID, id.TraitsWithEmail(), id.Password)
+		made, err := t.admin.CreateIdentity(ctx, schemaID, id.TraitsWithEmail(), id.Password, hygiene.AdminMetadata(t.set.names.runID))
 		if err != nil {
 			return fmt.Errorf("create a test identity through the admin API: %w", err)
 		}

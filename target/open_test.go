@@ -183,7 +183,7 @@ func TestOpenPagesThroughTheIdentitySchemas(t *testing.T) {
 }
 
 func TestOpenFailsOnASchemaItCannotSatisfyNamingTheTrait(t *testing.T) {
-	schema := []byte(`{"type":"object","properties":{"traits":{"type":"object","properties":{"handle":{"type":"string","maxLength":16,
+	schema := []byte(`{"type":"object","properties":{"traits":{"type":"object","properties":{"handle":{"type":"string","maxLength":12,
 		"ory.sh/kratos":{"credentials":{"password":{"identifier":true}}}}},"required":["handle"]}}}`)
 	f := startFake(t, fakeConfig{Schemas: []fakeSchema{{ID: "default", Identifier: "handle", Raw: schema}}})
 	s, err := Open(context.Background(), Options{URL: f.public.URL, AdminURL: f.admin.URL})

@@ -218,7 +218,7 @@ func seedIdentities(t *testing.T, admin *kratosclient.Admin) []string {
 	defer cancel()
 	var ids []string
 	for _, email := range []string{"alice@example.com", "orybench-not-a-run@orybench.test"} {
-		id, err := admin.CreateIdentity(ctx, "default", map[string]any{"email": email}, "")
+		id, err := admin.CreateIdentity(ctx, "default", map[string]any{"email": email}, "", nil)
 		if err != nil {
 			t.Fatalf("seed %s: %v", email, err)
 		}

@@ -3,8 +3,11 @@ package hygiene
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	mathrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -33,6 +36,13 @@ func TestEmailIsRecognised(t *testing.T) {
 		{map[string]any{"username": "orybench-someone"}, false},
 		{map[string]any{"username": "x" + Token(run, 5)}, false},
 		{map[string]any{"username": Token(run, 5) + "x"}, false},
+		// The short username, alone or with orybench's own address.
+		{map[string]any{"username": Username(run, 9)}, true},
+		{map[string]any{"username": Username(run, 9), "email": Email(run, 9)}, true},
+		{map[string]any{"login": map[string]any{"handle": Username(run, 9)}, "plan": "free"}, true},
+		// A username of that shape on an identity with someone's address
+		// is someone's, whatever its check says.
+		{map[string]any{"username": Username(run, 9), "email": "bob@example.com"}, false},
 	} {
 		if got := IsTestIdentity(kratosclient.Identity{Traits: tc.traits}); got != tc.want {
 			t.Errorf("IsTestIdentity(%v) = %v, want %v", tc.traits, got, tc.want)
@@ -47,6 +57,11 @@ func TestCleanupDeletesOnlyOldTestIdentities(t *testing.T) {
 		{ID: "old-test", Traits: map[string]any{"email": Email(run, 1)}, CreatedAt: now.Add(-2 * time.Hour)},
 		{ID: "young-test", Traits: map[string]any{"email": Email(run, 2)}, CreatedAt: now.Add(-10 * time.Minute)},
 		{ID: "old-user", Traits: map[string]any{"email": "alice@example.com"}, CreatedAt: now.Add(-48 * time.Hour)},
+		// Made through the admin API: known by its metadata alone.
+		{ID: "old-admin-made", Traits: map[string]any{"email": "dave@example.com"}, MetadataAdmin: json.RawMessage(`{"orybench":{"run":"` + run + `"}}`), CreatedAt: now.Add(-3 * time.Hour)},
+		{ID: "young-admin-made", Traits: map[string]any{"phone": "+12015550100"}, MetadataAdmin: json.RawMessage(`{"orybench":{"run":"` + run + `"}}`), CreatedAt: now.Add(-time.Minute)},
+		{ID: "old-username", Traits: map[string]any{"username": Username(run, 3), "plan": "free"}, CreatedAt: now.Add(-2 * time.Hour)},
+		{ID: "old-look-alike", Traits: map[string]any{"username": "ob1234567890abc"}, MetadataAdmin: json.RawMessage(`{"crm":"x"}`), CreatedAt: now.Add(-48 * time.Hour)},
 	}
 	var (
 		mu      sync.Mutex
@@ -75,10 +90,125 @@ func TestCleanupDeletesOnlyOldTestIdentities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Result{Scanned: 3, Deleted: 1, Kept: 1}); res != want {
+	if want := (Result{Scanned: 7, Deleted: 3, Kept: 2}); res != want {
 		t.Errorf("Cleanup = %+v, want %+v", res, want)
 	}
-	if !slices.Equal(deleted, []string{"old-test"}) {
-		t.Errorf("deleted %v, want [old-test]", deleted)
+	slices.Sort(deleted)
+	if want := []string{"old-admin-made", "old-test", "old-username"}; !slices.Equal(deleted, want) {
+		t.Errorf("deleted %v, want %v", deleted, want)
+	}
+}
+
+func TestUsernameFormat(t *testing.T) {
+	run := "20261125t100000-0a1b2c3d"
+	for _, tc := range []struct {
+		n       int
+		wantLen int
+	}{
+		{0, 13}, {1, 13}, {35, 13}, {36, 14}, {1295, 14}, {1296, 15}, {46655, 15}, {46656, 16}, {1679615, 16},
+	} {
+		u := Username(run, tc.n)
+		if len(u) != tc.wantLen || !regexp.MustCompile(`^ob[a-z0-9]+$`).MatchString(u) {
+			t.Errorf("Username(%d) = %q (%d characters), want ob + lower-case letters and digits, %d characters", tc.n, u, len(u), tc.wantLen)
+		}
+		if !IsTestUsername(u) || !IsTestIdentifier(u) {
+			t.Errorf("Username(%d) = %q is not recognised", tc.n, u)
+		}
+		if got, ok := UsernameFor(Email(run, tc.n)); !ok || got != u {
+			t.Errorf("UsernameFor(Email(%d)) = %q, %v; want %q", tc.n, got, ok, u)
+		}
+	}
+	if got := Username(run, 1); got != "obsats0618ico" {
+		t.Errorf("Username(run, 1) = %q, want the documented obsats0618ico", got)
+	}
+	for _, addr := range []string{"alice@example.com", "orybench-someone@orybench.test", Token(run, 1)} {
+		if got, ok := UsernameFor(addr); ok {
+			t.Errorf("UsernameFor(%q) = %q, want none", addr, got)
+		}
+	}
+}
+
+// Usernames differ between the identities of a run, between the shards of
+// a run (each shard its own numbers, as target's namer hands them out:
+// k*count + index - 1), and between runs.
+func TestUsernamesAreUnique(t *testing.T) {
+	seen := map[string]string{}
+	add := func(u, who string) {
+		if prev, dup := seen[u]; dup {
+			t.Fatalf("%s and %s share username %q", prev, who, u)
+		}
+		seen[u] = who
+	}
+	run := NewRunID()
+	const shards = 4
+	for index := 1; index <= shards; index++ {
+		for k := 1; k <= 2000; k++ {
+			n := k*shards + index - 1
+			add(Username(run, n), fmt.Sprintf("shard %d identity %d", index, k))
+		}
+	}
+	for r := range 2000 {
+		other := fmt.Sprintf("20261125t1000%02d-%08x", r%60, r)
+		add(Username(other, 1), "run "+other)
+	}
+}
+
+// A username someone chose is not taken for a test identity: not the
+// look-alikes of the format, and not one random string of its shape in a
+// hundred thousand (the check lets one in 36^4 through).
+func TestLookAlikeUsernamesAreNotRecognised(t *testing.T) {
+	run := "20261125t100000-0a1b2c3d"
+	u := Username(run, 42)
+	flipped := []byte(u)
+	flipped[len(flipped)-1] = map[bool]byte{true: 'a', false: 'b'}[flipped[len(flipped)-1] != 'a']
+	for _, s := range []string{
+		"ob1234567890", "ob1234567890abcd", "obrien1985", "obrien19851234", "oberon_the_great",
+		u[:len(u)-1], u + "0", "x" + u, strings.ToUpper(u), string(flipped),
+		u[:8] + "0" + u[8:], // a leading zero in the counter
+		"ob" + strings.Repeat("a", 30),
+	} {
+		if IsTestUsername(s) || IsTestIdentifier(s) {
+			t.Errorf("%q taken for an orybench username", s)
+		}
+	}
+	rng := mathrand.New(mathrand.NewPCG(1, 2))
+	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+	taken := 0
+	for range 100000 {
+		b := []byte("ob")
+		for range 11 + rng.IntN(4) {
+			b = append(b, alphabet[rng.IntN(len(alphabet))])
+		}
+		if IsTestUsername(string(b)) {
+			taken++
+		}
+	}
+	if taken > 2 { // expected 0.06
+		t.Errorf("%d of 100000 random usernames of the shape taken for orybench's", taken)
+	}
+}
+
+func TestAdminMetadataIsRecognised(t *testing.T) {
+	run := NewRunID()
+	meta, err := json.Marshal(AdminMetadata(run))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		meta string
+		want bool
+	}{
+		{string(meta), true},
+		{`{"orybench":{"run":"` + run + `"},"crm":{"id":7}}`, true},
+		{``, false},
+		{`null`, false},
+		{`{"orybench":{"run":"yesterday"}}`, false},
+		{`{"orybench":true}`, false},
+		{`{"run":"` + run + `"}`, false},
+	} {
+		id := kratosclient.Identity{Traits: map[string]any{"email": "carol@example.com"}, MetadataAdmin: json.RawMessage(tc.meta)}
+		if got := IsTestIdentity(id); got != tc.want {
+			t.Errorf("IsTestIdentity(metadata_admin %s) = %v, want %v", tc.meta, got, tc.want)
+		}
 	}
 }

@@ -88,8 +88,9 @@ var profiles = map[string]Profile{
 	},
 	"username": {
 		Name: "username",
-		Description: "a username identifier with nested required names (name.first, name.last), an email for " +
-			"recovery and verification by link, no TOTP, no social sign-in, no session after registration",
+		Description: "a strict username identifier (8 to 16 characters, ^[a-z][a-z0-9_]+$), nested required names " +
+			"(name.first, name.last), a required enum plan (free, pro), an email for recovery and verification by link, " +
+			"no TOTP, no social sign-in, no session after registration",
 		PrivilegedSessionMaxAge:    15 * time.Minute,
 		Schema:                     "username.schema.json",
 		MailLinks:                  true,

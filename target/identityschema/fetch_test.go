@@ -108,7 +108,7 @@ func TestFetchChoosesTheRegistrationSchema(t *testing.T) {
 
 func TestTemplate(t *testing.T) {
 	addr := hygiene.Email(run, 12)
-	token := hygiene.Token(run, 12)
+	token := hygiene.Username(run, 12)
 	username := load(t, "username-nested.json")
 	for _, tc := range []struct {
 		name           string

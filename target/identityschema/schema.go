@@ -6,7 +6,8 @@
 //
 // The unique part of every identity comes from the address it is given
 // (hygiene.Email of the run): the email traits get the address, username
-// traits its local part, so `orybench cleanup` recognises the identity. A
+// traits the short username derived from it (hygiene.UsernameFor), so
+// `orybench cleanup` recognises the identity. A
 // schema orybench cannot satisfy is an error that names the field.
 package identityschema
 

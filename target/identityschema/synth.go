@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xeipuuv/gojsonschema"
+
+	"github.com/orybench/orybench/internal/hygiene"
 )
 
 // Identity is one synthesised test identity.
@@ -65,7 +67,9 @@ func roleOf(n *node) role {
 
 // Identity makes valid traits for address from the schema. Email traits
 // get the address (a second one local+2@domain, and so on), username
-// traits its local part (with _ or . for - where the pattern wants), phone
+// traits the run's short username for it (hygiene.UsernameFor), or where
+// that does not fit (or address is not an orybench address) its local part
+// (with _ or . for - where the pattern wants), phone
 // traits a number in the fictional NANP range 555-0100..0199 derived from
 // the address; other required traits get the simplest valid value. The
 // traits are then validated against the schema; what cannot be satisfied
@@ -280,11 +284,15 @@ func (g *synth) str(n *node) (string, error) {
 			candidates = []string{fmt.Sprintf("%s+%d@%s", g.local, k+1, g.domain)}
 		}
 	case usernameRole:
+		// The short username first (it fits most schemas), then the
+		// address's local part, which longer minimum lengths want.
 		u := g.local
 		if k > 0 {
 			u = fmt.Sprintf("%s-%d", g.local, k+1)
+		} else if short, ok := hygiene.UsernameFor(g.address); ok {
+			candidates = []string{short}
 		}
-		candidates = []string{u, strings.ReplaceAll(u, "-", "_"), strings.ReplaceAll(u, "-", "."), strings.ToLower(u), g.address}
+		candidates = append(candidates, u, strings.ReplaceAll(u, "-", "_"), strings.ReplaceAll(u, "-", "."), strings.ToLower(u), g.address)
 	case phoneRole:
 		candidates = []string{phone(g.address, k)}
 	default:
@@ -320,7 +328,7 @@ func (g *synth) str(n *node) (string, error) {
 		// A unique trait must carry the run's token: no made-up value will do.
 		why := fmt.Sprintf("%s %q", roleName[r], candidates[0])
 		switch {
-		case n.pattern != "":
+		case re != nil && !slices.ContainsFunc(candidates, re.MatchString):
 			return "", fmt.Errorf("%s: no unique value orybench can recognise (%s, and variants) matches pattern %q: use --traits", field(n.path), why, n.pattern)
 		default:
 			return "", fmt.Errorf("%s: length %s leaves no room for a unique value orybench can recognise (%s is %d characters): use --traits", field(n.path), lengthBound(minLen, maxLen), why, utf8.RuneCountInString(candidates[0]))

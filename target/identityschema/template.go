@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/orybench/orybench/internal/hygiene"
 )
 
 // Template is a --traits file: what every test identity's traits look like,
@@ -13,7 +15,9 @@ import (
 // values may hold placeholders, replaced per identity:
 //
 //	{{email}}     the identity's address, orybench-<run>-<n>@orybench.test
-//	{{username}}  its local part, orybench-<run>-<n>
+//	{{username}}  its short username (hygiene.Username): lower-case letters
+//	              and digits, 13 to 16 characters, e.g. obsats0618ico
+//	              (the address's local part for an address not orybench's)
 //	{{n}}         its number n
 //
 // The file is either the traits object itself, or
@@ -81,7 +85,11 @@ func (t *Template) Identity(address string) (Identity, error) {
 	if n == "" {
 		n = "0"
 	}
-	fill := strings.NewReplacer("{{email}}", address, "{{username}}", local, "{{n}}", n)
+	username := local
+	if short, ok := hygiene.UsernameFor(address); ok {
+		username = short
+	}
+	fill := strings.NewReplacer("{{email}}", address, "{{username}}", username, "{{n}}", n)
 	traits, _ := substitute(t.traits, fill).(map[string]any)
 	id := Identity{SchemaID: t.schemaID, Traits: traits}
 	switch {
