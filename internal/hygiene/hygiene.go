@@ -99,18 +99,58 @@ func Username(runID string, n int) string {
 	return body + check(body)
 }
 
+// CompactUsername is the username of the n-th test identity of a run for
+// schemas whose username traits allow fewer characters than Username
+// takes (13 and up), down to 8:
+//
+//	o <run:4> <n:3>      e.g. osats001
+//
+// in lower-case base 36: "o"; run, the run id hashed to 4 characters; n,
+// zero-padded to 3 digits (longer past 46655). Uniqueness within a run is
+// by n; between runs by the run part, 36^4 ≈ 1.7e6 values (two runs share
+// it with probability 6e-7). It carries no check, so it is never taken for
+// a test identity on its own: an identity gets it only beside an orybench
+// address in an email trait (identityschema), by which IsTestIdentity
+// recognises it.
+func CompactUsername(runID string, n int) string {
+	num := strconv.FormatUint(uint64(n), 36)
+	if len(num) < 3 {
+		num = strings.Repeat("0", 3-len(num)) + num
+	}
+	return "o" + base36(hash(runID), 4) + num
+}
+
 // UsernameFor is the short username of the test identity whose address is
 // address (an Email); false for any other address.
 func UsernameFor(address string) (string, bool) {
+	runID, n, ok := parseEmail(address)
+	if !ok {
+		return "", false
+	}
+	return Username(runID, n), true
+}
+
+// parseEmail is the run id and number of an Email.
+func parseEmail(address string) (runID string, n int, ok bool) {
 	m := emailPattern.FindStringSubmatch(address)
 	if m == nil {
-		return "", false
+		return "", 0, false
 	}
 	n, err := strconv.Atoi(m[2])
 	if err != nil {
+		return "", 0, false
+	}
+	return m[1], n, true
+}
+
+// CompactUsernameFor is the compact username of the test identity whose
+// address is address (an Email); false for any other address.
+func CompactUsernameFor(address string) (string, bool) {
+	runID, n, ok := parseEmail(address)
+	if !ok {
 		return "", false
 	}
-	return Username(m[1], n), true
+	return CompactUsername(runID, n), true
 }
 
 // IsTestUsername reports whether s is a Username: its shape and its check.

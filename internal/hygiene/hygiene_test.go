@@ -212,3 +212,29 @@ func TestAdminMetadataIsRecognised(t *testing.T) {
 		}
 	}
 }
+
+// A compact username is 8 lower-case letters and digits up to n = 46655,
+// unique within a run, and never recognised on its own (it has no check).
+func TestCompactUsername(t *testing.T) {
+	run := NewRunID()
+	seen := map[string]bool{}
+	for _, n := range []int{0, 1, 35, 36, 1295, 1296, 46655} {
+		u := CompactUsername(run, n)
+		if !regexp.MustCompile(`^o[0-9a-z]{7}$`).MatchString(u) {
+			t.Errorf("CompactUsername(%d) = %q, want o and 7 more lower-case letters or digits", n, u)
+		}
+		if seen[u] {
+			t.Errorf("CompactUsername(%d) = %q again", n, u)
+		}
+		seen[u] = true
+		if IsTestIdentifier(u) || IsTestIdentity(kratosclient.Identity{Traits: map[string]any{"username": u}}) {
+			t.Errorf("%q is recognised on its own", u)
+		}
+		if !IsTestIdentity(kratosclient.Identity{Traits: map[string]any{"username": u, "email": Email(run, n)}}) {
+			t.Errorf("%q beside its address is not recognised", u)
+		}
+	}
+	if got, ok := CompactUsernameFor(Email(run, 9)); !ok || got != CompactUsername(run, 9) {
+		t.Errorf("CompactUsernameFor = %q, %v", got, ok)
+	}
+}

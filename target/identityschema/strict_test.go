@@ -79,6 +79,25 @@ func TestUsernameFallsBackToTheLongTokenWhereTheShortOneIsTooShort(t *testing.T)
 	}
 }
 
+// A username limit below the short username's 13 characters, down to 8,
+// gets the compact username, which cleanup recognises by the orybench
+// address of the identity's email trait.
+func TestCompactUsernameWhereTheShortOneIsTooLong(t *testing.T) {
+	for _, maxLen := range []int{8, 10, 12} {
+		addr := hygiene.Email(run, 7)
+		got, err := strictSchema(t, 8, maxLen).Identity(addr)
+		if err != nil {
+			t.Fatalf("maxLength %d: %v", maxLen, err)
+		}
+		if want := hygiene.CompactUsername(run, 7); got.Identifier != want || len(want) != 8 {
+			t.Errorf("maxLength %d: identifier %q, want %q (8 characters)", maxLen, got.Identifier, want)
+		}
+		if !hygiene.IsTestIdentity(kratosclient.Identity{Traits: got.Traits}) || hygiene.IsTestIdentifier(got.Identifier) {
+			t.Errorf("maxLength %d: cleanup must recognise %v by its address, not by the username alone", maxLen, got.Traits)
+		}
+	}
+}
+
 // A schema that leaves no room still stops the run with one line naming
 // the trait and the value orybench tried.
 func TestStrictSchemaWithoutRoomNamesTheTrait(t *testing.T) {
@@ -86,7 +105,7 @@ func TestStrictSchemaWithoutRoomNamesTheTrait(t *testing.T) {
 		minLen, maxLen int
 		want           string
 	}{
-		{3, 12, `traits.username: length 3..12 leaves no room for a unique value orybench can recognise (username "` + hygiene.Username(run, 1) + `" is 13 characters): use --traits`},
+		{3, 7, `traits.username: length 3..7 leaves no room for a unique value orybench can recognise (username "` + hygiene.Username(run, 1) + `" is 13 characters): use --traits`},
 	} {
 		_, err := strictSchema(t, tc.minLen, tc.maxLen).Identity(hygiene.Email(run, 1))
 		if err == nil {
@@ -95,5 +114,26 @@ func TestStrictSchemaWithoutRoomNamesTheTrait(t *testing.T) {
 		if msg := err.Error(); !strings.HasSuffix(msg, tc.want) || strings.Contains(msg, "\n") {
 			t.Errorf("error %q, want one line ending %q", msg, tc.want)
 		}
+	}
+}
+
+// Without an email trait nothing but the username could recognise the
+// identity, so the compact username, which carries no check, is not used:
+// a limit below 13 characters leaves no room.
+func TestNoCompactUsernameWithoutAnAddress(t *testing.T) {
+	s, err := Parse("default", traitsSchema(`{
+	  "type": "object",
+	  "properties": {
+	    "username": {"type": "string", "maxLength": 12, "pattern": "^[a-z][a-z0-9_]+$",
+	      "ory.sh/kratos": {"credentials": {"password": {"identifier": true}}}}
+	  },
+	  "required": ["username"]
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Identity(hygiene.Email(run, 1))
+	if want := "traits.username: length 0..12 leaves no room for a unique value orybench can recognise"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want one saying %q", err, want)
 	}
 }

@@ -67,8 +67,10 @@ func roleOf(n *node) role {
 
 // Identity makes valid traits for address from the schema. Email traits
 // get the address (a second one local+2@domain, and so on), username
-// traits the run's short username for it (hygiene.UsernameFor), or where
-// that does not fit (or address is not an orybench address) its local part
+// traits the run's short username for it (hygiene.UsernameFor), where that
+// is too long and the identity has an email trait (which recognises it) the
+// compact one (hygiene.CompactUsernameFor), or where neither fits (or
+// address is not an orybench address) its local part
 // (with _ or . for - where the pattern wants), phone
 // traits a number in the fictional NANP range 555-0100..0199 derived from
 // the address; other required traits get the simplest valid value. The
@@ -79,7 +81,8 @@ func (s *Schema) Identity(address string) (Identity, error) {
 	if at <= 0 || at == len(address)-1 {
 		return Identity{}, fmt.Errorf("identity schema %s: %q is not an address", quoteID(s.ID), address)
 	}
-	g := &synth{address: address, local: address[:at], domain: address[at+1:], seen: map[role]int{}}
+	g := &synth{address: address, local: address[:at], domain: address[at+1:], seen: map[role]int{},
+		recognisable: s.emailTrait() != ""}
 	v, err := g.value(s.traits, true)
 	if err != nil {
 		return Identity{}, fmt.Errorf("identity schema %s: %w", quoteID(s.ID), err)
@@ -163,6 +166,9 @@ func (s *Schema) validate(traits map[string]any) error {
 type synth struct {
 	address, local, domain string
 	seen                   map[role]int // how many traits of each role so far
+	// recognisable: the identity has an email trait, which gets address
+	// and so recognises it whatever its username.
+	recognisable bool
 }
 
 // value makes a value for n; fill says the caller needs one (required, or
@@ -291,6 +297,10 @@ func (g *synth) str(n *node) (string, error) {
 			u = fmt.Sprintf("%s-%d", g.local, k+1)
 		} else if short, ok := hygiene.UsernameFor(g.address); ok {
 			candidates = []string{short}
+			if compact, _ := hygiene.CompactUsernameFor(g.address); g.recognisable {
+				// Shorter, but recognised only by the address beside it.
+				candidates = append(candidates, compact)
+			}
 		}
 		candidates = append(candidates, u, strings.ReplaceAll(u, "-", "_"), strings.ReplaceAll(u, "-", "."), strings.ToLower(u), g.address)
 	case phoneRole:
