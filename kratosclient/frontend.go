@@ -2,8 +2,10 @@ package kratosclient
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // This file holds one method per FrontendApi operationId of Kratos v1.3.1,
@@ -61,6 +63,32 @@ func (c *Client) GetFlow(ctx context.Context, f FlowKind, id string) (*Response,
 // flowID omits the parameter.
 func (c *Client) UpdateFlow(ctx context.Context, f FlowKind, flowID string, body *Body) (*Response, error) {
 	return c.do(ctx, request{method: http.MethodPost, path: "/self-service/" + string(f), query: flowQuery(flowID), body: body})
+}
+
+// UpdateFlowWithToken is update*Flow with the token query parameter the
+// contract documents for a mailed link ("usually set in a link"): POST
+// /self-service/{flow}?flow=&token=. Kratos v1.3.1 serves a GET of the
+// same URL, the link as a mail reader's browser opens it, with the same
+// handler; the contract documents only the POST.
+func (c *Client) UpdateFlowWithToken(ctx context.Context, f FlowKind, flowID, token string, body *Body) (*Response, error) {
+	q := flowQuery(flowID)
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("token", token)
+	return c.do(ctx, request{method: http.MethodPost, path: "/self-service/" + string(f), query: q, body: body})
+}
+
+// FollowLink is a GET of a mailed link's path and query on the client's
+// base URL: the link as a mail reader's browser opens it. It is no
+// operation of the contract (see UpdateFlowWithToken).
+func (c *Client) FollowLink(ctx context.Context, link string) (*Response, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return nil, fmt.Errorf("follow link: %w", err)
+	}
+	path := strings.TrimPrefix(u.EscapedPath(), strings.TrimSuffix(c.base.EscapedPath(), "/"))
+	return c.get(ctx, path, u.Query())
 }
 
 // CreateNativeLoginFlow is GET /self-service/login/api.

@@ -255,14 +255,22 @@ func (f *fixture) flowAfter(ctx context.Context, c *kratosclient.Client, r *krat
 // queue every 100ms; a remote courier is read through the admin API.
 const mailWait = 15 * time.Second
 
-// code returns the next code of kind mailed to address.
-func (f *fixture) code(ctx context.Context, address string, kind target.MailKind) string {
+// mail returns the next mail of kind to address: its code or its link.
+func (f *fixture) mail(ctx context.Context, address string, kind target.MailKind) target.Mail {
 	GinkgoHelper()
 	ctx, cancel := context.WithTimeout(ctx, mailWait)
 	defer cancel()
-	code, err := f.t.WaitForCode(ctx, address, kind)
-	setUp(err, "read the mailed code")
-	return code
+	m, err := f.t.WaitForMail(ctx, address, kind)
+	setUp(err, "read the mail")
+	return m
+}
+
+// code returns the next code of kind mailed to address.
+func (f *fixture) code(ctx context.Context, address string, kind target.MailKind) string {
+	GinkgoHelper()
+	m := f.mail(ctx, address, kind)
+	Expect(m.Code).NotTo(BeEmpty(), "the %s mail carries no code", kind)
+	return m.Code
 }
 
 // enrolTOTP adds an authenticator app to the identity c is signed in as.

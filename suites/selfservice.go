@@ -302,8 +302,12 @@ const (
 	textDuplicateIdentifier     = 4000007
 	textSettingsSaved           = 1050001
 	textRecoveryEmailSent       = 1060003
+	textRecoveryLinkSent        = 1060002
+	textRecoveryLinkUsed        = 4060004 // the recovery token is invalid or already used
 	textRecoveryCodeInvalid     = 4060006
 	textVerificationEmailSent   = 1080003
+	textVerificationLinkSent    = 1080001
+	textVerificationLinkUsed    = 4070001 // the verification token is invalid or already used
 	textVerificationCodeInvalid = 4070006
 	textVerificationSuccessful  = 1080002
 )

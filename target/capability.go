@@ -26,8 +26,8 @@ const (
 	CompletableSocialSignIn Capability = "oidc-completable"
 	// TOTP: the totp method is enabled.
 	TOTP Capability = "totp"
-	// MailCodes: orybench can read recovery and verification codes (a
-	// courier sink or the admin courier API).
+	// MailCodes: orybench can read recovery and verification mails, codes
+	// and links (a courier sink or the admin courier API).
 	MailCodes Capability = "mail-codes"
 
 	// The capabilities below are discovered from the flows and the identity
@@ -44,11 +44,17 @@ const (
 	// RecoveryByCode: recovery by code (use: code) to an email address the
 	// identity schema marks for recovery.
 	RecoveryByCode Capability = "recovery-code"
+	// RecoveryByLink: recovery by link (use: link) to an email address the
+	// identity schema marks for recovery.
+	RecoveryByLink Capability = "recovery-link"
 	// Verification: address verification is enabled.
 	Verification Capability = "verification"
 	// VerificationByCode: verification by code (use: code) of an email
 	// address the identity schema marks for verification.
 	VerificationByCode Capability = "verification-code"
+	// VerificationByLink: verification by link (use: link) of an email
+	// address the identity schema marks for verification.
+	VerificationByLink Capability = "verification-link"
 	// EmailTrait: the identity schema has a top-level traits.email of
 	// format email, which cases of invalid addresses write to.
 	EmailTrait Capability = "email-trait"
@@ -83,15 +89,17 @@ var capabilityReasons = map[Capability]string{
 	SocialSignIn:            "needs an OIDC provider configured on the target",
 	CompletableSocialSignIn: "needs an OIDC provider orybench can complete a sign-in with",
 	TOTP:                    "needs the totp method enabled",
-	MailCodes:               "needs a way to read mailed codes (a local courier sink, or --admin-url for the courier API)",
+	MailCodes:               "needs a way to read mailed codes and links (a local courier sink, or --admin-url for the courier API)",
 
 	Registration:             "needs self-service registration open (selfservice.flows.registration.enabled)",
 	PasswordMethod:           "needs the password method enabled",
 	SessionAfterRegistration: "needs registration to sign in (the session hook after registration)",
 	Recovery:                 "needs recovery enabled (selfservice.flows.recovery.enabled)",
 	RecoveryByCode:           "needs recovery by code (use: code) to an email address the identity schema marks for recovery",
+	RecoveryByLink:           "needs recovery by link (use: link) to an email address the identity schema marks for recovery",
 	Verification:             "needs verification enabled (selfservice.flows.verification.enabled)",
 	VerificationByCode:       "needs verification by code (use: code) of an email address the identity schema marks for verification",
+	VerificationByLink:       "needs verification by link (use: link) of an email address the identity schema marks for verification",
 	EmailTrait:               "needs a top-level traits.email of format email in the identity schema",
 
 	FedCM:                  "needs FedCM configured (Ory Network)",
@@ -107,7 +115,7 @@ var capabilityReasons = map[Capability]string{
 // others are declared (a local profile's, or the user's).
 var discoverable = []Capability{
 	Registration, PasswordMethod, SessionAfterRegistration, TOTP, SocialSignIn,
-	Recovery, RecoveryByCode, Verification, VerificationByCode, EmailTrait,
+	Recovery, RecoveryByCode, RecoveryByLink, Verification, VerificationByCode, VerificationByLink, EmailTrait,
 	FedCM, FedCMProvider, SAML, SAMLConnection, WebAuthnRelatedOrigins, ChangePasswordURL, TestLoginFlow,
 }
 

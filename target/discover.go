@@ -92,18 +92,20 @@ func (t *Target) discover(ctx context.Context) error {
 		recoveryTo, verificationTo = schema.RecoveryAddresses(), schema.VerificationAddresses()
 	}
 	for _, m := range []struct {
-		method        string
-		enabled, code Capability
-		to            []identityschema.Address
+		method              string
+		enabled, code, link Capability
+		to                  []identityschema.Address
 	}{
-		{d.Recovery, Recovery, RecoveryByCode, recoveryTo},
-		{d.Verification, Verification, VerificationByCode, verificationTo},
+		{d.Recovery, Recovery, RecoveryByCode, RecoveryByLink, recoveryTo},
+		{d.Verification, Verification, VerificationByCode, VerificationByLink, verificationTo},
 	} {
-		if m.method == "code" || m.method == "link" {
-			found = append(found, m.enabled)
+		by := map[string]Capability{"code": m.code, "link": m.link}[m.method]
+		if by == "" {
+			continue
 		}
-		if m.method == "code" && byEmail(m.to) {
-			found = append(found, m.code)
+		found = append(found, m.enabled)
+		if byEmail(m.to) {
+			found = append(found, by)
 		}
 	}
 	if t.set.opts.ProbeRoutes {
@@ -292,7 +294,8 @@ func (t *Target) lack(reason string, caps ...Capability) {
 }
 
 // mailFlowMethod is how a recovery or verification flow works: "code" or
-// "link" (its active method), "disabled" (400), or "unknown".
+// "link" (the method whose group holds the flow's email input, its active
+// method where none does), "disabled" (400), or "unknown".
 func mailFlowMethod(ctx context.Context, c *kratosclient.Client, kind kratosclient.FlowKind, d *results.DiscoveredTarget) string {
 	r, err := c.CreateNativeFlow(ctx, kind, nil)
 	switch {
@@ -306,13 +309,13 @@ func mailFlowMethod(ctx context.Context, c *kratosclient.Client, kind kratosclie
 		return "unknown"
 	}
 	fl, _ := r.Flow()
+	for _, n := range fl.UI.Nodes {
+		if n.Attributes.Name == "email" && (n.Group == "code" || n.Group == "link") {
+			return n.Group
+		}
+	}
 	if fl.Active == "code" || fl.Active == "link" {
 		return fl.Active
-	}
-	for _, g := range fl.UI.Groups() {
-		if g == "code" || g == "link" {
-			return g
-		}
 	}
 	return "unknown"
 }

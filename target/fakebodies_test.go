@@ -166,11 +166,13 @@ func (f *fakeKratos) sessionBody(s *fakeSession) map[string]any {
 }
 
 // mailBody is a courier message as the admin API lists it, with the body
-// of Kratos's default code templates.
+// of Kratos's default code and link templates.
 func mailBody(m fakeMail) map[string]any {
 	text := map[string]string{
 		"verification_code_valid": "Hi,\n\nplease verify your account by entering the following code:\n\n" + m.Code + "\n",
 		"recovery_code_valid":     "Hi,\n\nplease recover access to your account by entering the following code:\n\n" + m.Code + "\n",
+		"verification_valid":      "Hi, please verify your account by clicking the following link:\n\n" + m.Link + "\n",
+		"recovery_valid":          "Hi,\n\nplease recover access to your account by clicking the following link:\n\n" + m.Link + "\n",
 	}[m.Template]
 	at := m.Created.UTC()
 	return map[string]any{

@@ -133,6 +133,7 @@ type fakeSession struct {
 
 type fakeMail struct {
 	ID, To, Template, Code string
+	Link                   string // a link template's: .../self-service/<kind>?flow=&token=
 	Created                time.Time
 }
 
@@ -372,9 +373,16 @@ func (f *fakeKratos) newSession(id *fakeIdentity) *fakeSession {
 }
 
 // mail queues a mail with a new code; f.mu is held.
-func (f *fakeKratos) mail(to, template string) {
-	code := strconv.Itoa(100000 + mrand.IntN(900000))
-	f.mails = append(f.mails, fakeMail{ID: newUUID(), To: to, Template: template, Code: code, Created: time.Now()})
+// mail mails to the code of a code template or, for a link template
+// (<kind>_valid), the link to flowID.
+func (f *fakeKratos) mail(to, template, flowID string) {
+	m := fakeMail{ID: newUUID(), To: to, Template: template, Created: time.Now()}
+	if kind, ok := strings.CutSuffix(template, "_valid"); ok && !strings.HasSuffix(kind, "_code") {
+		m.Link = f.public.URL + "/self-service/" + kind + "?" + url.Values{"flow": {flowID}, "token": {newUUID()}}.Encode()
+	} else {
+		m.Code = strconv.Itoa(100000 + mrand.IntN(900000))
+	}
+	f.mails = append(f.mails, m)
 }
 
 // mailed are the codes mailed to an address, oldest first.

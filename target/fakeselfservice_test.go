@@ -221,7 +221,7 @@ func (f *fakeKratos) registration(w http.ResponseWriter, r *http.Request, fl *fa
 	}
 	id := f.newIdentity(schema, traits, str(fields["password"]))
 	if f.cfg.mailMethod("verification") == "code" {
-		f.mail(str(traits["email"]), "verification_code_valid")
+		f.mail(str(traits["email"]), "verification_code_valid", "")
 	}
 	body := map[string]any{"identity": f.identityBody(id), "continue_with": []any{}}
 	var sess *fakeSession
@@ -274,7 +274,7 @@ func (f *fakeKratos) mailFlow(w http.ResponseWriter, r *http.Request, fl *fakeFl
 	}
 	for _, id := range f.identities {
 		if str(id.Traits["email"]) == email {
-			f.mail(email, map[string]string{"code": fl.Kind + "_code_valid", "link": fl.Kind + "_valid"}[method])
+			f.mail(email, map[string]string{"code": fl.Kind + "_code_valid", "link": fl.Kind + "_valid"}[method], fl.ID)
 		}
 	}
 	fl.State = "sent_email"

@@ -115,25 +115,33 @@ func TestNativeFlows(t *testing.T) {
 	}
 }
 
-func TestWaitForCodeReadsTheAdminCourierAPI(t *testing.T) {
-	f := startFake(t, fakeConfig{})
+// recoveryMailed signs a new identity up on a fake of cfg read through its
+// admin API and has a recovery mail (by cfg's method) sent to it.
+func recoveryMailed(t *testing.T, ctx context.Context, cfg fakeConfig) (*fakeKratos, *Target, Identity, kratosclient.Flow) {
+	t.Helper()
+	f := startFake(t, cfg)
 	_, tg := f.open(t, Options{AdminURL: f.admin.URL})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
 	c := newClient(t, tg, kratosclient.Native)
 	id, err := tg.SignUp(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Registering mailed a verification code; ask for a recovery code.
 	fl, err := tg.NewFlow(ctx, c, kratosclient.Recovery)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.UpdateRecoveryFlow(ctx, fl.ID, c.Submission(kratosclient.Fields{"method": "code", "email": id.Email}))
+	r, err := c.UpdateRecoveryFlow(ctx, fl.ID, c.Submission(kratosclient.Fields{"method": cfg.mailMethod("recovery"), "email": id.Email}))
 	if err != nil || r.Status != 200 {
 		t.Fatalf("updateRecoveryFlow: %v, %v", r, err)
 	}
+	return f, tg, id, fl
+}
+
+func TestWaitForMailReadsTheAdminCourierAPI(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// Registering mailed a verification code; a recovery code was asked for.
+	f, tg, id, _ := recoveryMailed(t, ctx, fakeConfig{})
 	mailed := f.mailed(id.Email)
 	if len(mailed) != 2 {
 		t.Fatalf("%d mails to %s, want 2", len(mailed), id.Email)
@@ -142,8 +150,8 @@ func TestWaitForCodeReadsTheAdminCourierAPI(t *testing.T) {
 		kind MailKind
 		code string
 	}{{RecoveryMail, mailed[1]}, {VerificationMail, mailed[0]}} {
-		if got, err := tg.WaitForCode(ctx, id.Email, want.kind); err != nil || got != want.code {
-			t.Errorf("WaitForCode(%s) = %q, %v; want %q", want.kind, got, err, want.code)
+		if got, err := tg.WaitForMail(ctx, id.Email, want.kind); err != nil || got.Code != want.code {
+			t.Errorf("WaitForMail(%s) = code %q, %v; want %q", want.kind, got.Code, err, want.code)
 		}
 	}
 	for _, r := range f.received("admin", "GET /admin/courier/messages") {
@@ -153,8 +161,8 @@ func TestWaitForCodeReadsTheAdminCourierAPI(t *testing.T) {
 	}
 
 	_, noAdmin := startFake(t, fakeConfig{}).open(t, Options{})
-	if _, err := noAdmin.WaitForCode(ctx, id.Email, RecoveryMail); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("WaitForCode without an admin API: %v, want ErrUnsupported", err)
+	if _, err := noAdmin.WaitForMail(ctx, id.Email, RecoveryMail); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("WaitForMail without an admin API: %v, want ErrUnsupported", err)
 	}
 }
 
@@ -248,5 +256,29 @@ func TestStartFlowRedirectedToError(t *testing.T) {
 	want := "create browser registration flow: redirected to the error page: 500 An internal server error occurred, please contact the system administrator: database is locked"
 	if err == nil || err.Error() != want {
 		t.Errorf("StartFlow = %v, want %q", err, want)
+	}
+}
+
+// TestWaitForMailReadsALinkThroughTheAdminCourierAPI: on a target that
+// recovers by link, the recovery mail is handed out with its link, read
+// from the body the admin courier API lists, and no code.
+func TestWaitForMailReadsALinkThroughTheAdminCourierAPI(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	f, tg, id, fl := recoveryMailed(t, ctx, fakeConfig{Recovery: "link", Verification: "link"})
+	f.mu.Lock()
+	var want string
+	for _, m := range f.mails {
+		if m.To == id.Email && m.Template == "recovery_valid" {
+			want = m.Link
+		}
+	}
+	f.mu.Unlock()
+	if !strings.HasPrefix(want, f.public.URL+"/self-service/recovery?") || !strings.Contains(want, fl.ID) {
+		t.Fatalf("the fake mailed %q, not a link to flow %s", want, fl.ID)
+	}
+	got, err := tg.WaitForMail(ctx, id.Email, RecoveryMail)
+	if err != nil || got != (Mail{Link: want}) {
+		t.Errorf("WaitForMail(recovery) = %+v, %v; want link %q and no code", got, err, want)
 	}
 }

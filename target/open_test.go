@@ -88,7 +88,16 @@ func TestOpenDiscoversARemoteTarget(t *testing.T) {
 				d.SettingsMethods = []string{"profile", "password", "totp"}
 				d.Recovery, d.Verification = "link", "disabled"
 			}),
-			wantCaps: []Capability{EmailTrait, MailCodes, SocialSignIn, PasswordMethod, Recovery, Registration, TOTP},
+			wantCaps: []Capability{EmailTrait, MailCodes, SocialSignIn, PasswordMethod, Recovery, RecoveryByLink, Registration, TOTP},
+		},
+		{
+			name: "recovery and verification by link",
+			cfg:  fakeConfig{Recovery: "link", Verification: "link"},
+			want: with(func(d *results.DiscoveredTarget) {
+				d.Declared, d.Recovery, d.Verification = []string{"mail-codes"}, "link", "link"
+			}),
+			wantCaps: []Capability{EmailTrait, MailCodes, PasswordMethod, Recovery, RecoveryByLink, Registration,
+				SessionAfterRegistration, Verification, VerificationByLink},
 		},
 		{
 			name:     "declared capabilities are added, absent ones removed",

@@ -141,21 +141,29 @@ func (t *Target) LockDB(ctx context.Context) (unlock func() error, err error) {
 	return t.local.LockDB(ctx)
 }
 
-// WaitForCode returns the next code of kind mailed to address: each code is
-// handed out once, oldest first, so a case that registers address (which
-// mails a verification code) and then asks for a verification code of its
-// own takes the first one out first.
-func (t *Target) WaitForCode(ctx context.Context, address string, kind MailKind) (string, error) {
-	if t.mail == nil {
-		return "", unsupported("no mail of %s can be read (give it an admin URL)", t.name)
-	}
-	return t.mail.WaitForCode(ctx, address, mailbox.Kind(kind))
+// Mail is what one mail of a recovery or verification flow carries: a
+// code to submit or a link to follow (a code mail may carry both).
+type Mail struct {
+	Code string
+	Link string
 }
 
-// MailKind says which mails WaitForCode accepts.
+// WaitForMail returns the next mail of kind to address that carries a
+// code or a link: each mail is handed out once, oldest first, so a case
+// that registers address (which mails a verification code or link) and
+// then asks for one of its own takes the first one out first.
+func (t *Target) WaitForMail(ctx context.Context, address string, kind MailKind) (Mail, error) {
+	if t.mail == nil {
+		return Mail{}, unsupported("no mail of %s can be read (give it an admin URL)", t.name)
+	}
+	m, err := t.mail.Wait(ctx, address, mailbox.Kind(kind))
+	return Mail{Code: m.Code, Link: m.Link}, err
+}
+
+// MailKind says which mails WaitForMail accepts.
 type MailKind string
 
-// The mails WaitForCode reads codes from.
+// The mails WaitForMail reads codes and links from.
 const (
 	RecoveryMail     = MailKind(mailbox.Recovery)
 	VerificationMail = MailKind(mailbox.Verification)

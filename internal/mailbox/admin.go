@@ -8,7 +8,7 @@ import (
 
 // AdminCourier reads mails through a Kratos admin API's courier messages
 // endpoint (GET /admin/courier/messages), which holds each rendered body,
-// code included, whether or not a courier ever delivered it. This is the
+// code or link included, whether or not a courier ever delivered it. This is the
 // source for a remote deployment where orybench holds an admin key but no
 // mailbox.
 type AdminCourier struct {
@@ -23,13 +23,15 @@ func (a AdminCourier) Messages(ctx context.Context, recipient string) ([]Message
 	}
 	out := make([]Message, 0, len(msgs))
 	for _, m := range msgs {
+		code, link := contents(m.TemplateType, m.Body, "", "")
 		out = append(out, Message{
 			ID:           m.ID,
 			Recipient:    m.Recipient,
 			TemplateType: m.TemplateType,
 			Subject:      m.Subject,
 			Body:         m.Body,
-			Code:         CodeIn(m.Body),
+			Code:         code,
+			Link:         link,
 			Received:     m.CreatedAt,
 		})
 	}

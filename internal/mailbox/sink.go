@@ -33,6 +33,18 @@ type courierPayload struct {
 	Body             string  `json:"body"`
 	RecoveryCode     *string `json:"recovery_code"`
 	VerificationCode *string `json:"verification_code"`
+	RecoveryURL      *string `json:"recovery_url"`
+	VerificationURL  *string `json:"verification_url"`
+}
+
+// first is the first of vs that is set and not empty, or "".
+func first(vs ...*string) string {
+	for _, v := range vs {
+		if v != nil && *v != "" {
+			return *v
+		}
+	}
+	return ""
 }
 
 // StartSink listens on a free loopback port.
@@ -72,15 +84,7 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a courier message: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	code := ""
-	for _, c := range []*string{p.RecoveryCode, p.VerificationCode} {
-		if c != nil && *c != "" {
-			code = *c
-		}
-	}
-	if code == "" {
-		code = CodeIn(p.Body)
-	}
+	code, link := contents(p.TemplateType, p.Body, first(p.RecoveryCode, p.VerificationCode), first(p.RecoveryURL, p.VerificationURL))
 	s.mu.Lock()
 	s.seq++
 	s.msgs = append(s.msgs, Message{
@@ -90,6 +94,7 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Subject:      p.Subject,
 		Body:         p.Body,
 		Code:         code,
+		Link:         link,
 		Received:     time.Now(),
 	})
 	s.mu.Unlock()
