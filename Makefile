@@ -7,7 +7,7 @@
 #   make test-postgres  the conformance suite against Kratos on PostgreSQL
 #   make bench-db       whoami and login-flow capacity, PostgreSQL vs SQLite
 #   make capacity-check orybench capacity finds a test server's known capacity (about 3 minutes)
-#   make soak           the conformance suite RUNS=20 times on the local profiles and through --target at PostgreSQL: its flake count
+#   make soak           the conformance suite RUNS=20 times on the local profiles, the username profile and through --target at PostgreSQL: its flake count
 
 GO            ?= go
 KRATOS_VERSION = v1.3.1
@@ -115,8 +115,9 @@ schemas-check: schemas
 	@test -z "$$(git status --porcelain -- schemas/)" || { git status --porcelain -- schemas/; echo "schemas/ is out of date: run make schemas and commit"; exit 1; }
 
 ## soak: the whole conformance suite RUNS times in a row on the local
-## profiles, then RUNS times through --target at Kratos on PostgreSQL; the
-## number of runs that failed, and each failed case (bench/soak.sh).
+## profiles, RUNS times on the username profile, then RUNS times through
+## --target at Kratos on PostgreSQL; the number of runs that failed, and
+## each failed case (bench/soak.sh).
 RUNS ?= 20
 soak: build kratos postgres
 	RUNS=$(RUNS) bash bench/soak.sh

@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # make soak: the whole conformance suite RUNS times in a row, to count its
-# flakes: first on the local profiles orybench starts itself (in-memory
-# SQLite), then through --target at one Kratos on PostgreSQL (`orybench
-# local up --profile postgres`, started once and reused by every run, as a
+# flakes: first on the local profiles orybench starts itself (SQLite), then
+# on the username profile (a deployment unlike orybench's own), then through
+# --target at one Kratos on PostgreSQL (`orybench local up --profile
+# postgres`, started once and reused by every run, as a
 # self-hosted deployment would be). Each run is a plain `orybench conform`;
 # its exit code and every case that did not pass or deviate as expected are
 # tallied. The table at the end is the figure quoted for "no flakes".
 #
 # Needs bin/orybench and bin/kratos (make build kratos) and PostgreSQL's
 # server binaries (make postgres), and jq. Settings from the environment:
-#   RUNS=20       runs of each kind       KINDS="local postgres"  which kinds
+#   RUNS=20       runs of each kind       KINDS="local username postgres"  which kinds
 #   OUT=dir       results (default out/soak/TIME)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ORYBENCH=${ORYBENCH:-bin/orybench}
 KRATOS=${KRATOS:-bin/kratos}
 RUNS=${RUNS:-20}
-KINDS=${KINDS:-local postgres}
+KINDS=${KINDS:-local username postgres}
 OUT=${OUT:-out/soak/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 if ! command -v jq >/dev/null; then
@@ -57,6 +58,11 @@ for kind in $KINDS; do
 	local)
 		run_kind local --kratos-bin "$KRATOS"
 		;;
+	username)
+		# a deployment unlike orybench's own: a 16-character username,
+		# recovery and verification by link (orybench local up --help)
+		run_kind username --kratos-bin "$KRATOS" --profile username
+		;;
 	postgres)
 		"$ORYBENCH" local up --kratos-bin "$KRATOS" --profile postgres >"$OUT/local-up.txt" 2>&1 &
 		up=$!
@@ -72,7 +78,7 @@ for kind in $KINDS; do
 		wait $up 2>/dev/null
 		;;
 	*)
-		echo "soak: unknown kind $kind (local, postgres)" >&2
+		echo "soak: unknown kind $kind (local, username, postgres)" >&2
 		exit 2
 		;;
 	esac
