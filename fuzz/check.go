@@ -57,12 +57,14 @@ func check(set *schemas.Set, op string, r *kratosclient.Response, secrets []secr
 	doc, documented := o.Response(r.Status)
 	if !documented {
 		add(CheckUndocumented, errID, "status %d is not documented for %s (only a default response covers it, if any)", r.Status, op)
-		if doc, ok = o.Default(); !ok {
-			return out, nil
+		if doc, ok = o.Default(); !ok || r.Status/100 == 3 {
+			// A redirect the operation does not document has no body
+			// the default response describes: its status is the finding.
+			return append(out, echoes(op, r, secrets)...), nil
 		}
 	}
 	if doc.EmptyBody {
-		return out, nil
+		return append(out, echoes(op, r, secrets)...), nil
 	}
 	got := r.ContentType()
 	if !sameMediaType(got, doc.ContentType) {

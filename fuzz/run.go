@@ -359,7 +359,8 @@ func (r *runner) shrink(ctx context.Context, key string, c Case) (Case, int) {
 	}
 }
 
-// candidates are the cases one step simpler than c.
+// candidates are the cases one step simpler than c: without a query
+// parameter, a header or part of the body, or with a shorter value.
 func candidates(c Case) []Case {
 	var out []Case
 	for i := range c.Query {
@@ -375,6 +376,20 @@ func candidates(c Case) []Case {
 			n.ContentType = map[string]string{"json": "application/json", "form": "application/x-www-form-urlencoded"}[n.Encoding]
 		}
 		out = append(out, n)
+	}
+	for i, q := range c.Query {
+		for _, v := range str(q.Value).simpler() {
+			n := c.clone()
+			n.Query[i].Value = v.String
+			out = append(out, n)
+		}
+	}
+	for i, h := range c.Header {
+		for _, v := range str(h.Value).simpler() {
+			n := c.clone()
+			n.Header[i].Value = v.String
+			out = append(out, n)
+		}
 	}
 	if c.Body != nil {
 		for _, b := range c.Body.simpler() {
