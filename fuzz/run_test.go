@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,12 +26,28 @@ import (
 // no Accept header. Every other answer is a documented errorGeneric.
 func fakeKratos(t *testing.T) *httptest.Server {
 	t.Helper()
+	return fakeKratosDying(t, 0, nil)
+}
+
+// fakeKratosDying is fakeKratos that, after dieAfter requests (0: never),
+// drops every connection without an answer, and calls at(n) before
+// answering request n.
+func fakeKratosDying(t *testing.T, dieAfter int64, at func(n int64)) *httptest.Server {
+	t.Helper()
+	var served atomic.Int64
 	writeJSON := func(w http.ResponseWriter, status int, body string) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(status)
 		io.WriteString(w, body)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := served.Add(1)
+		if dieAfter > 0 && n > dieAfter {
+			panic(http.ErrAbortHandler) // the connection closes, no answer
+		}
+		if at != nil {
+			at(n)
+		}
 		switch r.URL.Path {
 		case "/self-service/login":
 			data, _ := io.ReadAll(r.Body)
@@ -89,12 +106,9 @@ func (f *fakeTarget) Remember(string) {}
 
 func fuzzFake(t *testing.T, seed uint64, n int, log io.Writer, allow ...string) *results.Fuzz {
 	t.Helper()
-	set, err := schemas.Open(schemas.Kratos)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := Run(context.Background(), Options{Contract: set, Target: &fakeTarget{url: fakeKratos(t).URL},
-		Operations: []string{"updateLoginFlow", "toSession"}, Seed: seed, MaxRequests: n, Log: log, Allow: allow})
+	opts := fuzzOptions(t, fakeKratos(t).URL, seed, n)
+	opts.Log, opts.Allow = log, allow
+	doc, err := Run(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,5 +203,49 @@ func TestAllowList(t *testing.T) {
 	}
 	if !doc.Failed() {
 		t.Error("a stale allow-list entry did not fail the run")
+	}
+}
+
+func fuzzOptions(t *testing.T, url string, seed uint64, n int) Options {
+	t.Helper()
+	set, err := schemas.Open(schemas.Kratos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{Contract: set, Target: &fakeTarget{url: url}, Operations: []string{"updateLoginFlow", "toSession"}, Seed: seed, MaxRequests: n}
+}
+
+// TestDyingTarget: a target that stops answering ends the run with
+// ErrTargetUnreachable and the findings so far.
+func TestDyingTarget(t *testing.T) {
+	srv := fakeKratosDying(t, 300, nil)
+	doc, err := Run(context.Background(), fuzzOptions(t, srv.URL, 1, 5000))
+	if !errors.Is(err, ErrTargetUnreachable) {
+		t.Fatalf("Run = %v, want ErrTargetUnreachable", err)
+	}
+	if doc == nil || len(doc.Findings) == 0 || !strings.HasPrefix(doc.Stopped, "target-unreachable") || doc.Cases+doc.ShrinkRequests > 300 {
+		t.Fatalf("doc %+v, want the findings of the first 300 requests, stopped as unreachable", doc)
+	}
+}
+
+// TestInterrupted: a cancelled run returns what it found, stopped as
+// interrupted, and judges no allow-list entry stale.
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := fakeKratosDying(t, 0, func(n int64) {
+		if n == 200 {
+			cancel()
+		}
+	})
+	opts := fuzzOptions(t, srv.URL, 1, 5000)
+	opts.Allow = []string{"toSession 500 server-error"}
+	doc, err := Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Stopped != "interrupted" || len(doc.Findings) == 0 || len(doc.Stale) != 0 || doc.Cases >= 200 {
+		t.Fatalf("stopped %q after %d cases with %d findings and stale %v; want interrupted before 200 cases, findings kept, nothing stale",
+			doc.Stopped, doc.Cases, len(doc.Findings), doc.Stale)
 	}
 }

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/orybench/orybench/fuzz"
 	"github.com/orybench/orybench/loadtest"
+	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/results"
 	"github.com/orybench/orybench/target"
 )
@@ -97,7 +100,11 @@ func newFuzzCmd() *cobra.Command {
 		if err != nil {
 			return errors.Join(runErr, err)
 		}
-		printFuzz(cmd, doc, path)
+		junit := filepath.Join(out, reports.JUnitFile)
+		if err := results.WriteFile(junit, func(w io.Writer) error { return reports.WriteFuzzJUnit(w, doc) }); err != nil {
+			return errors.Join(runErr, err)
+		}
+		printFuzz(cmd, doc, path, junit)
 		switch {
 		case errors.Is(runErr, fuzz.ErrTargetUnreachable):
 			return fmt.Errorf("%w: %w", errFailed, runErr)
@@ -116,7 +123,7 @@ func newFuzzCmd() *cobra.Command {
 	f.IntVar(&maxRequests, "max-requests", 0, "stop after this many requests, shrinking's included (0: until --duration)")
 	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request to at most this many a second (default: none for local Kratos and a --target on loopback, %g for any other --target, which is refused unpaced or above %d)", target.DefaultRemoteRPS, loadtest.RemoteRateCap))
 	f.Uint64Var(&seed, "seed", 0, "seed of the generated requests: the same seed sends the same requests (default: from the clock, printed)")
-	f.StringVar(&out, "out", "out/fuzz", "directory for fuzz.json")
+	f.StringVar(&out, "out", "out/fuzz", "directory for fuzz.json and junit.xml")
 	f.StringVar(&allow, "allow", "", "file of accepted findings, one key a line as fuzz.json writes them ('operation status check detail'); a listed finding that no longer occurs fails the run as stale")
 	f.StringVar(&logFile, "request-log", "", "write every generated request to this file, one JSON line each (live values as placeholders)")
 	f.StringSliceVar(&operations, "operation", nil, "fuzz only these operations (operationIds, repeatable; default: every one of the contract)")
@@ -150,7 +157,7 @@ func notAllowed(doc *results.Fuzz) int {
 }
 
 // printFuzz prints what a run sent and found.
-func printFuzz(cmd *cobra.Command, doc *results.Fuzz, path string) {
+func printFuzz(cmd *cobra.Command, doc *results.Fuzz, paths ...string) {
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "sent %d generated requests (+%d shrinking, %d not sent: set-up failed) in %.0fs; stopped: %s\n",
 		doc.Cases, doc.ShrinkRequests, doc.SetupErrors, doc.DurationS, doc.Stopped)
@@ -164,5 +171,5 @@ func printFuzz(cmd *cobra.Command, doc *results.Fuzz, path string) {
 	for _, k := range doc.Stale {
 		fmt.Fprintf(w, "STALE allow-list entry %s: no longer found\n", k)
 	}
-	fmt.Fprintf(w, "wrote %s\n", filepath.Clean(path))
+	fmt.Fprintf(w, "wrote %s\n", strings.Join(paths, " and "))
 }
