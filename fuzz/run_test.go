@@ -151,8 +151,8 @@ func findsAndShrinks(t *testing.T, seed uint64) {
 			if len(in.Header) != 1 || in.Header[0] != (Field{Name: "Accept", Omit: true}) || len(in.Query) != 0 {
 				t.Errorf("%s shrunk to %+v, want only the Accept header left out", k, in)
 			}
-			if !strings.Contains(f.Curl, "-H 'Accept:'") {
-				t.Errorf("%s: curl %s sends an Accept header", k, f.Curl)
+			if !strings.Contains(f.Curl, "-H 'Accept:'") || (f.Mode == "native") != strings.Contains(f.Curl, `-H 'X-Session-Token: '"$SESSION_TOKEN"''`) {
+				t.Errorf("%s: curl %s sends an Accept header, or a native app's is without $SESSION_TOKEN", k, f.Curl)
 			}
 		}
 		for _, secret := range []string{"session-token-of-the-fake", "csrf-token-of-the-fake-flow"} {
