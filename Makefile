@@ -17,7 +17,7 @@ RUN_ID        := $(shell date -u +%Y%m%dT%H%M%SZ)
 
 export ORYBENCH_KRATOS_BIN = $(BIN)/kratos
 
-.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke clean postgres test-postgres bench-db deploy-check capacity-check soak
+.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke fuzz-live-smoke clean postgres test-postgres bench-db deploy-check capacity-check soak
 
 all: build kratos
 
@@ -48,7 +48,7 @@ run: build kratos
 	echo "report: $(OUT)/$(RUN_ID)/report.html"; exit $$status
 
 ## test: everything CI checks.
-test: vet schemas-check unit fuzz-smoke conformance test-postgres deploy-check
+test: vet schemas-check unit fuzz-smoke fuzz-live-smoke conformance test-postgres deploy-check
 
 ## deploy-check: the Kubernetes manifests in deploy/ decoded strictly into
 ## the Kubernetes API types (its own module: k8s.io/api stays out of
@@ -141,6 +141,11 @@ fuzz:
 ## instrumented build takes minutes on a cold cache, runs in make fuzz.
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s FUZZ_TARGETS="./loadtest/:FuzzParseScenario ./loadtest/:FuzzParseThreshold"
+
+## fuzz-live-smoke: `orybench fuzz` sends 150 generated requests (seed 1)
+## to the local default profile and writes fuzz.json (TestFuzzLocalSmoke).
+fuzz-live-smoke: kratos
+	ORYBENCH_KRATOS_BIN=$(BIN)/kratos $(GO) test -count=1 -run '^TestFuzzLocalSmoke$$' ./cmd/orybench/
 
 clean:
 	rm -rf $(BIN) $(OUT)

@@ -314,12 +314,7 @@ func (c *Client) do(ctx context.Context, r request) (*Response, error) {
 	for k, vs := range c.header {
 		req.Header[k] = append([]string(nil), vs...)
 	}
-	switch c.mode {
-	case Browser:
-		req.Header.Set("Accept", acceptBrowser)
-	default:
-		req.Header.Set("Accept", acceptJSON)
-	}
+	req.Header.Set("Accept", c.mode.Accept())
 	if r.body != nil && r.body.ContentType != "" {
 		req.Header.Set("Content-Type", r.body.ContentType)
 	}

@@ -74,6 +74,54 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	for _, c := range r.Capacities {
 		out.Suites = append(out.Suites, capacitySuite(c))
 	}
+	return writeSuites(w, out)
+}
+
+// WriteFuzzJUnit writes the junit.xml of a fuzz run: a testcase per
+// finding, failed unless the allow-list accepts it, one per stale
+// allow-list entry, failed, and one for a run that stopped before its
+// budget.
+func WriteFuzzJUnit(w io.Writer, f *results.Fuzz) error {
+	return writeSuites(w, junitSuites{junitCounts: junitCounts{Name: "orybench"}, Suites: []junitSuite{fuzzSuite(f)}})
+}
+
+func fuzzSuite(f *results.Fuzz) junitSuite {
+	s := junitSuite{junitCounts: junitCounts{Name: "orybench fuzz", Time: seconds(f.DurationS)}, Timestamp: f.StartedAt,
+		Properties: []junitProperty{
+			{"target", scrubURL(f.Target.URL)},
+			{"contract", f.Contract.String()},
+			{"seed", fmt.Sprint(f.Seed)},
+			{"cases", fmt.Sprint(f.Cases)},
+			{"orybench_version", f.Orybench},
+			{"command", scrubCommand(f.Command)},
+		}}
+	add := func(jc junitCase, failed bool) {
+		s.Tests++
+		if failed {
+			s.Failures++
+		}
+		s.Cases = append(s.Cases, jc)
+	}
+	for _, x := range f.Findings {
+		jc := junitCase{Name: x.Key, Classname: "fuzz." + x.Operation, Time: "0",
+			SystemOut: fmt.Sprintf("%s\ncase %d of seed %d, %d times\n%s", redact.Prose(x.Message), x.Case, f.Seed, x.Count, x.Curl)}
+		if !x.Allowed {
+			jc.Failure = &junitFailure{Message: redact.Clip(redact.Prose(x.Message), 500), Type: x.Check, Text: jc.SystemOut}
+		}
+		add(jc, !x.Allowed)
+	}
+	for _, k := range f.Stale {
+		add(junitCase{Name: k, Classname: "fuzz.allow-list", Time: "0",
+			Failure: &junitFailure{Message: "stale: the allow-list accepts a finding the run no longer found", Type: "stale"}}, true)
+	}
+	if f.Stopped != "duration" && f.Stopped != "max-requests" {
+		add(junitCase{Name: "run completed", Classname: "fuzz", Time: seconds(f.DurationS), Failure: incompleteFailure("stopped: " + f.Stopped)}, true)
+	}
+	return s
+}
+
+// writeSuites writes out with its totals.
+func writeSuites(w io.Writer, out junitSuites) error {
 	total := 0.0
 	for _, s := range out.Suites {
 		out.Tests += s.Tests

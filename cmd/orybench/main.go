@@ -67,6 +67,7 @@ func newRootCmd(logger *slog.Logger) *cobra.Command {
 		newCompareCmd(),
 		newConformCmd(logger),
 		newContractCmd(),
+		newFuzzCmd(),
 		newLoadCmd(logger),
 		newLocalCmd(),
 		newReportCmd(),

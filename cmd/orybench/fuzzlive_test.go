@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/orybench/orybench/results"
+)
+
+// TestFuzzLocalSmoke: a short `orybench fuzz` against the local default
+// profile completes its budget and writes fuzz.json and junit.xml, exit 0
+// or 1 (Kratos v1.3.1 has findings), every finding with a curl command
+// that holds no session token or cookie.
+func TestFuzzLocalSmoke(t *testing.T) {
+	bin := kratosBinary(t)
+	t.Setenv("ORY_SDK_URL", "")
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"fuzz", "--kratos-bin", bin, "--seed", "1", "--duration", "0", "--max-requests", "150", "--out", out}, &stdout, &stderr)
+	if code != exitOK && code != exitFailed {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	doc, err := results.ReadFuzz(filepath.Join(out, results.FuzzFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Stopped != "max-requests" || doc.Cases == 0 || doc.Cases+doc.ShrinkRequests > 150 || doc.FormatVersion != results.FormatVersion {
+		t.Errorf("stopped %q after %d cases and %d shrinking requests (format %d); want 150 requests in all", doc.Stopped, doc.Cases, doc.ShrinkRequests, doc.FormatVersion)
+	}
+	if (code == exitFailed) != doc.Failed() {
+		t.Errorf("exit %d, but fuzz.json says failed=%v", code, doc.Failed())
+	}
+	if _, err := os.Stat(filepath.Join(out, "junit.xml")); err != nil {
+		t.Error(err)
+	}
+	for _, f := range doc.Findings {
+		if !strings.HasPrefix(f.Curl, "curl ") || strings.Contains(f.Curl, "ory_st_") || strings.Contains(f.Curl, "ory_kratos_session=") {
+			t.Errorf("finding %s: curl %q", f.Key, f.Curl)
+		}
+	}
+}

@@ -1,0 +1,478 @@
+// Package fuzz sends generated requests to a Kratos inside live flows and
+// reports what its answers get wrong.
+//
+// For every operation of a contract it generates requests from the
+// contract's request side (query and path parameters, headers, JSON and
+// form bodies of every method of every flow) with valid, boundary and
+// invalid values, and sends each inside a fresh flow of the right kind, as
+// a native app, a browser or an SPA, signed in where the operation needs a
+// session, so that the request gets past the flow-id, CSRF and session
+// checks. Every answer is checked: no 5xx, a documented status, a body
+// valid against the documented schema (known deviations applied), the
+// documented Content-Type, no secret of the request repeated. Each
+// distinct problem is a finding, shrunk by hand to a minimal request that
+// still shows it.
+//
+// Case i of a seed is always the same request (math/rand/v2's PCG seeded
+// with the seed and i): a finding is reproduced from its seed and case
+// index. pgregory.net/rapid is not used: its runner is driven by go
+// test's flags and reports through a testing.TB, and it would decide how
+// many requests a live target gets.
+package fuzz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/orybench/orybench/internal/redact"
+	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/schemas"
+	"github.com/orybench/orybench/target"
+)
+
+// Target is the Kratos a run is sent to: a *target.Target, which paces
+// every client it makes and removes every identity it made, or remembered,
+// when its set is closed.
+type Target interface {
+	Client(mode kratosclient.Mode, opts ...kratosclient.Option) (*kratosclient.Client, error)
+	StartFlow(ctx context.Context, c *kratosclient.Client, kind kratosclient.FlowKind) (string, error)
+	SignUp(ctx context.Context, c *kratosclient.Client) (target.Identity, error)
+	Remember(identityID string)
+}
+
+// Options say what a run sends, and how much.
+type Options struct {
+	Contract *schemas.Set
+	Target   Target
+	// Operations limits the run to these operations (nil: every one of the
+	// contract).
+	Operations []string
+	Seed       uint64
+	// Duration and MaxRequests bound the run (zero: unbounded); at least
+	// one must be set. MaxRequests counts the requests shrinking sends too.
+	Duration    time.Duration
+	MaxRequests int
+	// ShrinkRequests bounds the requests shrinking one finding sends
+	// (0: 60).
+	ShrinkRequests int
+	// Log, when set, gets every generated case as one JSON line (Record),
+	// live values as placeholders: the same seed writes the same log.
+	Log io.Writer
+	// Allow are the keys of findings the run accepts (ReadAllowList).
+	Allow []string
+}
+
+// ErrTargetUnreachable ends a run whose target stopped answering; the
+// findings so far are returned with it.
+var ErrTargetUnreachable = errors.New("the target stopped answering")
+
+// unreachableAfter is how many calls in a row without an answer end a run.
+const unreachableAfter = 3
+
+// Run sends generated cases until a bound is reached or ctx is done, and
+// returns what it found. On an interrupt (ctx done) or an unreachable
+// target the findings so far are returned, with Stopped saying why (and
+// ErrTargetUnreachable for the latter).
+func Run(ctx context.Context, opts Options) (*results.Fuzz, error) {
+	if opts.Contract == nil || opts.Target == nil {
+		return nil, errors.New("fuzz: a contract and a target are needed")
+	}
+	if opts.Duration < 0 || opts.MaxRequests < 0 || opts.ShrinkRequests < 0 {
+		return nil, errors.New("fuzz: negative bound")
+	}
+	if opts.Duration == 0 && opts.MaxRequests == 0 {
+		return nil, errors.New("fuzz: a duration or a maximum number of requests is needed")
+	}
+	sp, err := readSpec(opts.Contract)
+	if err != nil {
+		return nil, err
+	}
+	g := &generator{spec: sp, seed: opts.Seed}
+	for _, id := range opts.Operations {
+		o, ok := sp.op(id)
+		if !ok {
+			return nil, fmt.Errorf("%w: %q", schemas.ErrUnknownOperation, id)
+		}
+		g.ops = append(g.ops, o)
+	}
+	if len(opts.Operations) == 0 {
+		g.ops = sp.ops
+	}
+	if opts.ShrinkRequests == 0 {
+		opts.ShrinkRequests = 60
+	}
+	c := opts.Contract.Contract()
+	r := &runner{opts: opts, gen: g, sessions: map[kratosclient.Mode]*kratosclient.Client{}, found: map[string]int{},
+		doc: &results.Fuzz{Contract: &c, Seed: opts.Seed, Operations: map[string]int{}, StartedAt: time.Now().UTC().Format(time.RFC3339)}}
+	start := time.Now()
+	if opts.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, opts.Duration, errBudget)
+		defer cancel()
+	}
+	err = r.loop(ctx)
+	r.doc.DurationS = time.Since(start).Seconds()
+	r.judgeAllowList()
+	return r.doc, err
+}
+
+var errBudget = errors.New("duration reached")
+
+type runner struct {
+	opts     Options
+	gen      *generator
+	doc      *results.Fuzz
+	found    map[string]int // key -> index in doc.Findings
+	sessions map[kratosclient.Mode]*kratosclient.Client
+	requests int
+	base     string // the public API's base URL, for curl commands
+	failures int    // calls in a row without an answer
+}
+
+func (r *runner) loop(ctx context.Context) error {
+	for i := 0; ; i++ {
+		switch {
+		case ctx.Err() != nil && errors.Is(context.Cause(ctx), errBudget):
+			r.doc.Stopped = "duration"
+			return nil
+		case ctx.Err() != nil:
+			r.doc.Stopped = "interrupted"
+			return nil
+		case r.opts.MaxRequests > 0 && r.requests >= r.opts.MaxRequests:
+			r.doc.Stopped = "max-requests"
+			return nil
+		}
+		c := r.gen.generate(i)
+		if r.opts.Log != nil {
+			line, _ := json.Marshal(c.Record()) // a Record always encodes
+			if _, err := r.opts.Log.Write(append(line, '\n')); err != nil {
+				return fmt.Errorf("request log: %w", err)
+			}
+		}
+		probs, err := r.try(ctx, c)
+		if ctx.Err() != nil {
+			continue // the loop says why it ended
+		}
+		if err != nil {
+			if r.failures >= unreachableAfter {
+				r.doc.Stopped = "target-unreachable: " + redact.Text(err.Error())
+				return fmt.Errorf("%w: %w", ErrTargetUnreachable, err)
+			}
+			r.doc.SetupErrors++
+			continue
+		}
+		r.doc.Cases++
+		r.doc.Operations[c.Operation]++
+		for _, p := range probs {
+			r.record(ctx, p, c)
+		}
+	}
+}
+
+// try sends c inside a live flow and checks the answer. Its error is a
+// set-up or a send that got no answer.
+func (r *runner) try(ctx context.Context, c Case) ([]problem, error) {
+	cl, live, err := r.live(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	fill := func(s string) string {
+		if v, ok := live[s]; ok {
+			return v
+		}
+		return s
+	}
+	req := kratosclient.Request{Method: c.Method, Path: c.Path, Query: url.Values{}, Header: http.Header{}}
+	for _, q := range c.Query {
+		req.Query.Add(q.Name, fill(q.Value))
+	}
+	for _, h := range c.Header {
+		if h.Omit {
+			req.Header[http.CanonicalHeaderKey(h.Name)] = nil
+		} else {
+			req.Header.Set(h.Name, fill(h.Value))
+		}
+	}
+	body := c.body(fill)
+	if c.Body != nil {
+		req.Body = kratosclient.RawBody(c.ContentType, body)
+	}
+	r.requests++
+	res, err := cl.Send(ctx, req)
+	if err != nil {
+		r.failures++
+		return nil, err
+	}
+	r.failures = 0
+	if endsSession(c.Operation) {
+		delete(r.sessions, c.Mode) // the next case signs in afresh
+	}
+	r.remember(c.Operation, res)
+	var secrets []secret
+	if tok := live[liveSession]; tok != "" {
+		secrets = append(secrets, secret{"session token", tok})
+	}
+	for _, ck := range cl.Cookies() {
+		if strings.HasPrefix(ck.Name, target.CSRFCookiePrefix) {
+			secrets = append(secrets, secret{"CSRF cookie", ck.Value})
+		}
+		if ck.Name == target.SessionCookie {
+			secrets = append(secrets, secret{"session cookie", ck.Value})
+		}
+	}
+	if c.Body != nil {
+		secrets = append(secrets, passwords(c.Body)...)
+	}
+	probs, err := check(r.opts.Contract, c.Operation, res, secrets)
+	if err != nil {
+		return nil, err
+	}
+	r.base = cl.BaseURL()
+	return probs, nil
+}
+
+// live makes what c is sent in: a client of its kind, signed in where the
+// operation needs a session, and a fresh flow of the operation's kind;
+// live maps each placeholder to its value.
+func (r *runner) live(ctx context.Context, c Case) (*kratosclient.Client, map[string]string, error) {
+	var (
+		cl  *kratosclient.Client
+		err error
+	)
+	if needsSession(c.Operation) {
+		if cl = r.sessions[c.Mode]; cl == nil {
+			if cl, err = r.opts.Target.Client(c.Mode); err != nil {
+				return nil, nil, err
+			}
+			if _, err = r.opts.Target.SignUp(ctx, cl); err != nil {
+				return nil, nil, r.setupFailed(ctx, cl, "sign up", err)
+			}
+			r.sessions[c.Mode] = cl
+		}
+	} else if cl, err = r.opts.Target.Client(c.Mode); err != nil {
+		return nil, nil, err
+	}
+	live := map[string]string{liveSession: cl.SessionToken()}
+	if kind := flowKindOf(c.Operation); kind != "" {
+		id, err := r.opts.Target.StartFlow(ctx, cl, kind)
+		if err != nil {
+			return nil, nil, r.setupFailed(ctx, cl, "start a "+string(kind)+" flow", err)
+		}
+		live[liveFlow] = id
+	}
+	live[liveCSRF] = cl.CSRFToken()
+	return cl, live, nil
+}
+
+// setupFailed says what failed, and counts it as a call without an answer
+// when the target does not answer at all any more.
+func (r *runner) setupFailed(ctx context.Context, cl *kratosclient.Client, what string, err error) error {
+	if _, perr := cl.Send(ctx, kratosclient.Request{Method: http.MethodGet, Path: "/health/alive"}); perr != nil {
+		r.failures++
+	} else {
+		r.failures = 0
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// remember hands the target the identity a registration made, so that it
+// is removed with the rest.
+func (r *runner) remember(op string, res *kratosclient.Response) {
+	if op != "updateRegistrationFlow" || res.Status != http.StatusOK {
+		return
+	}
+	var v struct {
+		Identity struct {
+			ID string `json:"id"`
+		} `json:"identity"`
+	}
+	if json.Unmarshal(res.Body, &v) == nil && v.Identity.ID != "" {
+		r.opts.Target.Remember(v.Identity.ID)
+	}
+}
+
+// passwords are the password values of a body, as secrets.
+func passwords(n *Node) []secret {
+	var out []secret
+	for _, m := range n.Members {
+		if strings.Contains(m.Key, "password") && m.Value.Kind == kindString {
+			out = append(out, secret{"password", m.Value.String})
+		}
+		out = append(out, passwords(m.Value)...)
+	}
+	for _, it := range n.Items {
+		out = append(out, passwords(it)...)
+	}
+	return out
+}
+
+// record adds p, seen in case c, to the findings: a new one is shrunk.
+func (r *runner) record(ctx context.Context, p problem, c Case) {
+	key := p.Key()
+	if i, ok := r.found[key]; ok {
+		r.doc.Findings[i].Count++
+		return
+	}
+	small, shrinks := r.shrink(ctx, key, c)
+	r.found[key] = len(r.doc.Findings)
+	r.doc.Findings = append(r.doc.Findings, results.FuzzFinding{
+		Key: key, Operation: p.Operation, Status: p.Status, Check: p.Check, Detail: p.Detail,
+		Message: redact.Text(p.Message), Mode: c.Mode.String(), Case: c.Index, Count: 1,
+		Input: small.Record(), Shrinks: shrinks, Curl: curl(r.base, small), Allowed: slices.Contains(r.opts.Allow, key),
+	})
+}
+
+// shrink simplifies c while the finding key still shows: a query
+// parameter or header dropped, a body member or item dropped, a string
+// shortened, each step tried in a fresh live flow, first success taken,
+// until no step reproduces it or the budget is spent.
+func (r *runner) shrink(ctx context.Context, key string, c Case) (Case, int) {
+	budget, shrinks := r.opts.ShrinkRequests, 0
+	for {
+		improved := false
+		for _, cand := range candidates(c) {
+			if budget == 0 || ctx.Err() != nil || (r.opts.MaxRequests > 0 && r.requests >= r.opts.MaxRequests) {
+				return c, shrinks
+			}
+			budget--
+			r.doc.ShrinkRequests++
+			probs, err := r.try(ctx, cand)
+			if err != nil || !slices.ContainsFunc(probs, func(p problem) bool { return p.Key() == key }) {
+				continue
+			}
+			c, improved = cand, true
+			shrinks++
+			break
+		}
+		if !improved {
+			return c, shrinks
+		}
+	}
+}
+
+// candidates are the cases one step simpler than c: without a query
+// parameter, a header or part of the body, or with a shorter value.
+func candidates(c Case) []Case {
+	var out []Case
+	for i := range c.Query {
+		n := c.clone()
+		n.Query = slices.Delete(n.Query, i, i+1)
+		out = append(out, n)
+	}
+	for i := range c.Header {
+		n := c.clone()
+		h := n.Header[i]
+		n.Header = slices.Delete(n.Header, i, i+1)
+		if strings.EqualFold(h.Name, "Content-Type") {
+			n.ContentType = map[string]string{"json": "application/json", "form": "application/x-www-form-urlencoded"}[n.Encoding]
+		}
+		out = append(out, n)
+	}
+	for i, q := range c.Query {
+		for _, v := range str(q.Value).simpler() {
+			n := c.clone()
+			n.Query[i].Value = v.String
+			out = append(out, n)
+		}
+	}
+	for i, h := range c.Header {
+		for _, v := range str(h.Value).simpler() {
+			n := c.clone()
+			n.Header[i].Value = v.String
+			out = append(out, n)
+		}
+	}
+	if c.Body != nil {
+		for _, b := range c.Body.simpler() {
+			n := c.clone()
+			n.Body = b
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// curl is a command that sends c again to the public API at base (its
+// secret query parameters redacted), its live values as shell variables the user sets from a flow of their own:
+// $FLOW, $CSRF_TOKEN, $SESSION_TOKEN (a native app's) and $COOKIES (a
+// browser's or an SPA's).
+func curl(base string, c Case) string {
+	vars := map[string]string{liveFlow: "ORYBENCHFLOW", liveCSRF: "ORYBENCHCSRFTOKEN", liveSession: "ORYBENCHSESSIONTOKEN"}
+	fill := func(s string) string {
+		if v, ok := vars[s]; ok {
+			return v
+		}
+		return s
+	}
+	q := func(v string) string { return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'" }
+	query := url.Values{}
+	for _, f := range c.Query {
+		query.Add(f.Name, fill(f.Value))
+	}
+	u := base + c.Path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	parts := []string{"curl", "-sS", "-X", c.Method, q(redact.URL(u))}
+	accept, session := "Accept: "+c.Mode.Accept(), c.Mode == kratosclient.Native
+	var header []string
+	for _, h := range c.Header {
+		switch {
+		case strings.EqualFold(h.Name, "Accept") && h.Omit:
+			accept = "Accept:"
+		case strings.EqualFold(h.Name, "Accept"):
+			accept = "Accept: " + h.Value
+		case strings.EqualFold(h.Name, "Content-Type"):
+		case h.Omit:
+			header = append(header, h.Name+":")
+		default:
+			session = session && !strings.EqualFold(h.Name, "X-Session-Token")
+			header = append(header, h.Name+": "+fill(h.Value))
+		}
+	}
+	parts = append(parts, "-H", q(accept))
+	switch {
+	case session:
+		parts = append(parts, "-H", q("X-Session-Token: "+liveSession))
+	case c.Mode != kratosclient.Native:
+		parts = append(parts, "-b", `"$COOKIES"`)
+	}
+	for _, h := range header {
+		parts = append(parts, "-H", q(h))
+	}
+	if c.Body != nil {
+		if c.ContentType != "" {
+			parts = append(parts, "-H", q("Content-Type: "+c.ContentType))
+		} else {
+			parts = append(parts, "-H", q("Content-Type:"))
+		}
+		parts = append(parts, "--data-binary", q(string(c.body(fill))))
+	}
+	// No live value is in parts, only their placeholders: redact.Text
+	// would take a placeholder for a token and mangle it.
+	cmd := strings.Join(parts, " ")
+	return strings.NewReplacer("ORYBENCHFLOW", `'"$FLOW"'`, "ORYBENCHCSRFTOKEN", `'"$CSRF_TOKEN"'`,
+		liveSession, `'"$SESSION_TOKEN"'`, "ORYBENCHSESSIONTOKEN", `'"$SESSION_TOKEN"'`).Replace(cmd)
+}
+
+// judgeAllowList marks the allow-list's entries no finding matched as
+// stale, once the run went its whole budget: an interrupted run cannot say.
+func (r *runner) judgeAllowList() {
+	if r.doc.Stopped != "duration" && r.doc.Stopped != "max-requests" {
+		return
+	}
+	for _, k := range r.opts.Allow {
+		if _, ok := r.found[k]; !ok {
+			r.doc.Stale = append(r.doc.Stale, k)
+		}
+	}
+}
