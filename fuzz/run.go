@@ -142,13 +142,13 @@ func (r *runner) loop(ctx context.Context) error {
 	for i := 0; ; i++ {
 		switch {
 		case ctx.Err() != nil && errors.Is(context.Cause(ctx), errBudget):
-			r.doc.Stopped = "duration"
+			r.doc.Stopped = results.FuzzStoppedDuration
 			return nil
 		case ctx.Err() != nil:
 			r.doc.Stopped = "interrupted"
 			return nil
 		case r.opts.MaxRequests > 0 && r.requests >= r.opts.MaxRequests:
-			r.doc.Stopped = "max-requests"
+			r.doc.Stopped = results.FuzzStoppedMaxRequests
 			return nil
 		}
 		c := r.gen.generate(i)
@@ -467,7 +467,7 @@ func curl(base string, c Case) string {
 // judgeAllowList marks the allow-list's entries no finding matched as
 // stale, once the run went its whole budget: an interrupted run cannot say.
 func (r *runner) judgeAllowList() {
-	if r.doc.Stopped != "duration" && r.doc.Stopped != "max-requests" {
+	if r.doc.Incomplete() != "" {
 		return
 	}
 	for _, k := range r.opts.Allow {

@@ -61,8 +61,9 @@ type junitSkipped struct {
 }
 
 // WriteJUnit writes junit.xml: a suite of the conformance cases (a known
-// deviation passes and says so) and a suite per load run with one testcase
-// per threshold, and one for a run that stopped early.
+// deviation passes and says so), a suite per load run with one testcase
+// per threshold, and one for a run that stopped early, a suite per
+// capacity search and a suite per fuzz run (WriteFuzzJUnit's).
 func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{junitCounts: junitCounts{Name: "orybench"}}
 	if c := r.Conformance; c != nil {
@@ -73,6 +74,9 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	for _, c := range r.Capacities {
 		out.Suites = append(out.Suites, capacitySuite(c))
+	}
+	for _, f := range r.Fuzzes {
+		out.Suites = append(out.Suites, fuzzSuite(&f.Result))
 	}
 	return writeSuites(w, out)
 }
@@ -114,8 +118,8 @@ func fuzzSuite(f *results.Fuzz) junitSuite {
 		add(junitCase{Name: k, Classname: "fuzz.allow-list", Time: "0",
 			Failure: &junitFailure{Message: "stale: the allow-list accepts a finding the run no longer found", Type: "stale"}}, true)
 	}
-	if f.Stopped != "duration" && f.Stopped != "max-requests" {
-		add(junitCase{Name: "run completed", Classname: "fuzz", Time: seconds(f.DurationS), Failure: incompleteFailure("stopped: " + f.Stopped)}, true)
+	if why := f.Incomplete(); why != "" {
+		add(junitCase{Name: "run completed", Classname: "fuzz", Time: seconds(f.DurationS), Failure: incompleteFailure(why)}, true)
 	}
 	return s
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // Report is what one rendering shows: a conformance run, load runs,
-// capacity searches, or all of them, read from the directories the runs
+// capacity searches, fuzz runs, or all of them, read from the directories the runs
 // wrote.
 type Report struct {
 	results.Runs
@@ -54,8 +54,9 @@ func Render(dir, orybench string) (string, error) {
 }
 
 // Verdict is the report's result, the worst of its runs': failed when a
-// conformance case failed, a load run breached a threshold or a capacity
-// search found no sustainable rate; else incomplete when a run did not
+// conformance case failed, a load run breached a threshold, a capacity
+// search found no sustainable rate or a fuzz run found what its allow-list
+// does not accept or left an entry of it stale; else incomplete when a run did not
 // check everything (Incomplete); else passed.
 func (r *Report) Verdict() results.Verdict {
 	var vs []results.Verdict
@@ -68,13 +69,16 @@ func (r *Report) Verdict() results.Verdict {
 	for _, c := range r.Capacities {
 		vs = append(vs, c.Result.Verdict())
 	}
+	for _, f := range r.Fuzzes {
+		vs = append(vs, f.Result.Verdict())
+	}
 	return results.Worst(vs...)
 }
 
 // Incomplete says, a line a run, which runs did not check everything and
 // why: an interrupted or label-filtered conformance run, a load run stopped
 // early other than by a breached threshold, an interrupted capacity
-// search.
+// search, a fuzz run stopped before its budget.
 func (r *Report) Incomplete() []string {
 	var out []string
 	if c := r.Conformance; c != nil && c.Incomplete() != "" {
@@ -88,6 +92,11 @@ func (r *Report) Incomplete() []string {
 	for _, c := range r.Capacities {
 		if why := c.Result.Incomplete(); why != "" {
 			out = append(out, "capacity "+c.Result.Scenario+": "+why)
+		}
+	}
+	for _, f := range r.Fuzzes {
+		if why := f.Result.Incomplete(); why != "" {
+			out = append(out, fmt.Sprintf("fuzz (seed %d): %s", f.Result.Seed, why))
 		}
 	}
 	return out

@@ -154,3 +154,32 @@ func (r *CapacityResult) Verdict() Verdict {
 	// An interrupted search that found nothing did not fail: it stopped.
 	return Judge(!r.Found && r.Incomplete() == "", r.Incomplete())
 }
+
+// Ways a fuzz run stops (Fuzz.Stopped): the two that end its budget, after
+// which it is complete; any other ("interrupted", "target-unreachable: ...")
+// ended it early.
+const (
+	FuzzStoppedDuration    = "duration"
+	FuzzStoppedMaxRequests = "max-requests"
+)
+
+// Incomplete says why the fuzz run did not send its whole budget, "" when
+// it did: it was interrupted or its target stopped answering.
+func (f *Fuzz) Incomplete() string {
+	if f.Stopped == FuzzStoppedDuration || f.Stopped == FuzzStoppedMaxRequests {
+		return ""
+	}
+	return "stopped: " + orUnrecorded(f.Stopped)
+}
+
+// Verdict is the fuzz run's verdict: failed on a finding the allow-list
+// does not accept or a stale allow-list entry (Failed), incomplete when it
+// stopped before its budget, else passed.
+func (f *Fuzz) Verdict() Verdict { return Judge(f.Failed(), f.Incomplete()) }
+
+func orUnrecorded(s string) string {
+	if s == "" {
+		return "not recorded"
+	}
+	return s
+}

@@ -97,5 +97,8 @@ func (r *Runs) CheckContract(c *Contract) error {
 	for _, k := range r.Capacities {
 		err = cmp.Or(err, check(k.Dir, k.Run.Contract))
 	}
+	for _, f := range r.Fuzzes {
+		err = cmp.Or(err, check(f.Dir, f.Result.Contract))
+	}
 	return err
 }

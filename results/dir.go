@@ -9,13 +9,14 @@ import (
 	"time"
 )
 
-// Runs is what results directories hold: a conformance run, load runs and
-// capacity searches.
+// Runs is what results directories hold: a conformance run, load runs,
+// capacity searches and fuzz runs.
 type Runs struct {
 	Conformance    *Conformance
 	ConformanceDir string
 	Loads          []*LoadRun
 	Capacities     []*CapacityRun
+	Fuzzes         []*FuzzRun
 }
 
 // ErrNoResults is returned, wrapped, by ReadRuns when a directory holds no
@@ -24,7 +25,7 @@ var ErrNoResults = errors.New("no results")
 
 // ReadRuns finds saved results in dirs by the files present:
 // conformance.json for a conformance run, summary.json for a load run,
-// capacity.json for a capacity search. A directory that holds none is
+// capacity.json for a capacity search, fuzz.json for a fuzz run. A directory that holds none is
 // searched one level down, so a run's parent directory works too (a
 // capacity search's steps, two levels down, are not runs of their own).
 // The directories hold at most one conformance run between them.
@@ -53,10 +54,10 @@ func ReadRuns(dirs ...string) (*Runs, error) {
 			found = found || f
 		}
 		if !found {
-			return nil, fmt.Errorf("%w in %s: no %s, %s or %s, here or one level down", ErrNoResults, dir, ConformanceFile, LoadSummaryFile, CapacityFile)
+			return nil, fmt.Errorf("%w in %s: no %s, %s, %s or %s, here or one level down", ErrNoResults, dir, ConformanceFile, LoadSummaryFile, CapacityFile, FuzzFile)
 		}
 	}
-	if r.Conformance == nil && len(r.Loads) == 0 && len(r.Capacities) == 0 {
+	if r.Conformance == nil && len(r.Loads) == 0 && len(r.Capacities) == 0 && len(r.Fuzzes) == 0 {
 		return nil, fmt.Errorf("%w: no directory given", ErrNoResults)
 	}
 	return r, nil
@@ -68,7 +69,8 @@ func (r *Runs) readDir(dir string) (bool, error) {
 	c, cerr := ReadConformance(filepath.Join(dir, ConformanceFile))
 	l, lerr := ReadLoadRun(dir)
 	cp, perr := ReadCapacityRun(dir)
-	for _, err := range []error{cerr, lerr, perr} {
+	fz, ferr := ReadFuzzRun(dir)
+	for _, err := range []error{cerr, lerr, perr, ferr} {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return false, err
 		}
@@ -85,7 +87,10 @@ func (r *Runs) readDir(dir string) (bool, error) {
 	if cp != nil {
 		r.Capacities = append(r.Capacities, cp)
 	}
-	return c != nil || l != nil || cp != nil, nil
+	if fz != nil {
+		r.Fuzzes = append(r.Fuzzes, fz)
+	}
+	return c != nil || l != nil || cp != nil || fz != nil, nil
 }
 
 // LoadRun is one saved load run, as orybench load leaves it in its output

@@ -2,6 +2,7 @@ package results
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -115,5 +116,70 @@ func TestReadRunsErrors(t *testing.T) {
 	}
 	if _, err := ReadRuns(filepath.Join(empty, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing directory: %v", err)
+	}
+}
+
+// ReadRuns finds a fuzz run by its fuzz.json, in its own directory or one
+// level down, next to other runs.
+func TestReadRunsFuzz(t *testing.T) {
+	parent := t.TempDir()
+	for i, stopped := range []string{FuzzStoppedDuration, "interrupted"} {
+		f := &Fuzz{Seed: uint64(i + 1), Cases: 10, Stopped: stopped, Contract: &Contract{Name: "kratos-v1.3.1"},
+			Findings: []FuzzFinding{{Key: "toSession 500 server-error", Operation: "toSession", Status: 500, Check: "server-error"}}}
+		dir := filepath.Join(parent, fmt.Sprintf("fuzz-%d", i+1))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := ReadRuns(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Fuzzes) != 2 || r.Fuzzes[0].Dir != filepath.Join(parent, "fuzz-1") || r.Fuzzes[0].Result.Seed != 1 ||
+		len(r.Fuzzes[0].Result.Findings) != 1 || r.Fuzzes[1].Result.Stopped != "interrupted" {
+		t.Errorf("fuzz runs %+v", r.Fuzzes)
+	}
+	if got := r.Fuzzes[1].Result.Verdict(); got != VerdictFailed {
+		t.Errorf("a finding not allowed, interrupted: %s, want failed", got)
+	}
+	r, err = ReadRuns(filepath.Join(parent, "fuzz-1"), "testdata/unversioned/load-whoami")
+	if err != nil || len(r.Fuzzes) != 1 || len(r.Loads) != 1 {
+		t.Errorf("a fuzz run's and a load run's directories: %v, %+v", err, r)
+	}
+	if err := r.CheckContract(&Contract{Name: "other"}); !errors.Is(err, ErrOtherContract) || !strings.Contains(err.Error(), "fuzz-1") {
+		t.Errorf("a fuzz run judged against another contract: %v", err)
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, FuzzFile), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadRuns(bad); err == nil || errors.Is(err, ErrNoResults) {
+		t.Errorf("broken fuzz.json: %v, want a parse error", err)
+	}
+}
+
+func TestFuzzVerdict(t *testing.T) {
+	finding := []FuzzFinding{{Key: "k"}}
+	allowed := []FuzzFinding{{Key: "k", Allowed: true}}
+	for _, tc := range []struct {
+		name     string
+		f        Fuzz
+		want     Verdict
+		complete bool
+	}{
+		{"nothing found", Fuzz{Stopped: FuzzStoppedDuration}, VerdictPassed, true},
+		{"allowed finding", Fuzz{Stopped: FuzzStoppedMaxRequests, Findings: allowed}, VerdictPassed, true},
+		{"new finding", Fuzz{Stopped: FuzzStoppedDuration, Findings: finding}, VerdictFailed, true},
+		{"stale entry", Fuzz{Stopped: FuzzStoppedDuration, Findings: allowed, Stale: []string{"x"}}, VerdictFailed, true},
+		{"interrupted", Fuzz{Stopped: "interrupted", Findings: allowed}, VerdictIncomplete, false},
+		{"target died", Fuzz{Stopped: "target-unreachable: connection refused"}, VerdictIncomplete, false},
+		{"not recorded", Fuzz{}, VerdictIncomplete, false},
+	} {
+		if got := tc.f.Verdict(); got != tc.want || (tc.f.Incomplete() == "") != tc.complete {
+			t.Errorf("%s: verdict %s, incomplete %q; want %s, complete %v", tc.name, got, tc.f.Incomplete(), tc.want, tc.complete)
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package results
 
-import "sort"
+import (
+	"path/filepath"
+	"sort"
+)
 
 // FuzzFile is the name of a fuzz run's result document.
 const FuzzFile = "fuzz.json"
@@ -79,3 +82,20 @@ func (f *Fuzz) Write(dir string) (string, error) {
 
 // ReadFuzz reads a fuzz.json.
 func ReadFuzz(path string) (*Fuzz, error) { return readAs[Fuzz](path) }
+
+// FuzzRun is one saved fuzz run, as orybench fuzz leaves it in its output
+// directory: fuzz.json, which carries the facts of its run itself.
+type FuzzRun struct {
+	Dir    string
+	Result Fuzz
+}
+
+// ReadFuzzRun reads the fuzz run saved in dir. Its error matches
+// fs.ErrNotExist when dir holds no fuzz.json.
+func ReadFuzzRun(dir string) (*FuzzRun, error) {
+	f, err := ReadFuzz(filepath.Join(dir, FuzzFile))
+	if err != nil {
+		return nil, err
+	}
+	return &FuzzRun{Dir: dir, Result: *f}, nil
+}
