@@ -274,13 +274,7 @@ func worse(a, b results.CapacityStep) bool {
 }
 
 func markdownCapacity(w io.Writer, v capacityView) {
-	fmt.Fprintf(w, "\n## %s: %s\n\n%s.\n\n", strings.ToUpper(v.Meta.Name[:1])+v.Meta.Name[1:], passText(v.Meta.Result), v.Meta.Verdict)
-	var head, vals []string
-	for _, t := range v.Tiles {
-		head = append(head, t.Label)
-		vals = append(vals, t.Value+" ("+t.Sub+")")
-	}
-	mdTable(w, head, nil, func(row func(...string)) { row(vals...) })
+	markdownRunHead(w, v.Meta, v.Tiles)
 	fmt.Fprintf(w, "\n### Steps\n\n")
 	mdTable(w, []string{"step", "phase", "requested", "achieved", "p50", "p99", "errors", "result"},
 		[]bool{true, false, true, true, true, true, true, false}, func(row func(...string)) {

@@ -46,6 +46,7 @@ type page struct {
 	Conf        *confView
 	Loads       []loadView
 	Capacities  []capacityView
+	Fuzzes      []fuzzView
 }
 
 // runRow is a run's metadata: one line of the overview, and the head of
@@ -78,6 +79,11 @@ func (r *Report) page() page {
 		cv := newCapacityView(c, anchors)
 		p.Capacities = append(p.Capacities, cv)
 		p.Runs = append(p.Runs, cv.Meta)
+	}
+	for _, f := range r.Fuzzes {
+		fv := newFuzzView(f, anchors)
+		p.Fuzzes = append(p.Fuzzes, fv)
+		p.Runs = append(p.Runs, fv.Meta)
 	}
 	var names []string
 	for _, run := range p.Runs {

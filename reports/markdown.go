@@ -41,6 +41,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, c := range p.Capacities {
 		markdownCapacity(bw, c)
 	}
+	for _, f := range p.Fuzzes {
+		markdownFuzz(bw, f)
+	}
 	fmt.Fprintf(bw, "\n---\ngenerated %s by orybench %s; charts and every case are in report.html.\n", p.GeneratedAt, p.Orybench)
 	return bw.Flush()
 }
@@ -130,13 +133,7 @@ func (r *Report) markdownConformance(w io.Writer, c *confView) {
 }
 
 func markdownLoad(w io.Writer, l loadView) {
-	fmt.Fprintf(w, "\n## %s: %s\n\n%s.\n\n", strings.ToUpper(l.Meta.Name[:1])+l.Meta.Name[1:], passText(l.Meta.Result), l.Meta.Verdict)
-	var head, vals []string
-	for _, t := range l.Summary.Tiles {
-		head = append(head, t.Label)
-		vals = append(vals, t.Value+" ("+t.Sub+")")
-	}
-	mdTable(w, head, nil, func(row func(...string)) { row(vals...) })
+	markdownRunHead(w, l.Meta, l.Summary.Tiles)
 	if len(l.Thresholds) > 0 {
 		fmt.Fprintf(w, "\n### Thresholds\n\n")
 		mdTable(w, []string{"result", "threshold", "applies to", "actual"}, []bool{false, false, false, true}, func(row func(...string)) {
@@ -162,6 +159,18 @@ func markdownLoad(w io.Writer, l loadView) {
 				}
 			})
 	}
+}
+
+// markdownRunHead writes a run's heading, its verdict and its tiles as a
+// one-row table.
+func markdownRunHead(w io.Writer, meta runRow, tiles []tile) {
+	fmt.Fprintf(w, "\n## %s: %s\n\n%s.\n\n", strings.ToUpper(meta.Name[:1])+meta.Name[1:], passText(meta.Result), meta.Verdict)
+	var head, vals []string
+	for _, t := range tiles {
+		head = append(head, t.Label)
+		vals = append(vals, t.Value+" ("+t.Sub+")")
+	}
+	mdTable(w, head, nil, func(row func(...string)) { row(vals...) })
 }
 
 // mdTable writes a Markdown table; rows are added through row. align marks
