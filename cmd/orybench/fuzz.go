@@ -105,11 +105,16 @@ func newFuzzCmd() *cobra.Command {
 			return errors.Join(runErr, err)
 		}
 		printFuzz(cmd, doc, path, junit)
+		// The report's junit.xml holds the same fuzz suite; the one above
+		// stays when an interrupted run gets no report.
+		reportErr := writeRunReport(cmd, out, results.RunInfo{})
 		switch {
 		case errors.Is(runErr, fuzz.ErrTargetUnreachable):
 			return fmt.Errorf("%w: %w", errFailed, runErr)
 		case runErr != nil:
 			return runErr
+		case reportErr != nil:
+			return reportErr
 		case doc.Failed():
 			return fmt.Errorf("%w: %d findings, %d not in the allow-list, %d allow-list entries stale", errFailed, len(doc.Findings), notAllowed(doc), len(doc.Stale))
 		case cmd.Context().Err() != nil:
@@ -123,7 +128,7 @@ func newFuzzCmd() *cobra.Command {
 	f.IntVar(&maxRequests, "max-requests", 0, "stop after this many requests, shrinking's included (0: until --duration)")
 	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request to at most this many a second (default: none for local Kratos and a --target on loopback, %g for any other --target, which is refused unpaced or above %d)", target.DefaultRemoteRPS, loadtest.RemoteRateCap))
 	f.Uint64Var(&seed, "seed", 0, "seed of the generated requests: the same seed sends the same requests (default: from the clock, printed)")
-	f.StringVar(&out, "out", "out/fuzz", "directory for fuzz.json and junit.xml")
+	f.StringVar(&out, "out", "out/fuzz", "directory for fuzz.json, junit.xml and the report (report.html, summary.md)")
 	f.StringVar(&allow, "allow", "", "file of accepted findings, one key a line as fuzz.json writes them ('operation status check detail'); a listed finding that no longer occurs fails the run as stale")
 	f.StringVar(&logFile, "request-log", "", "write every generated request to this file, one JSON line each (live values as placeholders)")
 	f.StringSliceVar(&operations, "operation", nil, "fuzz only these operations (operationIds, repeatable; default: every one of the contract)")

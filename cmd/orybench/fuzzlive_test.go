@@ -8,13 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/results"
 )
 
 // TestFuzzLocalSmoke: a short `orybench fuzz` against the local default
-// profile completes its budget and writes fuzz.json and junit.xml, exit 0
-// or 1 (Kratos v1.3.1 has findings), every finding with a curl command
-// that holds no session token or cookie.
+// profile completes its budget and writes fuzz.json, junit.xml and its
+// report, exit 0 or 1 (Kratos v1.3.1 has findings), every finding with a
+// curl command that holds no session token or cookie.
 func TestFuzzLocalSmoke(t *testing.T) {
 	bin := kratosBinary(t)
 	t.Setenv("ORY_SDK_URL", "")
@@ -34,8 +35,20 @@ func TestFuzzLocalSmoke(t *testing.T) {
 	if (code == exitFailed) != doc.Failed() {
 		t.Errorf("exit %d, but fuzz.json says failed=%v", code, doc.Failed())
 	}
-	if _, err := os.Stat(filepath.Join(out, "junit.xml")); err != nil {
-		t.Error(err)
+	for _, name := range []string{reports.JUnitFile, reports.HTMLFile, reports.MarkdownFile} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Error(err)
+		}
+	}
+	if want := "report: " + filepath.Join(out, reports.HTMLFile) + "\n"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	}
+	md, err := os.ReadFile(filepath.Join(out, reports.MarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "## Fuzz: seed 1: ") || strings.Contains(string(md), "INCOMPLETE") {
+		t.Errorf("summary.md lacks the fuzz run's section, or calls the run incomplete:\n%s", md)
 	}
 	for _, f := range doc.Findings {
 		if !strings.HasPrefix(f.Curl, "curl ") || strings.Contains(f.Curl, "ory_st_") || strings.Contains(f.Curl, "ory_kratos_session=") {
