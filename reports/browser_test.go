@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orybench/orybench/results"
 )
 
 // The report as a person sees it: report.html opened from disk in real
@@ -135,6 +137,22 @@ func TestReportInChromium(t *testing.T) {
 			t.Errorf("%v dots on the curve, want one per step (%d)", got, len(res.Steps))
 		}
 		p.elementScreenshot(t, "section.capacity", filepath.Join(shots, "report-capacity.png"))
+	})
+
+	t.Run("fuzz run", func(t *testing.T) {
+		_, page := writeFixtureReport(t, writeFuzzRun(t, results.FuzzStoppedDuration))
+		p := b.open(t, page)
+		p.expectClean(t)
+		if got := p.eval(t, `return document.querySelectorAll("section.fuzz table.findings code.curl").length`); got != float64(2) {
+			t.Errorf("%v curl commands, want one per finding (2)", got)
+		}
+		if got := p.eval(t, `return document.querySelector("section.fuzz code.curl").textContent`); got != fuzzCurl {
+			t.Errorf("the first curl command reads %q, want %q", got, fuzzCurl)
+		}
+		if got := p.eval(t, `return document.getElementById("verdict").textContent`); got != "FAILED" {
+			t.Errorf("verdict = %q, want FAILED", got)
+		}
+		p.elementScreenshot(t, "section.fuzz", filepath.Join(shots, "report-fuzz.png"))
 	})
 
 	// The harness itself: a page that fetches something must fail its
