@@ -111,3 +111,16 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+// tokenize_as names a JWT template, no secret: a URL keeps it, while the
+// names that speak of a token keep being redacted.
+func TestTokenizeAsIsNoSecret(t *testing.T) {
+	for k, want := range map[string]bool{"tokenize_as": false, "TOKENIZE_AS": false, "token": true, "session_token": true, "tokenize": true} {
+		if got := IsSecretKey(k); got != want {
+			t.Errorf("IsSecretKey(%q) = %v, want %v", k, got, want)
+		}
+	}
+	if got, want := URL("http://127.0.0.1:4433/sessions/whoami?tokenize_as=jwt_example"), "http://127.0.0.1:4433/sessions/whoami?tokenize_as=jwt_example"; got != want {
+		t.Errorf("URL = %q, want %q", got, want)
+	}
+}
