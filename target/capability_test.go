@@ -67,6 +67,13 @@ func TestDefaultMaxRPS(t *testing.T) {
 			t.Errorf("DefaultMaxRPS(%q) = %g, want %g", url, got, want)
 		}
 	}
+	// A loopback target whose admin API is elsewhere is paced.
+	if got := DefaultMaxRPS("http://127.0.0.1:4433", "https://kratos-admin.example.com"); got != DefaultRemoteRPS {
+		t.Errorf("DefaultMaxRPS(loopback, remote admin) = %g, want %g", got, DefaultRemoteRPS)
+	}
+	if got := DefaultMaxRPS("http://127.0.0.1:4433", "http://127.0.0.1:4434"); got != 0 {
+		t.Errorf("DefaultMaxRPS(loopback, loopback admin) = %g, want 0", got)
+	}
 }
 
 func TestNamerShards(t *testing.T) {

@@ -186,15 +186,26 @@ func (t *Target) concurrency() int {
 // smallest plans.
 const DefaultRemoteRPS float64 = 5
 
-// DefaultMaxRPS is the pace of a run against the public URL url when none
-// is asked for: none for local Kratos ("") and for a target on loopback
-// (the user's own machine, whose limits nobody shares), DefaultRemoteRPS
-// for any other.
-func DefaultMaxRPS(url string) float64 {
-	if url == "" || IsLoopback(url) {
+// DefaultMaxRPS is the pace of a run against a target's URLs (its public
+// URL, its admin API) when none is asked for: none for local Kratos (no
+// URL) and for a target all on loopback (the user's own machine, whose
+// limits nobody shares), DefaultRemoteRPS for any other.
+func DefaultMaxRPS(urls ...string) float64 {
+	if OnLoopback(urls...) {
 		return 0
 	}
 	return DefaultRemoteRPS
+}
+
+// OnLoopback reports whether every URL given is on loopback (IsLoopback);
+// an empty URL (a local target, no admin API) counts as loopback.
+func OnLoopback(urls ...string) bool {
+	for _, u := range urls {
+		if u != "" && !IsLoopback(u) {
+			return false
+		}
+	}
+	return true
 }
 
 // IsLoopback reports whether a host (a name or address, with or without a

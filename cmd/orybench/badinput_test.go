@@ -70,6 +70,7 @@ var badInputs = []badInput{
 	{what: "unknown fuzz contract", args: []string{"fuzz", "--contract", "nope", "--target", "{count}"}, want: `unknown contract "nope"`},
 	{what: "unreadable fuzz allow-list", args: []string{"fuzz", "--allow", "{dir}/no-such-allow-list", "--target", "{count}"}, want: "--allow: open"},
 	{what: "unknown fuzz operation", args: []string{"fuzz", "--operation", "nope", "--target", "{count}"}, want: `documents no operation "nope"`},
+	{what: "unpaced fuzz of a remote admin API", args: []string{"fuzz", "--max-rps", "0", "--target", "{count}", "--admin-url", "https://kratos-admin.orybench.invalid"}, want: "a target (or admin API) that is not on loopback is fuzzed at most"},
 	{what: "unparseable threshold", args: []string{"load", "--threshold", "p99<<5ms", "--target", "{count}"}, want: `threshold "p99<<5ms": bad latency`},
 	{what: "threshold of an unknown metric", args: []string{"load", "--threshold", "latency<5ms", "--target", "{count}"}, want: `unknown metric "latency"`},
 	{what: "threshold latency without a unit", args: []string{"load", "--threshold", "p99<50", "--target", "{count}"}, want: `bad latency "50"`},

@@ -60,7 +60,7 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		opts.Target.Profiles, opts.Target.SchemaID, opts.Target.KratosBin = profiles, schemaID, kratosBin
 		opts.Target.MaxRPS = maxRPS
 		if !cmd.Flags().Changed("max-rps") {
-			opts.Target.MaxRPS = target.DefaultMaxRPS(t.target)
+			opts.Target.MaxRPS = target.DefaultMaxRPS(t.target, t.adminURL)
 		}
 		if traitsFile != "" {
 			if opts.Target.Traits, err = os.ReadFile(traitsFile); err != nil {
@@ -124,7 +124,7 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 	f.StringSliceVar(&profiles, "profile", nil, "local profile to start and check, repeatable, the first picked first (default: "+strings.Join(suites.StandardProfiles(), ", ")+"; also "+helpData()["ExtraProfiles"]+")")
 	f.StringVar(&traitsFile, "traits", "", "JSON template of test identities' traits with {{email}}, {{username}}, {{n}} placeholders, instead of traits made from the identity schema")
 	f.StringVar(&schemaID, "schema-id", "", "identity schema test identities follow (default: the one registration uses)")
-	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request of the run to at most this many a second (default: none for local Kratos and a --target on loopback, %g for any other --target)", target.DefaultRemoteRPS))
+	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request of the run to at most this many a second (default: none for local Kratos and a --target (and --admin-url) on loopback, %g for any other --target)", target.DefaultRemoteRPS))
 	f.StringVar(&labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'op:toSession && client:native'")
 	f.StringVar(&out, "out", "out/conformance", "directory for conformance.json and junit.xml")
 	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")

@@ -49,10 +49,10 @@ func newFuzzCmd() *cobra.Command {
 			return fmt.Errorf("--max-rps must not be negative")
 		}
 		if !cmd.Flags().Changed("max-rps") {
-			maxRPS = target.DefaultMaxRPS(t.target)
+			maxRPS = target.DefaultMaxRPS(t.target, t.adminURL)
 		}
-		if t.target != "" && !target.IsLoopback(t.target) && (maxRPS == 0 || maxRPS > loadtest.RemoteRateCap) {
-			return fmt.Errorf("--max-rps %g: a target that is not on loopback is fuzzed at most %d requests/s", maxRPS, loadtest.RemoteRateCap)
+		if !target.OnLoopback(t.target, t.adminURL) && (maxRPS == 0 || maxRPS > loadtest.RemoteRateCap) {
+			return fmt.Errorf("--max-rps %g: a target (or admin API) that is not on loopback is fuzzed at most %d requests/s", maxRPS, loadtest.RemoteRateCap)
 		}
 		for _, op := range operations {
 			if _, ok := contract.Operation(op); !ok {
@@ -126,7 +126,7 @@ func newFuzzCmd() *cobra.Command {
 	t.register(f)
 	f.DurationVar(&duration, "duration", time.Minute, "how long to send generated requests (0: until --max-requests)")
 	f.IntVar(&maxRequests, "max-requests", 0, "stop after this many requests, shrinking's included (0: until --duration)")
-	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request to at most this many a second (default: none for local Kratos and a --target on loopback, %g for any other --target, which is refused unpaced or above %d)", target.DefaultRemoteRPS, loadtest.RemoteRateCap))
+	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request to at most this many a second (default: none for local Kratos and a --target (and --admin-url) on loopback, %g for any other --target, which is refused unpaced or above %d)", target.DefaultRemoteRPS, loadtest.RemoteRateCap))
 	f.Uint64Var(&seed, "seed", 0, "seed of the generated requests: the same seed sends the same requests (default: from the clock, printed)")
 	f.StringVar(&out, "out", "out/fuzz", "directory for fuzz.json, junit.xml and the report (report.html, summary.md)")
 	f.StringVar(&allow, "allow", "", "file of accepted findings, one key a line as fuzz.json writes them ('operation status check detail'); a listed finding that no longer occurs fails the run as stale")
