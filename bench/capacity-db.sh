@@ -39,14 +39,7 @@ OUT=${OUT:-out/capacity-db/$(date -u +%Y%m%dT%H%M%SZ)}
 PROFILES=(postgres default)
 SCENARIOS=(whoami bench/login-flow-native.yaml)
 
-if ! command -v jq >/dev/null; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		apt-get install -y -qq jq >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
-	else
-		echo "capacity-db: needs jq" >&2
-		exit 2
-	fi
-fi
+. bench/needs-jq.sh capacity-db
 mkdir -p "$OUT"
 
 # Both Kratos instances, stopped (with their PostgreSQL server) on exit.

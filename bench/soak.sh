@@ -20,14 +20,7 @@ RUNS=${RUNS:-20}
 KINDS=${KINDS:-local username postgres}
 OUT=${OUT:-out/soak/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
-if ! command -v jq >/dev/null; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		apt-get install -y -qq jq >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
-	else
-		echo "soak: needs jq" >&2
-		exit 2
-	fi
-fi
+. bench/needs-jq.sh soak
 
 # failed_cases prints the cases of a conformance.json that failed or whose
 # set-up failed, one "operation status client name: reason" line each.

@@ -104,11 +104,6 @@ func (ginkgoT) Fail() {}
 // complete although no case failed: it timed out, or its clean-up failed.
 var ErrIncomplete = errors.New("the suite did not complete")
 
-// ginkgo guards Ginkgo's global suite, in which Run and Selected build and
-// walk their spec trees: it holds one tree at a time, so calls of either
-// from concurrent goroutines take turns.
-var ginkgo sync.Mutex
-
 // ErrNoneSelected is returned, wrapped, by Run when its label filter
 // selects no case: nothing was run or printed, nor any target opened.
 var ErrNoneSelected = errors.New("label filter selects no case")
@@ -119,8 +114,9 @@ var ErrNoneSelected = errors.New("label filter selects no case")
 // the run: the case in flight and those not reached are reported skipped.
 // The error is for a run that could not check its target at all (it could
 // not be opened; see SetupError), or one that did not complete
-// (ErrIncomplete); failed cases are in the document. Runs in one process
-// take turns: Ginkgo's global suite holds one spec tree at a time.
+// (ErrIncomplete); failed cases are in the document. Run and Selected are
+// not for concurrent use in one process: both build their spec tree in
+// Ginkgo's global suite, which holds one at a time.
 func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 	if err := CheckLabelFilter(opts.LabelFilter); err != nil {
 		return nil, fmt.Errorf("label filter %w", err)
@@ -138,10 +134,10 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 	suiteCfg.GracePeriod = 5 * time.Second
 	reporterCfg.Verbose, reporterCfg.NoColor, reporterCfg.SilenceSkips = opts.Verbose, opts.NoColor, !opts.Verbose
 	reporterCfg.JUnitReport, reporterCfg.JSONReport = opts.JUnitReport, opts.JSONReport
-	ginkgo.Lock()
-	defer ginkgo.Unlock()
-	if selected, total := s.preview(suiteCfg); selected == 0 {
-		return nil, fmt.Errorf("%w: %q selects none of the %d cases", ErrNoneSelected, opts.LabelFilter, total)
+	if opts.LabelFilter != "" {
+		if selected, total := s.preview(suiteCfg); selected == 0 {
+			return nil, fmt.Errorf("%w: %q selects none of the %d cases", ErrNoneSelected, opts.LabelFilter, total)
+		}
 	}
 	fmt.Fprintf(s.opts.Log, "contract: %s\n", new(s.contract.Contract()))
 	s.runSpecs(ginkgoT{}, suiteCfg, reporterCfg)
@@ -160,9 +156,8 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 }
 
 // Selected counts the cases opts.LabelFilter selects, and all there are
-// for opts.Contract, without running any or opening a target. It waits for
-// a Run in flight in the same process to end (both use Ginkgo's global
-// suite).
+// for opts.Contract, without running any or opening a target. Like Run,
+// it builds the spec tree in Ginkgo's global suite: one call at a time.
 func Selected(opts Options) (selected, total int, err error) {
 	if err := CheckLabelFilter(opts.LabelFilter); err != nil {
 		return 0, 0, fmt.Errorf("label filter %w", err)
@@ -173,8 +168,6 @@ func Selected(opts Options) (selected, total int, err error) {
 	}
 	cfg := types.NewDefaultSuiteConfig()
 	cfg.LabelFilter = opts.LabelFilter
-	ginkgo.Lock()
-	defer ginkgo.Unlock()
 	selected, total = s.preview(cfg)
 	return selected, total, nil
 }
