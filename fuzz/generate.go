@@ -20,7 +20,13 @@ const (
 	liveSession = "{{session_token}}"
 )
 
-func isLive(s string) bool { return s == liveFlow || s == liveCSRF || s == liveSession }
+func isLive(s string) bool {
+	switch s {
+	case liveFlow, liveCSRF, liveSession, liveIdentifier, liveEmail, livePassword:
+		return true
+	}
+	return false
+}
 
 // Field is one query parameter or header of a case. Omit sends a header
 // the client always sends (Accept, Content-Type) not at all.
@@ -44,7 +50,17 @@ type Case struct {
 	Encoding    string
 	ContentType string
 	Body        *Node
+	// Cookies is how a browser's or an SPA's cookies are sent: "" as the
+	// jar holds them, cookiesNone not at all, cookiesValue+v each with the
+	// value v.
+	Cookies string
 }
+
+// Ways of sending cookies other than a browser's.
+const (
+	cookiesNone  = "none"
+	cookiesValue = "value:"
+)
 
 // Record is the case as the request log and a finding write it: live
 // values as their placeholders.
@@ -58,12 +74,13 @@ type Record struct {
 	Header      []Field `json:"header,omitempty"`
 	ContentType string  `json:"content_type,omitempty"`
 	Body        string  `json:"body,omitempty"`
+	Cookies     string  `json:"cookies,omitempty"`
 }
 
 // Record returns c as logged.
 func (c Case) Record() Record {
 	return Record{Index: c.Index, Operation: c.Operation, Mode: c.Mode.String(), Method: c.Method, Path: c.Path,
-		Query: c.Query, Header: c.Header, ContentType: c.ContentType, Body: string(c.body(func(s string) string { return s }))}
+		Query: c.Query, Header: c.Header, ContentType: c.ContentType, Body: string(c.body(func(s string) string { return s })), Cookies: c.Cookies}
 }
 
 // body encodes c's body with live filling in the placeholders.
@@ -100,6 +117,9 @@ type generator struct {
 	spec *spec
 	ops  []opSpec
 	seed uint64
+	// traits is the shape of the target's traits (traitsNode), nil when
+	// the target made no sample identity.
+	traits *Node
 }
 
 // generate makes case i.
@@ -120,6 +140,12 @@ func (g *generator) generate(i int) Case {
 			}
 		}
 	}
+	if len(c.Query) > 0 && r.IntN(10) == 0 {
+		// A parameter given twice, the second time hostile: which one
+		// does the server read?
+		q := c.Query[r.IntN(len(c.Query))]
+		c.Query = append(c.Query, Field{Name: q.Name, Value: hostile[r.IntN(len(hostile))]})
+	}
 	if op.Method != "GET" && len(op.BodyTypes) > 0 {
 		c.Encoding = "json"
 		if slices.Contains(op.BodyTypes, "application/x-www-form-urlencoded") && (c.Mode == kratosclient.Browser) != (r.IntN(5) == 0) {
@@ -127,6 +153,7 @@ func (g *generator) generate(i int) Case {
 		}
 		c.ContentType = map[string]string{"json": "application/json", "form": "application/x-www-form-urlencoded"}[c.Encoding]
 		c.Body = g.value(r, op.BodySchema, 0)
+		g.liveIdentity(r, c.Body)
 		if c.Body.Kind == kindObject && c.Mode != kratosclient.Native && r.IntN(8) > 0 {
 			c.Body.Members = append(c.Body.Members, Member{"csrf_token", str(liveCSRF)})
 		}
@@ -151,7 +178,30 @@ func (g *generator) generate(i int) Case {
 	if r.IntN(10) == 0 {
 		c.Header = append(c.Header, Field{Name: "X-Session-Token", Value: headerValue(hostile[r.IntN(len(hostile))])})
 	}
+	if c.Mode != kratosclient.Native && r.IntN(10) == 0 {
+		c.Cookies = cookiesNone
+		if r.IntN(3) > 0 {
+			c.Cookies = cookiesValue + cookieValue(hostile[r.IntN(len(hostile))])
+		}
+	}
 	return c
+}
+
+// liveIdentity gives a body's traits the target's shape and its password
+// a strong one, most of the time: the identifier, the address and the
+// password are a fresh test identity's when the case is sent.
+func (g *generator) liveIdentity(r *rand.Rand, body *Node) {
+	if g.traits == nil || body.Kind != kindObject {
+		return
+	}
+	for i, m := range body.Members {
+		switch {
+		case m.Key == "traits" && r.IntN(8) > 0:
+			body.Members[i].Value = g.traits.clone()
+		case m.Key == "password" && r.IntN(8) > 0:
+			body.Members[i].Value = str(livePassword)
+		}
+	}
 }
 
 // modeFor is the kind of caller a case of op is sent as: the one its name
@@ -363,6 +413,15 @@ func mutate(r *rand.Rand, n *Node, depth int) *Node {
 	default:
 		return str(hostile[r.IntN(len(hostile))])
 	}
+}
+
+// cookieValue is s as a cookie's value may be in a Cookie header: no
+// separator of cookies, and a header's characters.
+func cookieValue(s string) string {
+	if strings.ContainsAny(s, ";") {
+		return "x"
+	}
+	return headerValue(s)
 }
 
 // headerValue is s if a header may carry it, else "x": Go's client refuses

@@ -3,7 +3,9 @@ package fuzz
 import (
 	"bytes"
 	"encoding/json"
+	"iter"
 	"net/url"
+	"slices"
 	"strconv"
 )
 
@@ -137,50 +139,85 @@ func (n *Node) writeForm(pairs *[]string, key string, live func(string) string) 
 	}
 }
 
-// simpler lists the values one step simpler than n, simplest first: for a
-// container, without one of its members or items, or with one of them
-// simpler; for a string, shorter.
-func (n *Node) simpler() []*Node {
-	var out []*Node
-	switch n.Kind {
-	case kindObject:
-		for i := range n.Members {
-			c := n.clone()
-			c.Members = append(c.Members[:i], c.Members[i+1:]...)
-			out = append(out, c)
-		}
-		for i, m := range n.Members {
-			for _, s := range m.Value.simpler() {
-				c := n.clone()
-				c.Members[i].Value = s
-				out = append(out, c)
-			}
-		}
-	case kindArray:
-		for i := range n.Items {
-			c := n.clone()
-			c.Items = append(c.Items[:i], c.Items[i+1:]...)
-			out = append(out, c)
-		}
-		for i, it := range n.Items {
-			for _, s := range it.simpler() {
-				c := n.clone()
-				c.Items[i] = s
-				out = append(out, c)
-			}
-		}
-	case kindString:
-		if isLive(n.String) {
-			break
-		}
-		r := []rune(n.String)
-		if len(r) > 1 {
-			out = append(out, str(string(r[:len(r)/2])), str(string(r[1:])))
-		}
-	case kindNumber:
-		if n.Number != 0 {
-			out = append(out, &Node{Kind: kindNumber})
+// holds reports whether n (nil: no body) holds one of the strings.
+func (n *Node) holds(ss ...string) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == kindString && slices.Contains(ss, n.String) {
+		return true
+	}
+	for _, it := range n.Items {
+		if it.holds(ss...) {
+			return true
 		}
 	}
-	return out
+	for _, m := range n.Members {
+		if m.Value.holds(ss...) {
+			return true
+		}
+	}
+	return false
+}
+
+// simpler yields the values one step simpler than n, simplest first: for
+// a container, without one of its members or items, or with one of them
+// simpler; for a string, shorter. It yields them as they are asked for,
+// and each shares with n what it leaves as it was: a body nested hundreds
+// deep is not copied for each try. Nodes are not changed in place once
+// made, so sharing is safe.
+func (n *Node) simpler() iter.Seq[*Node] {
+	return func(yield func(*Node) bool) {
+		switch n.Kind {
+		case kindObject:
+			for ms := range simplerIn(n.Members, func(m Member) *Node { return m.Value }, func(m Member, v *Node) Member { m.Value = v; return m }) {
+				c := *n
+				c.Members = ms
+				if !yield(&c) {
+					return
+				}
+			}
+		case kindArray:
+			for items := range simplerIn(n.Items, func(it *Node) *Node { return it }, func(_ *Node, v *Node) *Node { return v }) {
+				c := *n
+				c.Items = items
+				if !yield(&c) {
+					return
+				}
+			}
+		case kindString:
+			if isLive(n.String) {
+				return
+			}
+			r := []rune(n.String)
+			if len(r) > 1 && yield(str(string(r[:len(r)/2]))) {
+				yield(str(string(r[1:])))
+			}
+		case kindNumber:
+			if n.Number != 0 {
+				yield(&Node{Kind: kindNumber})
+			}
+		}
+	}
+}
+
+// simplerIn yields xs without one of its elements, then with one of them
+// simpler (node is an element's value, with an element with another).
+func simplerIn[T any](xs []T, node func(T) *Node, with func(T, *Node) T) iter.Seq[[]T] {
+	return func(yield func([]T) bool) {
+		for i := range xs {
+			if !yield(slices.Delete(slices.Clone(xs), i, i+1)) {
+				return
+			}
+		}
+		for i, x := range xs {
+			for s := range node(x).simpler() {
+				c := slices.Clone(xs)
+				c[i] = with(x, s)
+				if !yield(c) {
+					return
+				}
+			}
+		}
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
 	"slices"
@@ -46,6 +47,9 @@ type Target interface {
 	Client(mode kratosclient.Mode, opts ...kratosclient.Option) (*kratosclient.Client, error)
 	StartFlow(ctx context.Context, c *kratosclient.Client, kind kratosclient.FlowKind) (string, error)
 	SignUp(ctx context.Context, c *kratosclient.Client) (target.Identity, error)
+	// NewIdentity is a fresh test identity's traits and password, which the
+	// clean-up looks for if a case registers them.
+	NewIdentity() (target.Identity, error)
 	Remember(identityID string)
 }
 
@@ -97,6 +101,9 @@ func Run(ctx context.Context, opts Options) (*results.Fuzz, error) {
 		return nil, err
 	}
 	g := &generator{spec: sp, seed: opts.Seed}
+	if sample, err := opts.Target.NewIdentity(); err == nil {
+		g.traits = traitsNode(sample)
+	}
 	for _, id := range opts.Operations {
 		o, ok := sp.op(id)
 		if !ok {
@@ -136,6 +143,9 @@ type runner struct {
 	requests int
 	base     string // the public API's base URL, for curl commands
 	failures int    // calls in a row without an answer
+	// cookieNames are the names of the cookies the last case sent in
+	// place of its client's, for its curl command.
+	cookieNames []string
 }
 
 func (r *runner) loop(ctx context.Context) error {
@@ -181,6 +191,7 @@ func (r *runner) loop(ctx context.Context) error {
 // try sends c inside a live flow and checks the answer. Its error is a
 // set-up or a send that got no answer.
 func (r *runner) try(ctx context.Context, c Case) ([]problem, error) {
+	r.cookieNames = nil
 	cl, live, err := r.live(ctx, c)
 	if err != nil {
 		return nil, err
@@ -206,6 +217,9 @@ func (r *runner) try(ctx context.Context, c Case) ([]problem, error) {
 	if c.Body != nil {
 		req.Body = kratosclient.RawBody(c.ContentType, body)
 	}
+	if c.Cookies != "" {
+		req.Header["Cookie"], r.cookieNames = ownCookies(c.Cookies, cl.Cookies())
+	}
 	r.requests++
 	res, err := cl.Send(ctx, req)
 	if err != nil {
@@ -230,7 +244,7 @@ func (r *runner) try(ctx context.Context, c Case) ([]problem, error) {
 		}
 	}
 	if c.Body != nil {
-		secrets = append(secrets, passwords(c.Body)...)
+		secrets = append(secrets, passwords(c.Body, fill)...)
 	}
 	probs, err := check(r.opts.Contract, c.Operation, res, secrets)
 	if err != nil {
@@ -270,7 +284,29 @@ func (r *runner) live(ctx context.Context, c Case) (*kratosclient.Client, map[st
 		live[liveFlow] = id
 	}
 	live[liveCSRF] = cl.CSRFToken()
+	if c.Body.holds(liveIdentifier, liveEmail, livePassword) {
+		id, err := r.opts.Target.NewIdentity()
+		if err != nil {
+			return nil, nil, fmt.Errorf("a new test identity: %w", err)
+		}
+		live[liveIdentifier], live[liveEmail], live[livePassword] = id.Identifier, id.Email, id.Password
+	}
 	return cl, live, nil
+}
+
+// ownCookies is the Cookie header a case sends in place of the jar's
+// cookies (nil: none), and the names of those it sends.
+func ownCookies(how string, jar []*http.Cookie) ([]string, []string) {
+	v, ok := strings.CutPrefix(how, cookiesValue)
+	if !ok || len(jar) == 0 {
+		return nil, nil
+	}
+	var pairs, names []string
+	for _, ck := range jar {
+		pairs = append(pairs, ck.Name+"="+v)
+		names = append(names, ck.Name)
+	}
+	return []string{strings.Join(pairs, "; ")}, names
 }
 
 // setupFailed says what failed, and counts it as a call without an answer
@@ -300,17 +336,17 @@ func (r *runner) remember(op string, res *kratosclient.Response) {
 	}
 }
 
-// passwords are the password values of a body, as secrets.
-func passwords(n *Node) []secret {
+// passwords are the password values of a body, as sent, as secrets.
+func passwords(n *Node, fill func(string) string) []secret {
 	var out []secret
 	for _, m := range n.Members {
 		if strings.Contains(m.Key, "password") && m.Value.Kind == kindString {
-			out = append(out, secret{"password", m.Value.String})
+			out = append(out, secret{"password", fill(m.Value.String)})
 		}
-		out = append(out, passwords(m.Value)...)
+		out = append(out, passwords(m.Value, fill)...)
 	}
 	for _, it := range n.Items {
-		out = append(out, passwords(it)...)
+		out = append(out, passwords(it, fill)...)
 	}
 	return out
 }
@@ -322,12 +358,13 @@ func (r *runner) record(ctx context.Context, p problem, c Case) {
 		r.doc.Findings[i].Count++
 		return
 	}
-	small, shrinks := r.shrink(ctx, key, c)
+	names := r.cookieNames // of c, just sent
+	small, shrinks, names := r.shrink(ctx, key, c, names)
 	r.found[key] = len(r.doc.Findings)
 	r.doc.Findings = append(r.doc.Findings, results.FuzzFinding{
 		Key: key, Operation: p.Operation, Status: p.Status, Check: p.Check, Detail: p.Detail,
 		Message: redact.Text(p.Message), Mode: c.Mode.String(), Case: c.Index, Count: 1,
-		Input: small.Record(), Shrinks: shrinks, Curl: curl(r.base, small), Allowed: slices.Contains(r.opts.Allow, key),
+		Input: small.Record(), Shrinks: shrinks, Curl: curl(r.base, small, names), Allowed: slices.Contains(r.opts.Allow, key),
 	})
 }
 
@@ -335,13 +372,13 @@ func (r *runner) record(ctx context.Context, p problem, c Case) {
 // parameter or header dropped, a body member or item dropped, a string
 // shortened, each step tried in a fresh live flow, first success taken,
 // until no step reproduces it or the budget is spent.
-func (r *runner) shrink(ctx context.Context, key string, c Case) (Case, int) {
+func (r *runner) shrink(ctx context.Context, key string, c Case, names []string) (Case, int, []string) {
 	budget, shrinks := r.opts.ShrinkRequests, 0
 	for {
 		improved := false
-		for _, cand := range candidates(c) {
+		for cand := range candidates(c) {
 			if budget == 0 || ctx.Err() != nil || (r.opts.MaxRequests > 0 && r.requests >= r.opts.MaxRequests) {
-				return c, shrinks
+				return c, shrinks, names
 			}
 			budget--
 			r.doc.ShrinkRequests++
@@ -349,64 +386,87 @@ func (r *runner) shrink(ctx context.Context, key string, c Case) (Case, int) {
 			if err != nil || !slices.ContainsFunc(probs, func(p problem) bool { return p.Key() == key }) {
 				continue
 			}
-			c, improved = cand, true
+			c, improved, names = cand, true, r.cookieNames
 			shrinks++
 			break
 		}
 		if !improved {
-			return c, shrinks
+			return c, shrinks, names
 		}
 	}
 }
 
-// candidates are the cases one step simpler than c: without a query
-// parameter, a header or part of the body, or with a shorter value.
-func candidates(c Case) []Case {
-	var out []Case
-	for i := range c.Query {
-		n := c.clone()
-		n.Query = slices.Delete(n.Query, i, i+1)
-		out = append(out, n)
-	}
-	for i := range c.Header {
-		n := c.clone()
-		h := n.Header[i]
-		n.Header = slices.Delete(n.Header, i, i+1)
-		if strings.EqualFold(h.Name, "Content-Type") {
-			n.ContentType = map[string]string{"json": "application/json", "form": "application/x-www-form-urlencoded"}[n.Encoding]
+// candidates yields the cases one step simpler than c, as they are asked
+// for: without a query parameter, a header, part of the body or its own
+// cookies, or with a shorter value. Each is c's clone, its body shared
+// where unchanged (Node.simpler).
+func candidates(c Case) iter.Seq[Case] {
+	return func(yield func(Case) bool) {
+		with := func(change func(*Case)) bool {
+			n := c
+			n.Query, n.Header = slices.Clone(c.Query), slices.Clone(c.Header)
+			change(&n)
+			return yield(n)
 		}
-		out = append(out, n)
-	}
-	for i, q := range c.Query {
-		for _, v := range str(q.Value).simpler() {
-			n := c.clone()
-			n.Query[i].Value = v.String
-			out = append(out, n)
+		for i := range c.Query {
+			if !with(func(n *Case) { n.Query = slices.Delete(n.Query, i, i+1) }) {
+				return
+			}
+		}
+		for i, h := range c.Header {
+			if !with(func(n *Case) {
+				n.Header = slices.Delete(n.Header, i, i+1)
+				if strings.EqualFold(h.Name, "Content-Type") {
+					n.ContentType = map[string]string{"json": "application/json", "form": "application/x-www-form-urlencoded"}[n.Encoding]
+				}
+			}) {
+				return
+			}
+		}
+		if c.Cookies != "" && !with(func(n *Case) { n.Cookies = "" }) {
+			return
+		}
+		for i, q := range c.Query {
+			for v := range str(q.Value).simpler() {
+				if !with(func(n *Case) { n.Query[i].Value = v.String }) {
+					return
+				}
+			}
+		}
+		for i, h := range c.Header {
+			for v := range str(h.Value).simpler() {
+				if !with(func(n *Case) { n.Header[i].Value = v.String }) {
+					return
+				}
+			}
+		}
+		if c.Body != nil {
+			for b := range c.Body.simpler() {
+				if !with(func(n *Case) { n.Body = b }) {
+					return
+				}
+			}
+		}
+		if v, ok := strings.CutPrefix(c.Cookies, cookiesValue); ok {
+			for s := range str(v).simpler() {
+				if !with(func(n *Case) { n.Cookies = cookiesValue + s.String }) {
+					return
+				}
+			}
 		}
 	}
-	for i, h := range c.Header {
-		for _, v := range str(h.Value).simpler() {
-			n := c.clone()
-			n.Header[i].Value = v.String
-			out = append(out, n)
-		}
-	}
-	if c.Body != nil {
-		for _, b := range c.Body.simpler() {
-			n := c.clone()
-			n.Body = b
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // curl is a command that sends c again to the public API at base (its
-// secret query parameters redacted), its live values as shell variables the user sets from a flow of their own:
-// $FLOW, $CSRF_TOKEN, $SESSION_TOKEN (a native app's) and $COOKIES (a
-// browser's or an SPA's).
-func curl(base string, c Case) string {
-	vars := map[string]string{liveFlow: "ORYBENCHFLOW", liveCSRF: "ORYBENCHCSRFTOKEN", liveSession: "ORYBENCHSESSIONTOKEN"}
+// secret query parameters redacted), its live values as shell variables
+// the user sets from a flow of their own: $FLOW, $CSRF_TOKEN,
+// $SESSION_TOKEN (a native app's), $COOKIES (a browser's or an SPA's: a
+// cookie string or a curl cookie jar file), and $IDENTIFIER, $EMAIL and
+// $PASSWORD (a new identity's). Cookies sent in place of the jar's are
+// named as they were (names), not secret.
+func curl(base string, c Case, names []string) string {
+	vars := map[string]string{liveFlow: "ORYBENCHFLOW", liveCSRF: "ORYBENCHCSRFTOKEN", liveSession: "ORYBENCHSESSIONTOKEN",
+		liveIdentifier: "ORYBENCHIDENTIFIER", liveEmail: "ORYBENCHEMAIL", livePassword: "ORYBENCHPASSWORD"}
 	fill := func(s string) string {
 		if v, ok := vars[s]; ok {
 			return v
@@ -423,7 +483,7 @@ func curl(base string, c Case) string {
 		u += "?" + query.Encode()
 	}
 	parts := []string{"curl", "-sS", "-X", c.Method, q(redact.URL(u))}
-	accept, session := "Accept: "+c.Mode.Accept(), c.Mode == kratosclient.Native
+	accept, session := "Accept: "+c.Mode.Accept(), c.Mode == kratosclient.Native && needsSession(c.Operation)
 	var header []string
 	for _, h := range c.Header {
 		switch {
@@ -443,8 +503,15 @@ func curl(base string, c Case) string {
 	switch {
 	case session:
 		parts = append(parts, "-H", q("X-Session-Token: "+liveSession))
-	case c.Mode != kratosclient.Native:
+	case c.Mode != kratosclient.Native && c.Cookies == "":
 		parts = append(parts, "-b", `"$COOKIES"`)
+	case c.Mode != kratosclient.Native && len(names) > 0:
+		v, _ := strings.CutPrefix(c.Cookies, cookiesValue)
+		var pairs []string
+		for _, n := range names {
+			pairs = append(pairs, n+"="+v)
+		}
+		parts = append(parts, "-H", q("Cookie: "+strings.Join(pairs, "; ")))
 	}
 	for _, h := range header {
 		parts = append(parts, "-H", q(h))
@@ -461,7 +528,8 @@ func curl(base string, c Case) string {
 	// would take a placeholder for a token and mangle it.
 	cmd := strings.Join(parts, " ")
 	return strings.NewReplacer("ORYBENCHFLOW", `'"$FLOW"'`, "ORYBENCHCSRFTOKEN", `'"$CSRF_TOKEN"'`,
-		liveSession, `'"$SESSION_TOKEN"'`, "ORYBENCHSESSIONTOKEN", `'"$SESSION_TOKEN"'`).Replace(cmd)
+		liveSession, `'"$SESSION_TOKEN"'`, "ORYBENCHSESSIONTOKEN", `'"$SESSION_TOKEN"'`,
+		"ORYBENCHIDENTIFIER", `'"$IDENTIFIER"'`, "ORYBENCHEMAIL", `'"$EMAIL"'`, "ORYBENCHPASSWORD", `'"$PASSWORD"'`).Replace(cmd)
 }
 
 // judgeAllowList marks the allow-list's entries no finding matched as

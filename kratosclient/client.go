@@ -395,6 +395,13 @@ func (c *Client) send(req *http.Request, r request) (*http.Response, error) {
 	if r.body != nil {
 		req.Body = io.NopCloser(bytes.NewReader(r.body.Data))
 	}
+	if _, own := r.header["Cookie"]; own && c.http.Jar != nil {
+		// The caller's own Cookie header (nil: none) replaces the jar's
+		// cookies, which the answer's then do not replace either.
+		hc := *c.http
+		hc.Jar = nil
+		return hc.Do(req)
+	}
 	return c.http.Do(req)
 }
 

@@ -215,3 +215,43 @@ func TestParseBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnCookieHeaderReplacesTheJar: a Cookie header the caller sets is
+// sent in place of the jar's cookies (none at all when it is nil), and the
+// jar keeps what it held.
+func TestOwnCookieHeaderReplacesTheJar(t *testing.T) {
+	var rec recorder
+	srv := rec.server(t, func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "csrf_token_x", Value: "fresh", Path: "/"})
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{}`)
+	})
+	c, err := New(srv.URL, Browser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Send(ctx, Request{Method: http.MethodGet, Path: "/a"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		header []string
+		want   string
+	}{
+		{nil, ""},
+		{[]string{"csrf_token_x=%00"}, "csrf_token_x=%00"},
+	} {
+		if _, err := c.Send(ctx, Request{Method: http.MethodGet, Path: "/b", Header: http.Header{"Cookie": tc.header}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(rec.last.Header.Values("Cookie"), "; "); got != tc.want {
+			t.Errorf("Cookie %q sent for %q", got, tc.want)
+		}
+	}
+	if _, err := c.Send(ctx, Request{Method: http.MethodGet, Path: "/c"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.last.Header.Get("Cookie"); got != "csrf_token_x=fresh" {
+		t.Errorf("the jar's cookies afterwards: %q", got)
+	}
+}

@@ -23,6 +23,8 @@ type Request struct {
 // Send sends r as c's kind of caller does every other call: with its
 // cookies, pace and rate-limit retries, redirects not followed. c keeps
 // from the answer what it keeps from any (a CSRF token, a session token).
+// A Cookie header in r.Header (nil: no cookies at all) is sent in place of
+// the cookies c holds, which stay as they were.
 func (c *Client) Send(ctx context.Context, r Request) (*Response, error) {
 	h := http.Header{}
 	for k, vs := range r.Header {
