@@ -7,6 +7,7 @@
 #   make test-postgres  the conformance suite against Kratos on PostgreSQL
 #   make bench-db       whoami and login-flow capacity, PostgreSQL vs SQLite
 #   make capacity-check orybench capacity finds a test server's known capacity (about 3 minutes)
+#   make fuzz-replay    orybench fuzz for DURATION=5m on the local default profile, then every finding replayed by its curl command
 #   make soak           the conformance suite RUNS=20 times on the local profiles, the username profile and through --target at PostgreSQL: its flake count
 
 GO            ?= go
@@ -17,7 +18,7 @@ RUN_ID        := $(shell date -u +%Y%m%dT%H%M%SZ)
 
 export ORYBENCH_KRATOS_BIN = $(BIN)/kratos
 
-.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke fuzz-live-smoke clean postgres test-postgres bench-db deploy-check capacity-check soak
+.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke fuzz-live-smoke fuzz-replay clean postgres test-postgres bench-db deploy-check capacity-check soak
 
 all: build kratos
 
@@ -147,6 +148,15 @@ fuzz-smoke:
 ## which make test runs in unit with the other package tests).
 fuzz-live-smoke: kratos
 	ORYBENCH_KRATOS_BIN=$(BIN)/kratos $(GO) test -count=1 -run '^TestFuzzLocalSmoke$$' ./cmd/orybench/
+
+## fuzz-replay: orybench fuzz for DURATION (5m) at seed SEED (1) against
+## `orybench local up --profile default`, then each finding's curl command
+## run with live values curl itself made; a table of which reproduce
+## (bench/fuzz-replay.sh).
+DURATION ?= 5m
+SEED     ?= 1
+fuzz-replay: build kratos
+	DURATION=$(DURATION) SEED=$(SEED) bash bench/fuzz-replay.sh
 
 clean:
 	rm -rf $(BIN) $(OUT)

@@ -43,15 +43,9 @@ SCENARIOS=(whoami bench/login-flow-native.yaml)
 mkdir -p "$OUT"
 
 # Both Kratos instances, stopped (with their PostgreSQL server) on exit.
-"$ORYBENCH" local up --kratos-bin "$KRATOS" --profile postgres --profile default >"$OUT/local.txt" 2>&1 &
-up=$!
-trap 'kill -INT $up 2>/dev/null; wait $up 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-	grep -q '^ready' "$OUT/local.txt" && break
-	kill -0 $up 2>/dev/null || { cat "$OUT/local.txt" >&2; exit 2; }
-	sleep 0.1
-done
-grep -q '^ready' "$OUT/local.txt" || { echo "capacity-db: local Kratos not ready in 60s" >&2; cat "$OUT/local.txt" >&2; exit 2; }
+SCRIPT=capacity-db
+. bench/local-up.sh
+local_up "$OUT/local.txt" --profile postgres --profile default
 declare -A PUBLIC ADMIN PID
 while read -r _ profile _ public _ admin _ pid _; do
 	PUBLIC[$profile]=$public

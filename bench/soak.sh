@@ -21,6 +21,8 @@ KINDS=${KINDS:-local username postgres}
 OUT=${OUT:-out/soak/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 . bench/needs-jq.sh soak
+SCRIPT=soak
+. bench/local-up.sh
 
 # failed_cases prints the cases of a conformance.json that failed or whose
 # set-up failed, one "operation status client name: reason" line each.
@@ -57,15 +59,7 @@ for kind in $KINDS; do
 		run_kind username --kratos-bin "$KRATOS" --profile username
 		;;
 	postgres)
-		"$ORYBENCH" local up --kratos-bin "$KRATOS" --profile postgres >"$OUT/local-up.txt" 2>&1 &
-		up=$!
-		for _ in $(seq 1 600); do
-			grep -q '^ready' "$OUT/local-up.txt" && break
-			kill -0 $up 2>/dev/null || { cat "$OUT/local-up.txt" >&2; exit 2; }
-			sleep 0.1
-		done
-		public=$(awk '/^kratos/{print $4; exit}' "$OUT/local-up.txt")
-		admin=$(awk '/^kratos/{print $6; exit}' "$OUT/local-up.txt")
+		local_up "$OUT/local-up.txt" --profile postgres
 		run_kind postgres --target "$public" --admin-url "$admin" --max-rps 0
 		kill -INT $up 2>/dev/null
 		wait $up 2>/dev/null

@@ -47,9 +47,13 @@ type Target interface {
 	Client(mode kratosclient.Mode, opts ...kratosclient.Option) (*kratosclient.Client, error)
 	StartFlow(ctx context.Context, c *kratosclient.Client, kind kratosclient.FlowKind) (string, error)
 	SignUp(ctx context.Context, c *kratosclient.Client) (target.Identity, error)
+	SignIn(ctx context.Context, c *kratosclient.Client, id target.Identity) (*kratosclient.Response, error)
 	// NewIdentity is a fresh test identity's traits and password, which the
 	// clean-up looks for if a case registers them.
 	NewIdentity() (target.Identity, error)
+	// Forget drops a new identity whose registration was refused from
+	// what the clean-up looks for.
+	Forget(target.Identity)
 	Remember(identityID string)
 }
 
@@ -118,7 +122,7 @@ func Run(ctx context.Context, opts Options) (*results.Fuzz, error) {
 		opts.ShrinkRequests = 60
 	}
 	c := opts.Contract.Contract()
-	r := &runner{opts: opts, gen: g, sessions: map[kratosclient.Mode]*kratosclient.Client{}, found: map[string]int{},
+	r := &runner{opts: opts, gen: g, sessions: map[kratosclient.Mode]*kratosclient.Client{}, identities: map[kratosclient.Mode]target.Identity{}, found: map[string]int{},
 		doc: &results.Fuzz{Contract: &c, Seed: opts.Seed, Operations: map[string]int{}, StartedAt: time.Now().UTC().Format(time.RFC3339)}}
 	start := time.Now()
 	if opts.Duration > 0 {
@@ -140,9 +144,12 @@ type runner struct {
 	doc      *results.Fuzz
 	found    map[string]int // key -> index in doc.Findings
 	sessions map[kratosclient.Mode]*kratosclient.Client
-	requests int
-	base     string // the public API's base URL, for curl commands
-	failures int    // calls in a row without an answer
+	// identities are those signed up per kind of caller, signed in again
+	// once a case ends a session.
+	identities map[kratosclient.Mode]target.Identity
+	requests   int
+	base       string // the public API's base URL, for curl commands
+	failures   int    // calls in a row without an answer
 	// cookieNames are the names of the cookies the last case sent in
 	// place of its client's, for its curl command.
 	cookieNames []string
@@ -231,6 +238,9 @@ func (r *runner) try(ctx context.Context, c Case) ([]problem, error) {
 		delete(r.sessions, c.Mode) // the next case signs in afresh
 	}
 	r.remember(c.Operation, res)
+	if id := live[liveIdentifier]; id != "" && res.Status >= 400 && res.Status < 500 {
+		r.opts.Target.Forget(target.Identity{Identifier: id, Email: live[liveEmail]})
+	}
 	var secrets []secret
 	if tok := live[liveSession]; tok != "" {
 		secrets = append(secrets, secret{"session token", tok})
@@ -264,11 +274,8 @@ func (r *runner) live(ctx context.Context, c Case) (*kratosclient.Client, map[st
 	)
 	if needsSession(c.Operation) {
 		if cl = r.sessions[c.Mode]; cl == nil {
-			if cl, err = r.opts.Target.Client(c.Mode); err != nil {
+			if cl, err = r.signIn(ctx, c.Mode); err != nil {
 				return nil, nil, err
-			}
-			if _, err = r.opts.Target.SignUp(ctx, cl); err != nil {
-				return nil, nil, r.setupFailed(ctx, cl, "sign up", err)
 			}
 			r.sessions[c.Mode] = cl
 		}
@@ -307,6 +314,40 @@ func ownCookies(how string, jar []*http.Cookie) ([]string, []string) {
 		names = append(names, ck.Name)
 	}
 	return []string{strings.Join(pairs, "; ")}, names
+}
+
+// signIn is a client of kind mode with a session: the kind's identity
+// signed in again, or, the first time or when that fails (a case changed
+// its password or identifier), a new one signed up. A run makes a few
+// identities, not one for every case that ends a session.
+func (r *runner) signIn(ctx context.Context, mode kratosclient.Mode) (*kratosclient.Client, error) {
+	cl, err := r.opts.Target.Client(mode)
+	if err != nil {
+		return nil, err
+	}
+	if id, ok := r.identities[mode]; ok {
+		if _, err := r.opts.Target.SignIn(ctx, cl, id); err == nil && hasSession(cl) {
+			return cl, nil
+		}
+		if cl, err = r.opts.Target.Client(mode); err != nil {
+			return nil, err
+		}
+	}
+	id, err := r.opts.Target.SignUp(ctx, cl)
+	if err != nil {
+		return nil, r.setupFailed(ctx, cl, "sign up", err)
+	}
+	r.identities[mode] = id
+	return cl, nil
+}
+
+// hasSession reports whether c holds a session: a native app's token, a
+// browser's session cookie.
+func hasSession(c *kratosclient.Client) bool {
+	if c.SessionToken() != "" {
+		return true
+	}
+	return slices.ContainsFunc(c.Cookies(), func(ck *http.Cookie) bool { return ck.Name == target.SessionCookie })
 }
 
 // setupFailed says what failed, and counts it as a call without an answer
@@ -458,7 +499,7 @@ func candidates(c Case) iter.Seq[Case] {
 }
 
 // curl is a command that sends c again to the public API at base (its
-// secret query parameters redacted), its live values as shell variables
+// userinfo redacted), its live values as shell variables
 // the user sets from a flow of their own: $FLOW, $CSRF_TOKEN,
 // $SESSION_TOKEN (a native app's), $COOKIES (a browser's or an SPA's: a
 // cookie string or a curl cookie jar file), and $IDENTIFIER, $EMAIL and
@@ -478,11 +519,14 @@ func curl(base string, c Case, names []string) string {
 	for _, f := range c.Query {
 		query.Add(f.Name, fill(f.Value))
 	}
-	u := base + c.Path
+	// The query holds generated values and placeholders, never a live
+	// value: a generated token=… is sent as it was, or the command would
+	// not reproduce. Only the base URL may hold a secret (Basic auth).
+	u := redact.URL(base) + c.Path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	parts := []string{"curl", "-sS", "-X", c.Method, q(redact.URL(u))}
+	parts := []string{"curl", "-sS", "-X", c.Method, q(u)}
 	accept, session := "Accept: "+c.Mode.Accept(), c.Mode == kratosclient.Native && needsSession(c.Operation)
 	var header []string
 	for _, h := range c.Header {

@@ -121,6 +121,13 @@ func (f *fakeTarget) NewIdentity() (target.Identity, error) {
 
 func (f *fakeTarget) Remember(string) {}
 
+func (f *fakeTarget) SignIn(_ context.Context, c *kratosclient.Client, _ target.Identity) (*kratosclient.Response, error) {
+	c.SetSessionToken("session-token-of-the-fake")
+	return &kratosclient.Response{Status: http.StatusOK}, nil
+}
+
+func (f *fakeTarget) Forget(target.Identity) {}
+
 func fuzzFake(t *testing.T, seed uint64, n int, log io.Writer, allow ...string) *results.Fuzz {
 	t.Helper()
 	opts := fuzzOptions(t, fakeKratos(t).URL, seed, n)
@@ -345,5 +352,26 @@ func TestInterrupted(t *testing.T) {
 	if doc.Stopped != "interrupted" || len(doc.Findings) == 0 || len(doc.Stale) != 0 || doc.Cases >= 200 {
 		t.Fatalf("stopped %q after %d cases with %d findings and stale %v; want interrupted before 200 cases, findings kept, nothing stale",
 			doc.Stopped, doc.Cases, len(doc.Findings), doc.Stale)
+	}
+}
+
+// TestCurl: a finding's command sends the generated values as they were
+// (a generated logout token=f is no secret: redacted, the command would
+// not reproduce), live values as shell variables, and redacts the base
+// URL's password.
+func TestCurl(t *testing.T) {
+	c := Case{Operation: "updateLogoutFlow", Mode: kratosclient.Native, Method: "GET", Path: "/self-service/logout",
+		Query: []Field{{Name: "token", Value: "f"}, {Name: "return_to", Value: liveFlow}}}
+	got := curl("https://ci:hunter2@kratos.example", c, nil)
+	want := `curl -sS -X GET 'https://ci:[REDACTED]@kratos.example/self-service/logout?return_to='"$FLOW"'&token=f' -H 'Accept: application/json' -H 'X-Session-Token: '"$SESSION_TOKEN"''`
+	if got != want {
+		t.Errorf("curl\n got %s\nwant %s", got, want)
+	}
+	reg := Case{Operation: "updateRegistrationFlow", Mode: kratosclient.Native, Method: "POST", Path: "/self-service/registration",
+		Encoding: "json", ContentType: "application/json",
+		Body: &Node{Kind: kindObject, Members: []Member{{"traits", &Node{Kind: kindObject, Members: []Member{{"email", str(liveEmail)}}}}, {"password", str(livePassword)}}}}
+	want = `curl -sS -X POST 'https://kratos.example/self-service/registration' -H 'Accept: application/json' -H 'Content-Type: application/json' --data-binary '{"traits":{"email":"'"$EMAIL"'"},"password":"'"$PASSWORD"'"}'`
+	if got := curl("https://kratos.example", reg, nil); got != want {
+		t.Errorf("curl\n got %s\nwant %s", got, want)
 	}
 }

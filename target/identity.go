@@ -453,6 +453,11 @@ func (t *Target) Remove(ctx context.Context, ids ...Identity) error {
 	return nil
 }
 
+// Forget drops a new identity (NewIdentity) from what the clean-up looks
+// for, once a registration with it was refused (a 4xx): nothing was made
+// with it, and a clean-up with thousands to look up would take minutes.
+func (t *Target) Forget(id Identity) { t.forget(id) }
+
 // forget drops a removed identity from what the clean-up removes.
 func (t *Target) forget(id Identity) {
 	t.mu.Lock()
@@ -493,23 +498,34 @@ func (t *Target) removeAll(ctx context.Context) error {
 	made, identifiers := slices.Clone(t.made), slices.Clone(t.identifiers)
 	t.made, t.identifiers = nil, nil
 	t.mu.Unlock()
-	var errs []error
-	for _, identifier := range identifiers {
-		found, err := t.admin.ListIdentities(ctx, identifier)
+	// A few at a time, as Remove: a fuzz run leaves hundreds of
+	// identifiers to look up.
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	_ = parallel(ctx, len(identifiers), t.concurrency(), func(ctx context.Context, i int) error {
+		found, err := t.admin.ListIdentities(ctx, identifiers[i])
+		mu.Lock()
+		defer mu.Unlock()
 		if err != nil {
 			errs = append(errs, err)
-			break
+			return err // the rest would fail alike
 		}
 		for _, id := range found {
 			if !slices.Contains(made, id.ID) {
 				made = append(made, id.ID)
 			}
 		}
-	}
-	for _, id := range made {
-		if err := t.admin.DeleteIdentity(ctx, id); err != nil {
+		return nil
+	})
+	_ = parallel(ctx, len(made), t.concurrency(), func(ctx context.Context, i int) error {
+		if err := t.admin.DeleteIdentity(ctx, made[i]); err != nil {
+			mu.Lock()
 			errs = append(errs, err)
+			mu.Unlock()
 		}
-	}
+		return nil
+	})
 	return errors.Join(errs...)
 }
