@@ -377,11 +377,13 @@ func (r *runner) remember(op string, res *kratosclient.Response) {
 	}
 }
 
-// passwords are the password values of a body, as sent, as secrets.
+// passwords are the password values of a body, as sent, as secrets: a
+// member named like a password, but not password_identifier, an
+// identifier that Kratos rightly shows again in its form.
 func passwords(n *Node, fill func(string) string) []secret {
 	var out []secret
 	for _, m := range n.Members {
-		if strings.Contains(m.Key, "password") && m.Value.Kind == kindString {
+		if strings.Contains(m.Key, "password") && !strings.Contains(m.Key, "identifier") && m.Value.Kind == kindString {
 			out = append(out, secret{"password", fill(m.Value.String)})
 		}
 		out = append(out, passwords(m.Value, fill)...)

@@ -375,3 +375,21 @@ func TestCurl(t *testing.T) {
 		t.Errorf("curl\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestPasswords: the secrets of a body are its passwords, filled in, not
+// the legacy password_identifier, which Kratos shows again in its form.
+func TestPasswords(t *testing.T) {
+	body := &Node{Kind: kindObject, Members: []Member{
+		{"password_identifier", str("alice")}, {"password", str(livePassword)},
+		{"nested", &Node{Kind: kindObject, Members: []Member{{"new_password", str("s3cret-2")}}}}}}
+	got := passwords(body, func(s string) string {
+		if s == livePassword {
+			return "s3cret-1"
+		}
+		return s
+	})
+	want := []secret{{"password", "s3cret-1"}, {"password", "s3cret-2"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("passwords = %v, want %v", got, want)
+	}
+}
