@@ -4,6 +4,7 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,5 +59,31 @@ func TestFuzzRemoteIdentities(t *testing.T) {
 		if !after[id] {
 			t.Errorf("identity %s, which orybench did not make, was removed", id)
 		}
+	}
+}
+
+// TestFuzzTargetDies stops the Kratos a fuzz run is sending to: the run
+// ends within seconds, exit 1, with fuzz.json written, its findings so far
+// in it and the reason it stopped.
+func TestFuzzTargetDies(t *testing.T) {
+	inst := startKratos(t)
+	out := filepath.Join(t.TempDir(), "fuzz")
+	p := startOrybench(t, procOpts{}, "fuzz", "--target", inst.PublicURL, "--seed", "1", "--duration", "2m", "--out", out)
+	time.Sleep(4 * time.Second) // hundreds of cases, a few findings
+	stopped := time.Now()
+	if err := inst.Stop(); err != nil {
+		t.Logf("stop: %v", err)
+	}
+	code := p.wait(t, time.Minute)
+	t.Logf("exit %d %s after the target stopped: %s", code, time.Since(stopped).Round(time.Millisecond), lastLine(p.stderr.String()))
+	if code != exitFailed {
+		t.Errorf("exit %d, want %d", code, exitFailed)
+	}
+	doc, err := results.ReadFuzz(filepath.Join(out, results.FuzzFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(doc.Stopped, "target-unreachable") || len(doc.Findings) == 0 || doc.Cases == 0 {
+		t.Errorf("fuzz.json: stopped %q after %d cases with %d findings; want the findings so far, stopped as unreachable", doc.Stopped, doc.Cases, len(doc.Findings))
 	}
 }
