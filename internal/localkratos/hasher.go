@@ -72,10 +72,6 @@ func (h Hasher) orFast() Hasher {
 	return h
 }
 
-// IsZero reports whether h is the zero Hasher (FastHasher, as the zero
-// value of Options starts it).
-func (h Hasher) IsZero() bool { return h == Hasher{} }
-
 // String names the hasher and its parameters, defaults filled in, e.g.
 // "bcrypt cost 12 (Kratos default)".
 func (h Hasher) String() string {
