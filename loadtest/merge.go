@@ -412,7 +412,7 @@ func mergeRuns(runs []*shardRun) (*results.LoadSummary, *stats, []*stats, error)
 	for i := range steps {
 		steps[i] = newStats(true)
 	}
-	m := &results.LoadSummary{Scenario: first.Scenario, Target: first.Target, Passed: true}
+	m := &results.LoadSummary{Scenario: first.Scenario, Target: first.Target, Hasher: first.Hasher, Passed: true}
 	var (
 		stopped, cleanup []string
 		earliest         time.Time

@@ -13,6 +13,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/target"
 )
 
 // output holds the files a run streams while it runs: results.bin,
@@ -150,9 +151,15 @@ func (o *output) close() error {
 	return errors.Join(errs...)
 }
 
-// writeFiles finishes the streamed files and writes the histograms and the
+// writeFiles names in the summary how the target hashes passwords (a
+// WithKratos target's hasher, else target.RemoteHasher: orybench did not
+// start it), finishes the streamed files and writes the histograms and the
 // summary.
 func (r *runner) writeFiles(sum *results.LoadSummary) error {
+	sum.Hasher = target.RemoteHasher
+	if r.cfg.kratos != nil {
+		sum.Hasher = r.cfg.kratos.Hasher()
+	}
 	r.closeBuckets(r.bucketN + 1) // the last, partial second
 	r.showProgress(r.began().Add(r.elapsed()), true)
 	if r.out.dir == "" {

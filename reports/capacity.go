@@ -33,7 +33,7 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 	anchor := uniqueAnchor("capacity-"+safeID(r.Scenario), anchors)
 	v := capacityView{SLO: strings.Join(r.SLO, ", ")}
 	v.Meta = runRow{Anchor: anchor, Kind: "capacity", Name: "capacity: " + r.Scenario,
-		Target: orNot(scrubURL(c.Run.Target)), Kratos: orNot(c.Run.KratosVersion), Orybench: orNot(c.Run.Orybench),
+		Target: orNot(scrubURL(c.Run.Target)), Kratos: orNot(c.Run.KratosVersion), Hasher: r.Hasher, Orybench: orNot(c.Run.Orybench),
 		Started: orNot(fmtTime(c.Run.StartedAt)), Duration: fmtSeconds(r.DurationS), Command: orNot(scrubCommand(c.Run.Command)),
 		Result: r.Verdict()}.withContract(c.Run.Contract)
 	if r.Found {

@@ -54,6 +54,9 @@ type page struct {
 type runRow struct {
 	Anchor, Kind, Name                         string
 	Target, Kratos, Orybench, Started, Command string
+	// Hasher is how the target hashed passwords ("" in files written
+	// before it was recorded).
+	Hasher string
 	// Contract names the run's contract; ContractText is its one-line
 	// description (results.Contract.String).
 	Contract, ContractText string
@@ -174,7 +177,7 @@ var outcomeClass = map[string]string{
 func newConfView(c *results.Conformance) confView {
 	v := confView{Coverage: c.Coverage, CaseCount: len(c.Cases), Target: c.Target, Facts: targetFacts(c.Target)}
 	v.Meta = runRow{Anchor: "conformance", Kind: "conformance", Name: "FrontendApi conformance",
-		Target: targetText(c.Target), Kratos: orNot(c.KratosVersion), Orybench: orNot(c.Orybench),
+		Target: targetText(c.Target), Kratos: orNot(c.KratosVersion), Hasher: c.Target.Hasher, Orybench: orNot(c.Orybench),
 		Started: fmtTime(c.StartedAt), Duration: fmtSeconds(c.DurationS), Command: orNot(scrubCommand(c.Command)), Result: c.Verdict()}.withContract(c.Contract)
 	cov := c.Coverage
 	v.Meta.Verdict = fmt.Sprintf("%d cases failed, %d of %d documented pairs", c.FailedCases(), cov.FailedPairs, cov.DocumentedPairs)
@@ -343,7 +346,7 @@ func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 	}
 	v := loadView{}
 	v.Meta = runRow{Anchor: anchor, Kind: "load", Name: "load: " + s.Scenario,
-		Target: orNot(scrubURL(l.Run.Target)), Kratos: orNot(l.Run.KratosVersion), Orybench: orNot(l.Run.Orybench),
+		Target: orNot(scrubURL(l.Run.Target)), Kratos: orNot(l.Run.KratosVersion), Hasher: s.Hasher, Orybench: orNot(l.Run.Orybench),
 		Started: orNot(fmtTime(l.Run.StartedAt)), Duration: fmtSeconds(s.DurationS), Command: orNot(scrubCommand(l.Run.Command)), Result: s.Verdict()}.withContract(l.Run.Contract)
 	breached := 0
 	for _, t := range s.Thresholds {

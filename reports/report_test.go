@@ -84,7 +84,7 @@ func TestWriteSelfContainedHTML(t *testing.T) {
 	for _, want := range []string{
 		`id="conformance"`, `class="matrix"`, `id="failures"`, "expected", "actual",
 		`id="load-whoami"`, `Latency over time`, `Latency by percentile`, `Status codes over time`, `Throughput and errors over time`,
-		"p99&lt;50ms", "v1.3.1",
+		"p99&lt;50ms", "v1.3.1", "<dt>hasher</dt><dd>bcrypt cost 12 (Kratos default)</dd>",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)

@@ -11,6 +11,8 @@ type CapacityResult struct {
 	Format
 	Scenario string `json:"scenario"`
 	Target   string `json:"target"`
+	// Hasher is how the target hashed passwords, as LoadSummary.Hasher.
+	Hasher string `json:"hasher,omitempty"`
 	// SLO is what every run at a rate must hold for the rate to count as
 	// sustainable, including the achieved-rate rule.
 	SLO []string `json:"slo"`

@@ -42,10 +42,12 @@ type Conformance struct {
 
 // TargetInfo says what was checked. It never carries credentials.
 type TargetInfo struct {
-	URL          string   `json:"url"`
-	AdminURL     string   `json:"admin_url,omitempty"`
-	Local        bool     `json:"local"`
-	Profiles     []string `json:"profiles,omitempty"`
+	URL      string   `json:"url"`
+	AdminURL string   `json:"admin_url,omitempty"`
+	Local    bool     `json:"local"`
+	Profiles []string `json:"profiles,omitempty"`
+	// Hasher is how the target hashed passwords, as LoadSummary.Hasher.
+	Hasher       string   `json:"hasher,omitempty"`
 	Capabilities []string `json:"capabilities"`
 	// Discovered is what each target was found to be configured for.
 	Discovered []DiscoveredTarget `json:"discovered,omitempty"`

@@ -26,8 +26,13 @@ const (
 // latency_uncorrected_ms from when it was actually sent.
 type LoadSummary struct {
 	Format
-	Scenario           string            `json:"scenario"`
-	Target             string            `json:"target"`
+	Scenario string `json:"scenario"`
+	Target   string `json:"target"`
+	// Hasher is how the target hashed passwords: a local Kratos's hasher
+	// ("bcrypt cost 12 (Kratos default)"), or "the target's own" for one
+	// orybench did not start. Absent from files written before it was
+	// recorded.
+	Hasher             string            `json:"hasher,omitempty"`
 	DurationS          float64           `json:"duration_s"`
 	Requests           uint64            `json:"requests"`
 	Rate               RateSummary       `json:"rate"`

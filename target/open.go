@@ -46,6 +46,10 @@ type Options struct {
 	Profiles []string
 	// KratosBin is the binary of local instances ("" finds one).
 	KratosBin string
+	// Hasher is how local instances hash passwords (the zero value:
+	// bcrypt cost 4, see Hasher). A remote target hashes as it is
+	// configured to, which orybench cannot know or change.
+	Hasher Hasher
 
 	// Capabilities declares what a target is configured for on top of what
 	// discovery finds; Without what it is not, whatever discovery says.
@@ -199,7 +203,7 @@ func (s *Set) openLocal(ctx context.Context) error {
 
 // startLocal starts the local instance of p as target i and discovers it.
 func (s *Set) startLocal(ctx context.Context, i int, p localProfile) error {
-	inst, err := localkratos.Start(ctx, localkratos.Options{Bin: s.opts.KratosBin, Profile: p.name, OIDCIssuer: s.idp.Issuer()})
+	inst, err := localkratos.Start(ctx, localkratos.Options{Bin: s.opts.KratosBin, Profile: p.name, OIDCIssuer: s.idp.Issuer(), Hasher: s.opts.Hasher})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/orybench/orybench/internal/ci"
 	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/target"
 )
 
 // knownCapacity is a server of known capacity: limit requests at a time,
@@ -131,6 +132,9 @@ func searchOnce(t *testing.T, limit int, service, slo time.Duration, flags ...st
 	want := srv.capacity()
 	if !res.Found || res.SustainableRate > 1.1*want {
 		t.Errorf("sustainable rate %g/s (found %v): above the capacity of %g/s +10%%", res.SustainableRate, res.Found, want)
+	}
+	if res.Hasher != target.RemoteHasher {
+		t.Errorf("capacity.json's hasher %q, want %q: orybench did not start the server", res.Hasher, target.RemoteHasher)
 	}
 	if res.Confidence.Runs < 2 {
 		t.Errorf("confidence %+v: the sustainable rate was not confirmed", res.Confidence)

@@ -25,6 +25,7 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		caps, profiles                         []string
 		labelFilter, out, traitsFile, schemaID string
 		kratosBin, baseline                    string
+		hasher                                 hasherFlag
 		verbose                                bool
 		timeout                                time.Duration
 		maxRPS                                 float64
@@ -57,7 +58,10 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 				return fmt.Errorf("--profile: unknown profile %q (known: %s)", p, strings.Join(target.LocalProfiles(), ", "))
 			}
 		}
-		opts.Target.Profiles, opts.Target.SchemaID, opts.Target.KratosBin = profiles, schemaID, kratosBin
+		if err := hasher.resolve(t.target == ""); err != nil {
+			return err
+		}
+		opts.Target.Profiles, opts.Target.SchemaID, opts.Target.KratosBin, opts.Target.Hasher = profiles, schemaID, kratosBin, hasher.hasher
 		opts.Target.MaxRPS = maxRPS
 		if !cmd.Flags().Changed("max-rps") {
 			opts.Target.MaxRPS = target.DefaultMaxRPS(t.target, t.adminURL)
@@ -91,12 +95,13 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 				return err
 			}
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s\n", t.origin(profiles, suites.StandardProfiles()), pacing(opts.Target.MaxRPS, t.target, cmd.Flags().Changed("max-rps")))
+		fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s; %s\n", t.origin(profiles, suites.StandardProfiles()), hasher.describe(t.target == ""),
+			pacing(opts.Target.MaxRPS, t.target, cmd.Flags().Changed("max-rps")))
 		result, setupErr := suites.Run(cmd.Context(), opts)
 		if result == nil {
 			return setupErr
 		}
-		result.Target.Source = t.source
+		result.Target.Source, result.Target.Hasher = t.source, hasher.record(t.target == "")
 		if err := writeConformance(cmd, result, out); err != nil {
 			return err
 		}
@@ -123,6 +128,7 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 	f := cmd.Flags()
 	t.register(f)
 	f.StringSliceVar(&caps, "capabilities", nil, "capabilities to declare present (name) or absent (-name), comma separated; declared wins over discovered ("+helpData()["Capabilities"]+")")
+	hasher.register(f, target.FastHasher(), "right for conformance, which checks answers, not speed")
 	f.StringSliceVar(&profiles, "profile", nil, "local profile to start and check, repeatable, the first picked first (default: "+strings.Join(suites.StandardProfiles(), ", ")+"; also "+helpData()["ExtraProfiles"]+")")
 	f.StringVar(&traitsFile, "traits", "", "JSON template of test identities' traits with {{email}}, {{username}}, {{n}} placeholders, instead of traits made from the identity schema")
 	f.StringVar(&schemaID, "schema-id", "", "identity schema test identities follow (default: the one registration uses)")

@@ -91,7 +91,7 @@ func newFuzzCmd() *cobra.Command {
 		if doc == nil {
 			return runErr
 		}
-		doc.Target = results.TargetInfo{URL: set.Targets()[0].PublicURL(), Local: t.target == "", Source: t.source, Discovered: set.Facts()}
+		doc.Target = results.TargetInfo{URL: set.Targets()[0].PublicURL(), Local: t.target == "", Source: t.source, Hasher: set.Targets()[0].Hasher(), Discovered: set.Facts()}
 		if t.target == "" {
 			doc.Target.Profiles = []string{"default"}
 		}

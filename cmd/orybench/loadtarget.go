@@ -27,6 +27,7 @@ type loadTarget struct {
 	scenario, rawURL, method string
 	t                        targetFlags
 	kratosBin, profile       string
+	hasher                   hasherFlag
 	yes                      bool
 	maxWorkers               uint64
 	// contract is what the scenario's steps expect answers by (none for
@@ -46,6 +47,7 @@ func (l *loadTarget) register(f *pflag.FlagSet) {
 	l.t.register(f)
 	f.StringVar(&l.kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
 	f.StringVar(&l.profile, "profile", "default", "local Kratos profile when no --target is given")
+	l.hasher.register(f, target.KratosDefaultHasher(), "as production hashes: registration and login figures from a cheaper hash are fiction")
 	f.BoolVar(&l.yes, "yes", false, "allow load above "+fmt.Sprint(loadtest.RemoteRateCap)+"/s on hosts that are not loopback")
 	f.Uint64Var(&l.maxWorkers, "max-workers", 0, "cap on vegeta workers (default: the scenario's)")
 }
@@ -84,6 +86,9 @@ func (l *loadTarget) resolve() (*loadtest.Scenario, error) {
 		if err := target.CheckProfile(l.profile); err != nil {
 			return nil, fmt.Errorf("--profile: %w", err)
 		}
+	}
+	if err := l.hasher.resolve(l.local(sc)); err != nil {
+		return nil, err
 	}
 	return sc, nil
 }
@@ -161,7 +166,9 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 	)
 	// Where the run goes, said once the target answered (or before a
 	// local one starts): a target refused is one line, the error's.
-	announce := func() { fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s; set-up calls unpaced\n", l.origin(sc), pacing) }
+	announce := func() {
+		fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s; %s; set-up calls unpaced\n", l.origin(sc), l.hasher.describe(l.local(sc)), pacing)
+	}
 	switch url := cmp.Or(l.t.target, sc.Target, loadtest.DefaultTarget); {
 	case l.rawURL != "":
 		if err := kratosclient.Reach(ctx, url, l.t.tlsConfig(), setup); err != nil {
@@ -175,7 +182,7 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 				return err
 			}
 		} else {
-			o.Profiles, o.KratosBin, kratos = []string{l.profile}, l.kratosBin, target.LocalKratosVersion
+			o.Profiles, o.KratosBin, o.Hasher, kratos = []string{l.profile}, l.kratosBin, l.hasher.hasher, target.LocalKratosVersion
 		}
 		announce()
 		o.ShardIndex, o.ShardCount = shard.Index, shard.Count

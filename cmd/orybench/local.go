@@ -20,6 +20,7 @@ func newLocalUpCmd() *cobra.Command {
 		profiles   []string
 		publicPort int
 		adminPort  int
+		hasher     hasherFlag
 	)
 	cmd := command("local-up", "up", func(cmd *cobra.Command, _ []string) error {
 		if len(profiles) > 1 && (publicPort != 0 || adminPort != 0) {
@@ -30,14 +31,17 @@ func newLocalUpCmd() *cobra.Command {
 				return err
 			}
 		}
+		if err := hasher.resolve(true); err != nil {
+			return err
+		}
 		var opts []localkratos.Options
 		for _, p := range profiles {
-			opts = append(opts, localkratos.Options{Bin: bin, Profile: p, PublicPort: publicPort, AdminPort: adminPort})
+			opts = append(opts, localkratos.Options{Bin: bin, Profile: p, PublicPort: publicPort, AdminPort: adminPort, Hasher: hasher.hasher})
 		}
 		out, started := cmd.OutOrStdout(), 0
 		err := localkratos.Up(cmd.Context(), opts, func(inst *localkratos.Instance) {
-			fmt.Fprintf(out, "kratos %-9s public %s  admin %s  (pid %d, log %s)\n",
-				inst.Profile.Name, inst.PublicURL, inst.AdminURL, inst.Pid(), inst.LogPath)
+			fmt.Fprintf(out, "kratos %-9s public %s  admin %s  (pid %d, log %s)\n  %s\n",
+				inst.Profile.Name, inst.PublicURL, inst.AdminURL, inst.Pid(), inst.LogPath, hasher.describe(true))
 			if inst.Profile.Postgres {
 				fmt.Fprintf(out, "  database %s  (log %s)\n", inst.DSN, inst.PostgresLogPath)
 			}
@@ -55,5 +59,6 @@ func newLocalUpCmd() *cobra.Command {
 	f.StringSliceVar(&profiles, "profile", []string{"default"}, "profile to start, repeatable ("+strings.Join(localkratos.ProfileNames(), ", ")+")")
 	f.IntVar(&publicPort, "public-port", 0, "public API port (default: a free port)")
 	f.IntVar(&adminPort, "admin-port", 0, "admin API port (default: a free port)")
+	hasher.register(f, target.FastHasher(), "cheap for conformance and fuzzing; load it with --hasher bcrypt for capacity figures")
 	return cmd
 }

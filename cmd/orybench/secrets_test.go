@@ -118,7 +118,7 @@ func TestRunsKeepSecretsAndLeaveNoIdentities(t *testing.T) {
 			t.Errorf("admin API, another host: %d requests with the public URL's Basic credentials, want none", basic)
 		}
 		want := "target: " + proxy.Public.URL + " (from --target; HTTP Basic authentication as bob:[REDACTED]@" +
-			strings.TrimPrefix(proxy.Public.URL, "http://") + "); unpaced (--max-rps 0)\n"
+			strings.TrimPrefix(proxy.Public.URL, "http://") + "); hasher: the target's own; unpaced (--max-rps 0)\n"
 		if !strings.Contains(printed["conform stderr"], want) {
 			t.Errorf("conform's stderr does not say %q:\n%s", want, printed["conform stderr"])
 		}

@@ -65,14 +65,16 @@ func TestTargetSource(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("conform: exit %d; stderr:\n%s", code, p.stderr.String())
 		}
-		want := "target: local Kratos, profile username (--profile; $ORY_SDK_URL ignored); unpaced (the default for local Kratos; --max-rps paces it)\n"
+		want := "target: local Kratos, profile username (--profile; $ORY_SDK_URL ignored); " +
+			"hasher: bcrypt cost 4 (the cheapest Kratos accepts), the default here (--hasher changes it); unpaced (the default for local Kratos; --max-rps paces it)\n"
 		if !strings.HasPrefix(p.stderr.String(), want) {
 			t.Errorf("conform's stderr does not start %q:\n%s", want, p.stderr.String())
 		}
 		c := readConformance(t, filepath.Join(work, "conformance"))
-		if !c.Target.Local || c.Target.Source != "--profile" || strings.Join(c.Target.Profiles, ",") != "username" {
-			t.Errorf("conformance.json's target: local %v, source %q, profiles %v; want local, --profile, username",
-				c.Target.Local, c.Target.Source, c.Target.Profiles)
+		if !c.Target.Local || c.Target.Source != "--profile" || strings.Join(c.Target.Profiles, ",") != "username" ||
+			c.Target.Hasher != "bcrypt cost 4 (the cheapest Kratos accepts)" {
+			t.Errorf("conformance.json's target: local %v, source %q, profiles %v, hasher %q; want local, --profile, username, bcrypt cost 4",
+				c.Target.Local, c.Target.Source, c.Target.Profiles, c.Target.Hasher)
 		}
 
 		code, p = runOrybench(t, o, 3*time.Minute, "load", "--profile", "default", "--kratos-bin", bin,
@@ -80,7 +82,8 @@ func TestTargetSource(t *testing.T) {
 		if code != exitOK && code != exitFailed {
 			t.Fatalf("load: exit %d; stderr:\n%s", code, p.stderr.String())
 		}
-		want = "target: local Kratos, profile default (--profile; $ORY_SDK_URL ignored); load at 5/s (--rate); set-up calls unpaced\n"
+		want = "target: local Kratos, profile default (--profile; $ORY_SDK_URL ignored); " +
+			"hasher: bcrypt cost 12 (Kratos default), the default here (--hasher changes it); load at 5/s (--rate); set-up calls unpaced\n"
 		if !strings.Contains(p.stderr.String(), want) {
 			t.Errorf("load's stderr does not say %q:\n%s", want, p.stderr.String())
 		}
@@ -90,6 +93,11 @@ func TestTargetSource(t *testing.T) {
 		}
 		if info.TargetSource != "--profile" {
 			t.Errorf("run.json's target source %q, want --profile", info.TargetSource)
+		}
+		if sum, err := results.ReadLoadSummary(filepath.Join(work, "load", results.LoadSummaryFile)); err != nil {
+			t.Error(err)
+		} else if sum.Hasher != "bcrypt cost 12 (Kratos default)" {
+			t.Errorf("summary.json's hasher %q, want Kratos's default, bcrypt cost 12", sum.Hasher)
 		}
 		if n := calls.Load(); n != 0 {
 			t.Errorf("the target of $ORY_SDK_URL got %d requests, want none", n)
@@ -104,7 +112,7 @@ func TestTargetSource(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("conform: exit %d; stderr:\n%s", code, p.stderr.String())
 		}
-		want := "target: " + inst.PublicURL + " (from --target); unpaced (the default for a target on loopback; --max-rps paces it)\n"
+		want := "target: " + inst.PublicURL + " (from --target); hasher: the target's own; unpaced (the default for a target on loopback; --max-rps paces it)\n"
 		if !strings.Contains(p.stderr.String(), want) {
 			t.Errorf("conform's stderr does not say %q:\n%s", want, p.stderr.String())
 		}

@@ -50,11 +50,16 @@ type Options struct {
 	OIDCIssuer string
 	// ReadyTimeout bounds the wait for /health/ready (default 30s).
 	ReadyTimeout time.Duration
+	// Hasher is how the instance hashes passwords; the zero value is
+	// FastHasher (bcrypt cost 4), KratosDefaultHasher is Kratos's own.
+	Hasher Hasher
 }
 
 // Instance is one running Kratos.
 type Instance struct {
-	Profile   Profile
+	Profile Profile
+	// Hasher is how the instance hashes passwords (never the zero Hasher).
+	Hasher    Hasher
 	PublicURL string
 	AdminURL  string
 	// Mail is the courier sink the instance delivers recovery and
@@ -111,7 +116,7 @@ func Start(ctx context.Context, opts Options) (inst *Instance, err error) {
 	if opts.ReadyTimeout == 0 {
 		opts.ReadyTimeout = 30 * time.Second
 	}
-	inst = &Instance{Profile: profile, Dir: opts.Dir}
+	inst = &Instance{Profile: profile, Hasher: opts.Hasher.orFast(), Dir: opts.Dir}
 	defer func() {
 		if err != nil {
 			_ = inst.Stop()
@@ -235,6 +240,7 @@ type configData struct {
 	Dir, CourierURL, OIDCIssuer string
 	CookieSecret, CipherSecret  string
 	LogLevel                    string
+	Hasher                      Hasher
 }
 
 func (i *Instance) writeConfig(p Profile, publicPort, adminPort int, oidcIssuer string) (string, error) {
@@ -265,6 +271,7 @@ func (i *Instance) writeConfig(p Profile, publicPort, adminPort int, oidcIssuer 
 		CookieSecret: randomSecret(),
 		CipherSecret: randomSecret()[:32],
 		LogLevel:     "info",
+		Hasher:       i.Hasher,
 	}
 	if p.Postgres {
 		d.DSN = i.pg.dsn()

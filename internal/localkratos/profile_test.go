@@ -11,11 +11,18 @@ import (
 // render is the configuration a profile starts Kratos with.
 func render(t *testing.T, p Profile) map[string]any {
 	t.Helper()
+	return renderHashing(t, p, FastHasher())
+}
+
+// renderHashing is the configuration a profile starts Kratos with when it
+// hashes with h.
+func renderHashing(t *testing.T, p Profile, h Hasher) map[string]any {
+	t.Helper()
 	var buf bytes.Buffer
 	err := configTemplate.Execute(&buf, configData{
 		Profile: p, DSN: "memory", PublicURL: "http://127.0.0.1:1", AdminURL: "http://127.0.0.1:2",
 		PublicPort: 1, AdminPort: 2, UIURL: UIURL, Dir: "/cfg", CourierURL: "http://127.0.0.1:3/mail",
-		OIDCIssuer: "http://127.0.0.1:4", CookieSecret: "c", CipherSecret: "x", LogLevel: "info",
+		OIDCIssuer: "http://127.0.0.1:4", CookieSecret: "c", CipherSecret: "x", LogLevel: "info", Hasher: h,
 	})
 	if err != nil {
 		t.Fatal(err)

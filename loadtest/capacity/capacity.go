@@ -14,6 +14,7 @@
 package capacity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -444,9 +445,8 @@ func (s *search) step(ctx context.Context, phase results.CapacityPhase, rate flo
 				st.Breached = append(st.Breached, t.Expr)
 			}
 		}
-		if s.res.Target == "" {
-			s.res.Target = sum.Target
-		}
+		s.res.Target = cmp.Or(s.res.Target, sum.Target)
+		s.res.Hasher = cmp.Or(s.res.Hasher, sum.Hasher)
 	}
 	// A run that breached the SLO failed. A run that could not be judged
 	// (interrupted, the target down, no summary) or whose files could not
