@@ -3,9 +3,9 @@ package loadtest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -248,8 +248,8 @@ func (s *Scenario) validateJourney() []error {
 		case !slices.Contains(op.modes, s.Journey.Client):
 			bad(f+".operation", "a %s client does not call %s", s.Journey.Client, st.Operation)
 		}
-		if st.Method != "" || st.URL != "" || len(st.Body) > 0 || st.Weight > 1 {
-			bad(f, "a journey step takes no method, url, raw body or weight")
+		if st.Method != "" || st.URL != "" || len(st.Body) > 0 || st.Weight > 1 || len(st.Header) > 0 || st.NoCache {
+			bad(f, "a journey step takes no method, url, raw body, headers, no_cache or weight")
 		}
 		if st.Repeat < 0 || st.Repeat > MaxRepeat {
 			bad(f+".repeat", "must be within [1, %d]", MaxRepeat)
