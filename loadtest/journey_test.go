@@ -348,3 +348,34 @@ journey:
 		}
 	}
 }
+
+// TestJourneyInterrupt interrupts a journey run whose server stops
+// answering: Run returns within 2s of the cancel, the journeys in flight
+// counted as canceled, not as stopped by the target.
+func TestJourneyInterrupt(t *testing.T) {
+	srv, hs := newJourneyServer(0)
+	defer hs.Close()
+	release := make(chan struct{})
+	defer close(release)
+	srv.fail = func(n int64) bool {
+		if n > 20 {
+			<-release // hang, as a dying target may
+		}
+		return false
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var canceledAt atomic.Int64
+	time.AfterFunc(1500*time.Millisecond, func() { canceledAt.Store(time.Now().UnixNano()); cancel() })
+	sum, err := Run(ctx, loginJourneyScenario(t, 20, time.Minute), WithTarget(hs.URL))
+	took := time.Since(time.Unix(0, canceledAt.Load()))
+	if !errors.Is(err, context.Canceled) || sum == nil {
+		t.Fatalf("err = %v, summary %v; want context.Canceled and a summary", err, sum)
+	}
+	j := sum.Journey
+	if sum.Stopped != "interrupted" || j.Completed != 20 || j.Canceled == 0 || j.Stopped != 0 {
+		t.Errorf("stopped %q, journeys %+v; want interrupted, 20 completed, the rest canceled", sum.Stopped, j)
+	}
+	if took > 2*time.Second {
+		t.Errorf("Run returned %s after the cancel, want within 2s", took)
+	}
+}

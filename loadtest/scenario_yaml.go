@@ -44,6 +44,22 @@ import (
 //	    expect: [200, 401, 4xx]  # [the operation's success status; 2xx for raw]
 //	    thresholds: [p99<50ms]
 //	thresholds: [error_rate<0.1%, rate>=0.99*requested, whoami:p99<20ms]
+//
+// A journey (see Journey) puts its steps in a journey block instead:
+//
+//	journey:
+//	  client: native             # native, browser or spa
+//	  think: 200ms               # [0] before each request but the first
+//	  steps:
+//	    - name: create
+//	      operation: createNativeLoginFlow
+//	    - name: submit
+//	      operation: updateLoginFlow
+//	      flow: "{{ create.id }}"
+//	      body: {method: password, identifier: "{{ identity.identifier }}", password: "{{ identity.password }}"}
+//	      expect: [200]          # [the operation's success status for the client]
+//	      repeat: 1              # [1]
+//	thresholds: [journey:p99<800ms, submit:p99<500ms]
 func ParseScenario(file string, data []byte) (*Scenario, error) {
 	p := &yamlParser{file: file, lines: map[string]int{}}
 	var doc yaml.Node
