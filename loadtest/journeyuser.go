@@ -354,7 +354,10 @@ func (j *journeys) run(ctx context.Context, seq uint64, due time.Time, registers
 	}
 	refused := false
 	defer func() { j.done(u, refused) }()
-	var prevEnd time.Time
+	var (
+		prevEnd time.Time
+		timer   *time.Timer // for think time
+	)
 	for i := range j.steps {
 		st := &j.steps[i]
 		end.step = i
@@ -362,11 +365,9 @@ func (j *journeys) run(ctx context.Context, seq uint64, due time.Time, registers
 			intended := due
 			if !prevEnd.IsZero() {
 				intended = prevEnd.Add(j.spec.Think)
-				if d := time.Until(intended); d > 0 {
-					if !sleepCtx(ctx, d) {
-						end.canceled = true
-						return
-					}
+				if time.Until(intended) > earlyEnough && !waitUntil(intended, ctx.Done(), &timer) {
+					end.canceled = true
+					return
 				}
 			}
 			flow, q, body, waited, kind, err := u.inputs(ctx, st)
@@ -408,18 +409,6 @@ func (j *journeys) run(ctx context.Context, seq uint64, due time.Time, registers
 		}
 	}
 	end.completed = true
-}
-
-// sleepCtx sleeps for d and reports false when ctx ends first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // registeredIdentities returns, once the run is over, what registrations
