@@ -409,3 +409,26 @@ func TestJourneyThinkNotCounted(t *testing.T) {
 		t.Errorf("journey %+v, steps' p50 sum %.3fms: want 20 completed, the think time in no latency", j, steps)
 	}
 }
+
+func TestJourneyNotSharded(t *testing.T) {
+	err := Check(loginJourneyScenario(t, 10, time.Second), WithShard(Shard{Index: 1, Count: 2}))
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "sharding (and merging) journeys is not supported") {
+		t.Errorf("err = %v, want a journey refused as a shard", err)
+	}
+}
+
+// A host that is not loopback gets at most RemoteRateCap requests a
+// second: 20 journeys/s of 3 requests are refused, 16 allowed.
+func TestJourneyRemoteRateCap(t *testing.T) {
+	sc := loginJourneyScenario(t, 20, time.Second)
+	var refused *RemoteRateError
+	if err := Check(sc, WithTarget("http://192.0.2.1")); !errors.As(err, &refused) || refused.Peak != 60 || refused.Cap != RemoteRateCap {
+		t.Errorf("err = %v, want 60 requests/s refused (cap %d)", err, RemoteRateCap)
+	}
+	if rate, _, _ := AllowedRate(sc, WithTarget("http://192.0.2.1")); math.Abs(rate-RemoteRateCap/3.0) > 1e-9 {
+		t.Errorf("allowed rate %g journeys/s, want %g", rate, RemoteRateCap/3.0)
+	}
+	if err := Check(sc, WithTarget("http://192.0.2.1"), WithRate(16)); err != nil {
+		t.Errorf("16 journeys/s (48 requests/s): %v", err)
+	}
+}

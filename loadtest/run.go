@@ -89,7 +89,11 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 		return nil, err
 	}
 	if peak > allowed {
-		return nil, &RemoteRateError{Host: remote, Peak: peak, Cap: allowed}
+		perHit := 1.0 // requests per hit: a journey's
+		if sc.Journey != nil {
+			perHit = float64(sc.requestsPerJourney())
+		}
+		return nil, &RemoteRateError{Host: remote, Peak: peak * perHit, Cap: allowed * perHit}
 	}
 	p.guard = remote == "" && !cfg.allowRemote
 
@@ -98,6 +102,9 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 	}
 	// A shard sends its share of the hits; the checks above are the whole
 	// run's, which is what the target gets.
+	if !cfg.shard.IsZero() && sc.Journey != nil {
+		return nil, usageErr("journey scenario %s runs whole: sharding (and merging) journeys is not supported yet", sc.Name)
+	}
 	if !cfg.shard.IsZero() {
 		if err := cfg.shard.validate(); err != nil {
 			return nil, err
@@ -171,10 +178,12 @@ func baseURL(sc *Scenario, cfg config) string {
 // AllowedRate returns the highest rate Run sends sc at under opts: +Inf
 // when every host the run sends to (its target, the admin API, the
 // absolute URLs of its steps) is loopback, or with WithAllowRemote; else
-// WithMaxRemoteRate's cap, with the first host that is not loopback. Run
-// refuses a scenario whose peak rate is above it (RemoteRateError); a
-// caller that chooses rates (a capacity search) stays within it. Its error
-// matches ErrUsage for a URL that is not an http(s) URL with a host.
+// WithMaxRemoteRate's cap (for a journey, in journeys per second: the cap
+// over the requests of one journey), with the first host that is not
+// loopback. Run refuses a scenario whose peak rate is above it
+// (RemoteRateError); a caller that chooses rates (a capacity search) stays
+// within it. Its error matches ErrUsage for a URL that is not an http(s)
+// URL with a host.
 func AllowedRate(sc *Scenario, opts ...Option) (rate float64, host string, err error) {
 	if sc == nil {
 		return 0, "", usageErr("no scenario")
@@ -207,6 +216,9 @@ func allowedRate(sc *Scenario, cfg config) (rate float64, host string, err error
 	}
 	if host == "" || cfg.allowRemote {
 		return math.Inf(1), host, nil
+	}
+	if sc.Journey != nil { // journeys/s, each of several requests
+		return cfg.remoteCap / float64(sc.requestsPerJourney()), host, nil
 	}
 	return cfg.remoteCap, host, nil
 }
