@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,7 +26,7 @@ func TestJourneysLive(t *testing.T) {
 	withAdmin := []string{"--target", inst.PublicURL, "--admin-url", inst.AdminURL}
 	load := func(name string, target ...string) *results.LoadSummary {
 		t.Helper()
-		out := filepath.Join(t.TempDir(), name)
+		out := filepath.Join(t.TempDir(), filepath.Base(name))
 		code, p := runOrybench(t, procOpts{}, 2*time.Minute, append([]string{"load", "--scenario", name, "--rate", "3",
 			"--duration", "2s", "--warmup", "0s", "--out", out, "--progress=false"}, target...)...)
 		if code != exitOK {
@@ -54,6 +55,15 @@ func TestJourneysLive(t *testing.T) {
 			t.Errorf("%s: clean-up error %s", name, sum.CleanupError)
 		}
 	}
+	// A single page app signs in and out (its CSRF token taken from the flow
+	// it was answered), and its cookie no longer holds a session.
+	spa := filepath.Join(t.TempDir(), "logout-spa.yaml")
+	if err := os.WriteFile(spa, []byte(spaLogout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sum := load(spa, withAdmin...); sum.Journey.Completed != 6 || sum.Errors.Total != 0 {
+		t.Errorf("spa logout: journey %+v, errors %+v; want 6 completed", sum.Journey, sum.Errors)
+	}
 	if added, removed := diffIDs(baseline, identityIDs(t, admin)); len(added)+len(removed) > 0 {
 		t.Errorf("after the journeys: %d identities added, %d removed; want the target as it was", len(added), len(removed))
 	}
@@ -81,6 +91,22 @@ func TestJourneysLive(t *testing.T) {
 		}
 	}
 }
+
+const spaLogout = `name: logout-spa
+rate: 3
+sessions: 5
+journey:
+  client: spa
+  steps:
+    - {name: create, operation: createBrowserLoginFlow}
+    - name: submit
+      operation: updateLoginFlow
+      flow: "{{ create.id }}"
+      body: {method: password, identifier: "{{ identity.identifier }}", password: "{{ identity.password }}"}
+    - {name: logout, operation: createBrowserLogoutFlow}
+    - {name: out, operation: updateLogoutFlow, query: {token: "{{ logout.logout_token }}"}}
+    - {name: gone, operation: toSession, expect: [401]}
+`
 
 func stepNames(sum *results.LoadSummary) []string {
 	var out []string
