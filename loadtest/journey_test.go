@@ -223,8 +223,8 @@ func TestJourneyStallCorrected(t *testing.T) {
 	if j.Latency.P99 < 900 {
 		t.Errorf("corrected journey p99 = %.1fms, want the 1s stall to show (≥ 900ms)", j.Latency.P99)
 	}
-	if j.LatencyUncorrected.P99 > 100 {
-		t.Errorf("uncorrected journey p99 = %.1fms, want the stall hidden (< 100ms)", j.LatencyUncorrected.P99)
+	if j.LatencyUncorrected.P99 > 300 { // three requests, each a few ms (more under -race)
+		t.Errorf("uncorrected journey p99 = %.1fms, want the stall hidden (< 300ms)", j.LatencyUncorrected.P99)
 	}
 	if j.LatencyUncorrected.Max < 800 {
 		t.Errorf("uncorrected journey max = %.1fms, want the stalled journeys themselves (≥ 800ms)", j.LatencyUncorrected.Max)
