@@ -90,8 +90,9 @@ type JourneySummary struct {
 	LatencyUncorrected Latency `json:"latency_uncorrected_ms"`
 	// StoppedBy counts the journeys stopped by a step whose answer was not
 	// expected, by the step and the kind of error (unexpected_status,
-	// timeout, …, rate_limited, or missing_value: an earlier answer lacked
-	// a value the step takes).
+	// timeout, …, rate_limited; missing_value: an earlier answer lacked
+	// a value the step takes; mail: the mail it takes a code from did not
+	// come; identity: no test identity could be made for the user).
 	StoppedBy []JourneyStop `json:"stopped_by"`
 	// IdentitiesRegistered counts the identities registration journeys
 	// made (warm-up included); IdentitiesRemoved those removed after the
