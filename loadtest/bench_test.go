@@ -51,7 +51,7 @@ func BenchmarkRecord(b *testing.B) {
 		x := &res[i%len(res)]
 		*x = vegeta.Result{Seq: uint64(i), Code: 200, URL: "http://127.0.0.1:8080/#raw", Method: "GET",
 			Timestamp: began.Add(time.Duration(i) * time.Millisecond), Latency: 300 * time.Microsecond}
-		r.record(x)
+		r.record(x, true)
 	}
 }
 

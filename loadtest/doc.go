@@ -19,6 +19,10 @@
 // unless allowed, and every run is bounded in time and hits. Session
 // tokens and passwords never reach an output file.
 //
+// A scenario may be a Journey: each arrival is one virtual user that runs
+// its steps in order (create a flow, submit it with its CSRF token, use the
+// session, log out), measured per step and per journey.
+//
 // Run is the entry point; scenarios come from ParseScenario or are built in
 // Go. A run's outcome is a results.LoadSummary, written as summary.json
 // beside its time series (results.SeriesPoint a second), histograms and

@@ -173,6 +173,10 @@ func (r *runner) writeFiles(sum *results.LoadSummary) error {
 	}
 	files, err := writeHistograms(r.out.dir, r.overall, names, r.steps)
 	sum.Files = append(sum.Files, files...)
+	if r.jstats != nil {
+		jfiles, jerr := writeHistogramPair(r.out.dir, JourneyName, &stats{corrected: r.jstats.corrected, uncorrected: r.jstats.uncorrected})
+		sum.Files, err = append(sum.Files, jfiles...), errors.Join(err, jerr)
+	}
 	_, werr := sum.Write(r.out.dir)
 	errs = append(errs, err, werr)
 	return errors.Join(errs...)
@@ -183,6 +187,19 @@ func (r *runner) writeFiles(sum *results.LoadSummary) error {
 // distribution (.hgrm) and encoded (.hdr), and returns the names of the
 // files written.
 func writeHistograms(dir string, overall *stats, names []string, steps []*stats) ([]string, error) {
+	files, err := writeHistogramPair(dir, "overall", overall)
+	errs := []error{err}
+	for i, name := range names {
+		f, err := writeHistogramPair(dir, "step-"+name, steps[i])
+		files, errs = append(files, f...), append(errs, err)
+	}
+	return files, errors.Join(errs...)
+}
+
+// writeHistogramPair writes s's corrected and uncorrected histograms as
+// base and base.uncorrected, each a percentile distribution (.hgrm) and
+// encoded (.hdr), and returns the names of the files written.
+func writeHistogramPair(dir, base string, s *stats) ([]string, error) {
 	var (
 		files []string
 		errs  []error
@@ -201,14 +218,8 @@ func writeHistograms(dir string, overall *stats, names []string, steps []*stats)
 		errs = append(errs, err)
 		files = append(files, base+".hgrm", base+".hdr")
 	}
-	both := func(base string, s *stats) {
-		write(base, s.corrected)
-		write(base+".uncorrected", s.uncorrected)
-	}
-	both("overall", overall)
-	for i, name := range names {
-		both("step-"+name, steps[i])
-	}
+	write(base, s.corrected)
+	write(base+".uncorrected", s.uncorrected)
 	return files, errors.Join(errs...)
 }
 

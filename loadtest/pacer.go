@@ -74,25 +74,29 @@ func (p *pacer) Began() time.Time {
 }
 
 // waitUntil waits until deadline and reports false when stopped first.
-// Short waits (high rates, a busy process) use Go's timer as vegeta does.
-// Longer ones wait on a Go timer that can be stopped until coarseSlack
-// before the deadline, then sleep the rest with the kernel's precision.
-func (p *pacer) waitUntil(deadline time.Time) bool {
+func (p *pacer) waitUntil(deadline time.Time) bool { return waitUntil(deadline, p.stop, &p.timer) }
+
+// waitUntil waits until deadline and reports false when stop is closed
+// first. Short waits (high rates, a busy process) use Go's timer as vegeta
+// does. Longer ones wait on a Go timer (*timer, made on first use and
+// reused) that can be stopped until coarseSlack before the deadline, then
+// sleep the rest with the kernel's precision.
+func waitUntil(deadline time.Time, stop <-chan struct{}, timer **time.Timer) bool {
 	d := time.Until(deadline)
 	if d < preciseFrom {
 		time.Sleep(d)
 		return true
 	}
 	for d > 2*coarseSlack {
-		if p.timer == nil {
-			p.timer = time.NewTimer(d - coarseSlack)
+		if *timer == nil {
+			*timer = time.NewTimer(d - coarseSlack)
 		} else {
-			p.timer.Reset(d - coarseSlack)
+			(*timer).Reset(d - coarseSlack)
 		}
 		select {
-		case <-p.timer.C:
-		case <-p.stop:
-			p.timer.Stop()
+		case <-(*timer).C:
+		case <-stop:
+			(*timer).Stop()
 			return false
 		}
 		d = time.Until(deadline)

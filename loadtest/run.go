@@ -35,7 +35,9 @@ type plan struct {
 	thresholds []Threshold
 	users      int // pool size, 0 when no step needs one
 	flows      int // login flows to make ahead
-	shard      Shard
+	// journeyFixtures: a journey makes new identities or reads mail.
+	journeyFixtures bool
+	shard           Shard
 	// wholeMaxHits is the max hits of the whole run, of which maxHits is
 	// the shard's share.
 	wholeMaxHits uint64
@@ -87,7 +89,11 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 		return nil, err
 	}
 	if peak > allowed {
-		return nil, &RemoteRateError{Host: remote, Peak: peak, Cap: allowed}
+		perHit := 1.0 // requests per hit: a journey's
+		if sc.Journey != nil {
+			perHit = float64(sc.requestsPerJourney())
+		}
+		return nil, &RemoteRateError{Host: remote, Peak: peak * perHit, Cap: allowed * perHit}
 	}
 	p.guard = remote == "" && !cfg.allowRemote
 
@@ -96,6 +102,9 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 	}
 	// A shard sends its share of the hits; the checks above are the whole
 	// run's, which is what the target gets.
+	if !cfg.shard.IsZero() && sc.Journey != nil {
+		return nil, usageErr("journey scenario %s runs whole: sharding (and merging) journeys is not supported yet", sc.Name)
+	}
 	if !cfg.shard.IsZero() {
 		if err := cfg.shard.validate(); err != nil {
 			return nil, err
@@ -117,7 +126,7 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 		}
 	}
 	for _, t := range cfg.thresholds {
-		if t.Step != "" && !hasStep(sc.Steps, t.Step) {
+		if t.Step != "" && !sc.hasStep(t.Step) {
 			return nil, usageErr("threshold %q names no step of scenario %s", t.Expr, sc.Name)
 		}
 		p.thresholds = append(p.thresholds, t)
@@ -135,6 +144,9 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 		totalWeight += st.Weight
 	}
 	for _, st := range sc.Steps {
+		if sc.Journey != nil {
+			break // a journey signs in itself
+		}
 		switch operations[st.Operation].need {
 		case needSessions:
 			p.users = sc.Sessions
@@ -143,6 +155,10 @@ func newPlan(in *Scenario, cfg config) (*plan, error) {
 			p.flows += int(math.Ceil(float64(hits)*float64(st.Weight)/float64(totalWeight))) + totalWeight
 		}
 	}
+	if sc.needsPool() {
+		p.users = sc.Sessions
+	}
+	p.journeyFixtures = sc.registers() || sc.needsPool()
 	if p.users > 0 {
 		p.users = max(1, int(p.shard.share(uint64(p.users)))) // a shard's share of the pool
 	}
@@ -162,10 +178,12 @@ func baseURL(sc *Scenario, cfg config) string {
 // AllowedRate returns the highest rate Run sends sc at under opts: +Inf
 // when every host the run sends to (its target, the admin API, the
 // absolute URLs of its steps) is loopback, or with WithAllowRemote; else
-// WithMaxRemoteRate's cap, with the first host that is not loopback. Run
-// refuses a scenario whose peak rate is above it (RemoteRateError); a
-// caller that chooses rates (a capacity search) stays within it. Its error
-// matches ErrUsage for a URL that is not an http(s) URL with a host.
+// WithMaxRemoteRate's cap (for a journey, in journeys per second: the cap
+// over the requests of one journey), with the first host that is not
+// loopback. Run refuses a scenario whose peak rate is above it
+// (RemoteRateError); a caller that chooses rates (a capacity search) stays
+// within it. Its error matches ErrUsage for a URL that is not an http(s)
+// URL with a host.
 func AllowedRate(sc *Scenario, opts ...Option) (rate float64, host string, err error) {
 	if sc == nil {
 		return 0, "", usageErr("no scenario")
@@ -198,6 +216,9 @@ func allowedRate(sc *Scenario, cfg config) (rate float64, host string, err error
 	}
 	if host == "" || cfg.allowRemote {
 		return math.Inf(1), host, nil
+	}
+	if sc.Journey != nil { // journeys/s, each of several requests
+		return cfg.remoteCap / float64(sc.requestsPerJourney()), host, nil
 	}
 	return cfg.remoteCap, host, nil
 }
@@ -275,7 +296,7 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*results.LoadSummar
 
 	var fx fixtureData
 	cleanup := func() error { return nil }
-	if p.users > 0 {
+	if p.users > 0 || p.journeyFixtures {
 		fctx, cancel := context.WithTimeout(ctx, 2*time.Minute+time.Duration(p.users+p.flows)*10*time.Millisecond)
 		defer cancel()
 		fixtures, done, err := p.fixtures(fctx, cfg)
@@ -287,8 +308,17 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*results.LoadSummar
 			defer cancel()
 			return errors.Join(fixtures.DeleteUsers(cctx, fx.users), done(cctx))
 		}
-		if fx.users, err = fixtures.Users(fctx, p.users); err != nil {
-			return nil, errors.Join(fmt.Errorf("making %d users: %w", p.users, err), cleanup())
+		if p.journeyFixtures {
+			jf, ok := fixtures.(JourneyFixtures)
+			if !ok {
+				return nil, errors.Join(fmt.Errorf("%w: %w", ErrUsage, errNoJourneyFixtures), cleanup())
+			}
+			fx.journey = jf
+		}
+		if p.users > 0 {
+			if fx.users, err = fixtures.Users(fctx, p.users); err != nil {
+				return nil, errors.Join(fmt.Errorf("making %d users: %w", p.users, err), cleanup())
+			}
 		}
 		if p.flows > 0 {
 			if fx.flows, err = fixtures.LoginFlows(fctx, p.flows); err != nil {
@@ -317,10 +347,11 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*results.LoadSummar
 	} else if r.stopped == "" {
 		r.stopped = results.StoppedInterrupted
 	}
+	removeErr := r.removeRegistered(ctx)
 	sum := r.summary()
 	p.describe(sum, r.began())
 	werr := r.writeFiles(sum)
-	if err := cleanup(); err != nil {
+	if err := errors.Join(removeErr, cleanup()); err != nil {
 		sum.CleanupError = err.Error()
 		if out.dir != "" {
 			_, err := sum.Write(out.dir)
@@ -348,9 +379,9 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*results.LoadSummar
 // still in flight, so that what was measured is written within 2s of Ctrl-C.
 const interruptGrace = 300 * time.Millisecond
 
-// attack runs one vegeta attack: the warm-up (measure false) or the measured
-// one. It returns once every result is in, at most stopGrace plus a moment
-// after a stop.
+// attack runs one attack: the warm-up (measure false) or the measured
+// one, of vegeta's hits or of journeys. It returns once every result is
+// in, at most stopGrace plus a moment after a stop.
 func (r *runner) attack(ctx context.Context, measure bool) {
 	stop := make(chan struct{})
 	d, profile := r.plan.sc.Duration, r.plan.profile
@@ -359,6 +390,14 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 		d, profile, maxHits = r.plan.sc.Warmup, ConstantRate(r.plan.warmupRate), math.MaxUint64
 	}
 	pc := &pacer{profile: profile, duration: d, maxHits: maxHits, stop: stop}
+	if measure {
+		r.pacer = pc
+	}
+	if r.journeys != nil {
+		events, abort := r.startJourneys(pc, d, stop)
+		drain(ctx, r, measure, events, r.recordJourney, func() { close(stop) }, abort)
+		return
+	}
 	atk := vegeta.NewAttacker(
 		vegeta.Client(r.client),
 		vegeta.Workers(r.plan.sc.Workers),
@@ -372,9 +411,15 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 	// The pacer stops at the end of d; vegeta's own limit only bounds how
 	// long hits that were due before the end may still be sent late.
 	hits := atk.Attack(r.tgt.Targeter(), pc, d+lateSendGrace, name)
-	if measure {
-		r.pacer = pc
-	}
+	drain(ctx, r, measure, hits, r.record, func() { close(stop); atk.Stop() }, r.tracker.abort)
+}
+
+// drain records an attack's results as they come (record reports a target
+// that looks down), with the time series, progress and thresholds every
+// second, until hits is closed. A stop (interrupted, target down, a
+// threshold breached) calls stop, then, after the grace, abort, which
+// ends what is still in flight.
+func drain[T any](ctx context.Context, r *runner, measure bool, hits <-chan T, record func(T, bool) bool, stop, abort func()) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var (
@@ -389,8 +434,7 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 		if measure || reason == results.StoppedInterrupted {
 			r.stopped, r.stopAt = reason, time.Now()
 		}
-		close(stop)
-		atk.Stop()
+		stop()
 		grace := r.cfg.stopGrace
 		if reason == results.StoppedInterrupted {
 			// Ctrl-C: the person waits; answers still in flight after a
@@ -406,11 +450,7 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 			if !ok {
 				return
 			}
-			if !measure {
-				r.warmupRequests++
-				continue
-			}
-			if r.record(res) && !stopping {
+			if record(res, measure) && !stopping {
 				halt(results.StoppedTargetDown)
 			}
 		case now := <-tick.C:
@@ -428,16 +468,19 @@ func (r *runner) attack(ctx context.Context, measure bool) {
 		case <-graceC:
 			graceC = nil
 			r.aborted = true
-			r.tracker.abort()
+			abort()
 		}
 	}
 }
 
 // newRunner builds the targets and the HTTP client.
 func newRunner(p *plan, cfg config, fx fixtureData, out *output) (*runner, error) {
-	tgt, err := newTargeter(p.target, p.sc.Steps, fx)
-	if err != nil {
-		return nil, err
+	var tgt *targeter
+	if p.sc.Journey == nil {
+		var err error
+		if tgt, err = newTargeter(p.target, p.sc.Steps, fx); err != nil {
+			return nil, err
+		}
 	}
 	r := &runner{
 		plan: p, cfg: cfg, out: out, tgt: tgt,
@@ -451,6 +494,11 @@ func newRunner(p *plan, cfg config, fx fixtureData, out *output) (*runner, error
 	for i, st := range p.sc.Steps {
 		r.stepIndex[st.Name] = i
 		r.steps = append(r.steps, newStats(true))
+	}
+	if p.sc.Journey != nil {
+		r.journeys = &journeys{base: p.target, steps: p.sc.Steps, spec: *p.sc.Journey, hc: r.client, fx: fx,
+			timeout: max(p.sc.Timeout, 30*time.Second)}
+		r.jstats = newJourneyStats()
 	}
 	return r, nil
 }

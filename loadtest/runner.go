@@ -36,6 +36,11 @@ type runner struct {
 	stopped        string
 	stopAt         time.Time
 	lastRate       float64 // answers in the last whole second, for progress
+
+	// A journey scenario's virtual users and figures.
+	journeys            *journeys
+	jstats              *journeyStats
+	registered, removed uint64 // identities registrations made, and removed
 }
 
 func (r *runner) began() time.Time {
@@ -47,8 +52,19 @@ func (r *runner) began() time.Time {
 	return time.Time{}
 }
 
-// record measures one result and reports whether the target looks down.
-func (r *runner) record(res *vegeta.Result) (down bool) {
+// record measures one result of a vegeta attack and reports whether the
+// target looks down.
+func (r *runner) record(res *vegeta.Result, measure bool) (down bool) {
+	if !measure {
+		r.warmupRequests++
+		return false
+	}
+	return r.recordAt(res, r.began().Add(r.plan.profile.Due(res.Seq)))
+}
+
+// recordAt measures one result whose request was intended to start at
+// intended and reports whether the target looks down.
+func (r *runner) recordAt(res *vegeta.Result, intended time.Time) (down bool) {
 	name, clean := stepOf(res.URL)
 	i := r.stepIndex[name]
 	if r.aborted && res.Code == 0 {
@@ -57,7 +73,6 @@ func (r *runner) record(res *vegeta.Result) (down bool) {
 	}
 	began := r.began()
 	end := res.Timestamp.Add(res.Latency)
-	intended := began.Add(r.plan.profile.Due(res.Seq))
 	corrected := end.Sub(intended)
 	if corrected < res.Latency {
 		corrected = res.Latency // sent a little ahead of its time
@@ -177,6 +192,9 @@ func (r *runner) breached() bool {
 }
 
 func (r *runner) measuresOf(step string, achieved, requested float64) measures {
+	if r.jstats != nil && (step == "" || step == JourneyName) {
+		return r.jstats.measures(achieved, requested)
+	}
 	if step == "" {
 		return r.overall.measures(achieved, requested)
 	}
@@ -228,11 +246,19 @@ func (r *runner) summary() *results.LoadSummary {
 		WarmupRequests:     r.warmupRequests,
 		Passed:             true,
 	}
+	if r.jstats != nil {
+		sent = r.jstats.started
+	}
 	if expected > sent {
 		s.Unsent = expected - sent
 	}
+	perHit := 1.0 // requests per hit: a journey's, if it completes
+	if r.jstats != nil {
+		perHit = float64(r.plan.sc.requestsPerJourney())
+		s.Journey = r.journeySummary(secs)
+	}
 	if secs > 0 {
-		s.Rate = results.RateSummary{Requested: round3(r.plan.requestedRate(el)), Achieved: round3(float64(sent) / secs)}
+		s.Rate = results.RateSummary{Requested: round3(perHit * r.plan.requestedRate(el)), Achieved: round3(float64(r.overall.requests+r.canceled) / secs)}
 	}
 	totalWeight := 0
 	for _, st := range r.plan.sc.Steps {
@@ -248,13 +274,19 @@ func (r *runner) summary() *results.LoadSummary {
 			Errors: results.ErrorSummary{Total: ss.errors, ByKind: ss.errorKinds()},
 		})
 		share := float64(st.Weight) / float64(totalWeight)
+		if r.jstats != nil {
+			share = float64(st.Repeat) / perHit
+		}
 		if secs > 0 {
 			stepRate[st.Name] = results.RateSummary{Requested: s.Rate.Requested * share, Achieved: float64(ss.requests) / secs}
 		}
 	}
 	s.Thresholds, s.Passed = judgeAll(r.plan.thresholds, func(step string) measures {
 		rate := s.Rate
-		if step != "" {
+		switch {
+		case s.Journey != nil && (step == "" || step == JourneyName):
+			rate = s.Journey.Rate
+		case step != "":
 			rate = stepRate[step]
 		}
 		return r.measuresOf(step, rate.Achieved, rate.Requested)

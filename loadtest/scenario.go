@@ -3,11 +3,12 @@ package loadtest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,8 +43,12 @@ type Scenario struct {
 	// that can log in) made before the clock starts for steps that need them;
 	// default DefaultSessions.
 	Sessions int
-	// Steps are picked in proportion to their weights.
+	// Steps are picked in proportion to their weights; in a journey, run
+	// in order by every arrival.
 	Steps []Step
+	// Journey, when set, makes each arrival of the rate profile one virtual
+	// user that runs Steps in order (see Journey).
+	Journey *Journey
 	// Thresholds judge the whole run.
 	Thresholds []Threshold
 }
@@ -110,6 +115,15 @@ type Step struct {
 	Expect StatusSet
 	// Thresholds judge this step alone.
 	Thresholds []Threshold
+
+	// Flow, Query and Fields are the inputs of a journey step: the flow id,
+	// query parameters and submitted fields, whose strings may take values
+	// from earlier answers ({{ create.id }}, see Journey).
+	Flow   string
+	Query  map[string]string
+	Fields map[string]any
+	// Repeat sends a journey step this many times in a row; default 1.
+	Repeat int
 }
 
 // Operation is a Kratos FrontendApi operationId that a step can load.
@@ -161,14 +175,7 @@ var operations = map[Operation]operation{
 }
 
 // Operations returns the operations a step can load, sorted.
-func Operations() []Operation {
-	ops := make([]Operation, 0, len(operations))
-	for op := range operations {
-		ops = append(ops, op)
-	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i] < ops[j] })
-	return ops
-}
+func Operations() []Operation { return slices.Sorted(maps.Keys(operations)) }
 
 // StatusSet is a set of HTTP status codes.
 type StatusSet struct{ bits [10]uint64 }
@@ -283,6 +290,12 @@ func (s Scenario) withDefaults() Scenario {
 		if st.Weight == 0 {
 			st.Weight = 1
 		}
+		if st.Repeat == 0 {
+			st.Repeat = 1
+		}
+		if st.Expect.Empty() && s.Journey != nil {
+			st.Expect = journeyExpect(st.Operation, s.Journey.Client)
+		}
 		if st.Expect.Empty() {
 			if op, ok := operations[st.Operation]; ok {
 				st.Expect = Statuses(op.expect)
@@ -327,7 +340,14 @@ func (s *Scenario) Validate() error {
 		bad("rate", "%w", err)
 	}
 	if len(s.Steps) == 0 {
-		bad("steps", "at least one step is required")
+		bad(s.stepsField(), "at least one step is required")
+	}
+	if s.Journey != nil {
+		errs = append(errs, s.validateJourney()...)
+		if len(errs) > 0 {
+			return errors.Join(errs...)
+		}
+		return nil
 	}
 	seen := map[string]bool{}
 	total := 0
@@ -353,6 +373,9 @@ func (s *Scenario) Validate() error {
 			}
 		} else if st.Method == "" || st.URL == "" {
 			bad(f, "needs an operation, or a method and a url")
+		}
+		if st.Flow != "" || len(st.Query) > 0 || len(st.Fields) > 0 || st.Repeat > 1 {
+			bad(f, "flow, query, a body of fields and repeat are for the steps of a journey")
 		}
 	}
 	if len(errs) > 0 {
@@ -380,8 +403,10 @@ func (r RateSpec) validate() error {
 	return nil
 }
 
-func opList() string {
-	ops := Operations()
+func opList() string { return joinOps(Operations()) }
+
+// joinOps lists operations, comma-separated.
+func joinOps(ops []Operation) string {
 	s := make([]string, len(ops))
 	for i, op := range ops {
 		s[i] = string(op)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/orybench/orybench/kratosclient"
 )
 
 // ParseScenario reads a scenario from YAML. file names the source in errors,
@@ -42,6 +44,22 @@ import (
 //	    expect: [200, 401, 4xx]  # [the operation's success status; 2xx for raw]
 //	    thresholds: [p99<50ms]
 //	thresholds: [error_rate<0.1%, rate>=0.99*requested, whoami:p99<20ms]
+//
+// A journey (see Journey) puts its steps in a journey block instead:
+//
+//	journey:
+//	  client: native             # native, browser or spa
+//	  think: 200ms               # [0] before each request but the first
+//	  steps:
+//	    - name: create
+//	      operation: createNativeLoginFlow
+//	    - name: submit
+//	      operation: updateLoginFlow
+//	      flow: "{{ create.id }}"
+//	      body: {method: password, identifier: "{{ identity.identifier }}", password: "{{ identity.password }}"}
+//	      expect: [200]          # [the operation's success status for the client]
+//	      repeat: 1              # [1]
+//	thresholds: [journey:p99<800ms, submit:p99<500ms]
 func ParseScenario(file string, data []byte) (*Scenario, error) {
 	p := &yamlParser{file: file, lines: map[string]int{}}
 	var doc yaml.Node
@@ -302,8 +320,9 @@ func (p *yamlParser) thresholds(dst *[]Threshold) func(*yaml.Node, string) {
 func (p *yamlParser) scenario(n *yaml.Node) *Scenario {
 	sc := &Scenario{}
 	var (
-		duration    time.Duration
-		durationSet bool
+		duration     time.Duration
+		durationSet  bool
+		journeySteps []Step
 	)
 	p.fields(n, "", map[string]func(*yaml.Node, string){
 		"name":        p.str(&sc.Name),
@@ -323,10 +342,19 @@ func (p *yamlParser) scenario(n *yaml.Node) *Scenario {
 		"steps": func(v *yaml.Node, f string) {
 			p.seq(v, f, func(sv *yaml.Node, sf string) { sc.Steps = append(sc.Steps, p.step(sv, sf)) })
 		},
+		"journey":    func(v *yaml.Node, f string) { sc.Journey = p.journey(v, f, &journeySteps) },
 		"thresholds": p.thresholds(&sc.Thresholds),
 	})
 	if n.Kind == yaml.MappingNode {
-		for _, req := range []string{"name", "rate", "steps"} {
+		required := []string{"name", "rate", "steps"}
+		if _, ok := p.lines["journey"]; ok {
+			required = required[:2]
+			if _, ok := p.lines["steps"]; ok {
+				p.errf(n, "steps", "a journey's steps go in journey.steps")
+			}
+			sc.Steps = journeySteps
+		}
+		for _, req := range required {
 			if _, ok := p.lines[req]; !ok {
 				p.errf(n, req, "required")
 			}
@@ -344,14 +372,14 @@ func (p *yamlParser) scenario(n *yaml.Node) *Scenario {
 	for i, st := range sc.Steps {
 		for _, t := range st.Thresholds {
 			if t.Step != "" && t.Step != st.Name {
-				f := fmt.Sprintf("steps[%d].thresholds", i)
+				f := fmt.Sprintf("%s[%d].thresholds", sc.stepsField(), i)
 				p.errs = append(p.errs, &ScenarioError{File: p.file, Line: p.lines[f], Field: f,
 					Err: fmt.Errorf("threshold %q names another step", t.Expr)})
 			}
 		}
 	}
 	for i, t := range sc.Thresholds {
-		if t.Step != "" && !hasStep(sc.Steps, t.Step) {
+		if t.Step != "" && !sc.hasStep(t.Step) {
 			f := fmt.Sprintf("thresholds[%d]", i)
 			p.errs = append(p.errs, &ScenarioError{File: p.file, Line: p.lines[f], Field: f,
 				Err: fmt.Errorf("threshold %q names no step of this scenario", t.Expr)})
@@ -360,8 +388,13 @@ func (p *yamlParser) scenario(n *yaml.Node) *Scenario {
 	return sc
 }
 
-func hasStep(steps []Step, name string) bool {
-	for _, s := range steps {
+// hasStep reports whether a threshold may name step: one of the
+// scenario's, or a journey's whole (JourneyName).
+func (sc *Scenario) hasStep(name string) bool {
+	if sc.Journey != nil && name == JourneyName {
+		return true
+	}
+	for _, s := range sc.Steps {
 		if s.Name == name {
 			return true
 		}
@@ -426,6 +459,41 @@ func (p *yamlParser) rate(n *yaml.Node, field string, dst *RateSpec) {
 	*dst = r
 }
 
+// journey reads a journey: its client, think time and steps.
+func (p *yamlParser) journey(n *yaml.Node, field string, steps *[]Step) *Journey {
+	j := &Journey{}
+	p.fields(n, field, map[string]func(*yaml.Node, string){
+		"client": func(v *yaml.Node, f string) {
+			s, ok := p.scalar(v, f)
+			if !ok {
+				return
+			}
+			m, err := kratosclient.ParseMode(s)
+			if err != nil {
+				p.errf(v, f, "%v", err)
+				return
+			}
+			j.Client = m
+		},
+		"think": func(v *yaml.Node, f string) {
+			if s, ok := p.scalar(v, f); ok && s != "0" && s != "0s" {
+				p.dur(&j.Think)(v, f)
+			}
+		},
+		"steps": func(v *yaml.Node, f string) {
+			p.seq(v, f, func(sv *yaml.Node, sf string) { *steps = append(*steps, p.step(sv, sf)) })
+		},
+	})
+	if n.Kind == yaml.MappingNode {
+		for _, req := range []string{"client", "steps"} {
+			if _, ok := p.lines[field+"."+req]; !ok {
+				p.errf(n, field+"."+req, "required")
+			}
+		}
+	}
+	return j
+}
+
 var statusClass = regexp.MustCompile(`^([1-5])xx$`)
 
 func (p *yamlParser) step(n *yaml.Node, field string) Step {
@@ -440,8 +508,32 @@ func (p *yamlParser) step(n *yaml.Node, field string) Step {
 		"operation": p.str(&op),
 		"method":    p.str(&st.Method),
 		"url":       p.str(&st.URL),
-		"body":      p.str(&body),
-		"no_cache":  p.boolean(&st.NoCache),
+		"body": func(v *yaml.Node, f string) {
+			if v.Kind != yaml.MappingNode {
+				p.str(&body)(v, f)
+				return
+			}
+			if err := v.Decode(&st.Fields); err != nil {
+				p.errf(v, f, "want a mapping of fields: %v", err)
+			}
+		},
+		"flow":   p.str(&st.Flow),
+		"repeat": p.int(&st.Repeat),
+		"query": func(v *yaml.Node, f string) {
+			st.Query = map[string]string{}
+			if v.Kind != yaml.MappingNode {
+				p.errf(v, f, "want a mapping of parameter names to values")
+				return
+			}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k, val := v.Content[i], v.Content[i+1]
+				p.lines[f+"."+k.Value] = k.Line
+				if s, ok := p.scalar(val, f+"."+k.Value); ok {
+					st.Query[k.Value] = s
+				}
+			}
+		},
+		"no_cache": p.boolean(&st.NoCache),
 		"headers": func(v *yaml.Node, f string) {
 			st.Header = http.Header{}
 			if v.Kind != yaml.MappingNode {

@@ -58,7 +58,7 @@ func TestSeriesCorrectedAndUncorrected(t *testing.T) {
 	corr, uncorr := r.bucket.corrected, r.bucket.uncorrected
 	const lat = 5 * time.Millisecond
 	send := func(seq uint64, at time.Duration) {
-		r.record(&vegeta.Result{Seq: seq, Code: 200, URL: "http://127.0.0.1:1/#s", Timestamp: began.Add(at), Latency: lat})
+		r.record(&vegeta.Result{Seq: seq, Code: 200, URL: "http://127.0.0.1:1/#s", Timestamp: began.Add(at), Latency: lat}, true)
 	}
 	for seq := uint64(0); seq < 100; seq++ { // second 0: on time
 		send(seq, r.plan.profile.Due(seq))

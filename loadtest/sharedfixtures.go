@@ -105,3 +105,43 @@ func (u *sharedUse) LoginFlows(ctx context.Context, n int) ([]string, error) {
 // DeleteUsers keeps the users for the next run: SharedFixtures.Close
 // removes them.
 func (u *sharedUse) DeleteUsers(context.Context, []target.Identity) error { return nil }
+
+// The journey fixtures of a shared run are its base fixtures': identities
+// that registrations make are the run's own, not kept.
+
+func (u *sharedUse) journey() (JourneyFixtures, error) {
+	if jf, ok := u.base.(JourneyFixtures); ok {
+		return jf, nil
+	}
+	return nil, errNoJourneyFixtures
+}
+
+func (u *sharedUse) NewIdentity() (target.Identity, error) {
+	jf, err := u.journey()
+	if err != nil {
+		return target.Identity{}, err
+	}
+	return jf.NewIdentity()
+}
+
+func (u *sharedUse) Forget(id target.Identity) {
+	if jf, err := u.journey(); err == nil {
+		jf.Forget(id)
+	}
+}
+
+func (u *sharedUse) RecoveryCode(ctx context.Context, address string) (string, error) {
+	jf, err := u.journey()
+	if err != nil {
+		return "", err
+	}
+	return jf.RecoveryCode(ctx, address)
+}
+
+func (u *sharedUse) RemoveRegistered(ctx context.Context, ids []target.Identity) (int, error) {
+	jf, err := u.journey()
+	if err != nil {
+		return 0, err
+	}
+	return jf.RemoveRegistered(ctx, ids)
+}

@@ -35,6 +35,8 @@ type stepTargets struct {
 type fixtureData struct {
 	users []target.Identity
 	flows []string
+	// journey makes new identities and reads mail for journeys.
+	journey JourneyFixtures
 }
 
 func newTargeter(base string, steps []Step, fx fixtureData) (*targeter, error) {

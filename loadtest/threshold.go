@@ -18,6 +18,11 @@ import (
 //	error_rate<0.1%          unexpected statuses and transport errors / requests
 //	rate_limited<1%          429 answers (when 429 is not expected) / requests
 //	rate>=0.99*requested     achieved rate, absolute (rate>=950) or relative
+//	journey:p99<800ms        a journey scenario's whole journeys (JourneyName)
+//
+// In a journey scenario, a threshold without a step judges the journeys, as
+// journey: does: latency from each arrival's due time, error_rate the share
+// of journeys stopped by a step, rate journeys per second.
 //
 // OP is one of < <= > >=. Latency values take a unit (us, ms, s); fractions
 // may be written with %. Latency is measured from each hit's intended send

@@ -104,7 +104,9 @@ type CapacityStep struct {
 	N     int           `json:"n"`
 	Phase CapacityPhase `json:"phase"`
 	Rate  float64       `json:"rate"` // requested
-	// Achieved is the rate of requests sent over the measured time.
+	// Achieved is the rate of requests sent over the measured time. For a
+	// journey scenario, Rate and Achieved are journeys per second, the
+	// latencies the journey's and ErrorRate its stopped journeys'.
 	Achieved  float64 `json:"achieved"`
 	P50       float64 `json:"p50_ms"`
 	P99       float64 `json:"p99_ms"`

@@ -66,6 +66,52 @@ type LoadSummary struct {
 	// Shard is set on a shard's summary, and on a merge of shards, whose
 	// Index is 0.
 	Shard *ShardSummary `json:"shard,omitempty"`
+	// Journey is set for a journey scenario: each arrival ran the steps in
+	// order. Steps then are its steps, the fields above its requests.
+	Journey *JourneySummary `json:"journey,omitempty"`
+}
+
+// JourneySummary is the outcome of a journey scenario, whose arrivals each
+// ran its steps in order as one virtual user. Latencies are in
+// milliseconds, of the completed journeys: latency_ms from each arrival's
+// intended start (due) to the end of its last answer, less the think time
+// (and mail wait) between its steps; latency_uncorrected_ms the sum of its
+// requests' own latencies.
+type JourneySummary struct {
+	// Client is the kind of caller: native, browser or spa.
+	Client string `json:"client"`
+	// ThinkMs is the pause between two requests of a journey.
+	ThinkMs float64 `json:"think_ms"`
+	// Rate is in journeys per second: Requested the mean rate the profile
+	// asked for, Achieved the journeys started over the same time.
+	Rate RateSummary `json:"rate"`
+	// CompletedPerS is the journeys completed per second.
+	CompletedPerS      float64 `json:"completed_per_s"`
+	Started            uint64  `json:"started"`
+	Completed          uint64  `json:"completed"`
+	Stopped            uint64  `json:"stopped"`
+	Canceled           uint64  `json:"canceled"`
+	Latency            Latency `json:"latency_ms"`
+	LatencyUncorrected Latency `json:"latency_uncorrected_ms"`
+	// StoppedBy counts the journeys stopped by a step whose answer was not
+	// expected, by the step and the kind of error (unexpected_status,
+	// timeout, …, rate_limited; missing_value: an earlier answer lacked
+	// a value the step takes; mail: the mail it takes a code from did not
+	// come; identity: no test identity could be made for the user).
+	StoppedBy []JourneyStop `json:"stopped_by"`
+	// IdentitiesRegistered counts the identities registration journeys
+	// made (warm-up included); IdentitiesRemoved those removed after the
+	// run through the admin API. Without one, the rest are left for
+	// `orybench cleanup`, which recognises their addresses.
+	IdentitiesRegistered uint64 `json:"identities_registered"`
+	IdentitiesRemoved    uint64 `json:"identities_removed"`
+}
+
+// JourneyStop counts the journeys a step stopped with one kind of error.
+type JourneyStop struct {
+	Step  string `json:"step"`
+	Kind  string `json:"kind"`
+	Count uint64 `json:"count"`
 }
 
 // Shard says which of Count processes that share one run wrote a result:

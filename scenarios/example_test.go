@@ -25,7 +25,7 @@ func ExampleLoad() {
 	}
 	fmt.Println("thresholds:", sc.Thresholds)
 	// Output:
-	// built in: [flow-creation login mixed raw whoami]
+	// built in: [flow-creation login login-browser mixed raw recovery-code registration registration-browser session-lifecycle whoami]
 	// mixed: weighted mix of toSession, flow creation and password login
 	// 200/s for 1m0s after a 5s warm-up, 200 sessions
 	// step whoami                   toSession                    weight 90

@@ -1,6 +1,7 @@
 // Package scenarios holds orybench's built-in load scenarios as YAML files
 // (see README.md and loadtest.ParseScenario for the format): whoami,
-// flow-creation, login, mixed and raw.
+// flow-creation, login, mixed and raw, and the journeys registration,
+// registration-browser, login-browser, recovery-code and session-lifecycle.
 package scenarios
 
 import (

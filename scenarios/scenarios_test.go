@@ -8,7 +8,8 @@ import (
 )
 
 func TestBuiltinsParse(t *testing.T) {
-	want := []string{"flow-creation", "login", "mixed", "raw", "whoami"}
+	want := []string{"flow-creation", "login", "login-browser", "mixed", "raw", "recovery-code",
+		"registration", "registration-browser", "session-lifecycle", "whoami"}
 	got := scenarios.Names()
 	if len(got) != len(want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
@@ -28,6 +29,9 @@ func TestBuiltinsParse(t *testing.T) {
 		}
 		if sc.Name != name {
 			t.Errorf("%s: name = %q, want the file's name", file, sc.Name)
+		}
+		if err := loadtest.Check(sc); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 	if _, _, ok := scenarios.Lookup("nope"); ok {

@@ -74,7 +74,7 @@ func newCapacityCmd(logger *slog.Logger) *cobra.Command {
 	f := cmd.Flags()
 	lt.register(f)
 	f.StringVar(&slo, "slo", defaultSLO, "comma-separated thresholds every step must hold, as orybench load --threshold takes them")
-	f.Float64Var(&startRate, "start-rate", capacity.DefaultStartRate, "first rate tried, requests/s")
+	f.Float64Var(&startRate, "start-rate", capacity.DefaultStartRate, "first rate tried, requests/s (journeys/s for a journey scenario)")
 	f.Float64Var(&minRate, "min-rate", capacity.DefaultMinRate, "lowest rate tried when the start rate fails (halving), requests/s")
 	f.Float64Var(&maxRate, "max-rate", capacity.DefaultMaxRate, "highest rate tried, requests/s")
 	f.StringVar(&precision, "precision", "5%", "stop bisecting when the lowest failing rate is at most this much above the highest that held")

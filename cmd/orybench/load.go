@@ -65,7 +65,7 @@ func newLoadCmd(logger *slog.Logger) *cobra.Command {
 	})
 	f := cmd.Flags()
 	lt.register(f)
-	f.Float64Var(&v.rate, "rate", 0, "constant requests per second (default: the scenario's profile)")
+	f.Float64Var(&v.rate, "rate", 0, "constant requests per second, journeys per second for a journey scenario (default: the scenario's profile)")
 	f.DurationVar(&v.duration, "duration", 0, "measured duration (default: the scenario's)")
 	f.DurationVar(&v.warmup, "warmup", 0, "unmeasured warm-up before the clock starts (default: the scenario's)")
 	f.DurationVar(&lt.timeout, "timeout", 0, "bound on each request, set-up calls included (default: the scenario's, 10s; set-up calls 30s)")

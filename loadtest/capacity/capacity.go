@@ -11,6 +11,9 @@
 // a target that cannot keep up does not sustain the rate, whatever the
 // latency of the requests it did send. Session pools are made once for the
 // whole search (loadtest.SharedFixtures).
+//
+// For a journey scenario (loadtest.Journey), rates are journeys per second
+// and the SLO's thresholds without a step judge the whole journey.
 package capacity
 
 import (
@@ -439,6 +442,12 @@ func (s *search) step(ctx context.Context, phase results.CapacityPhase, rate flo
 		st.Achieved, st.P50, st.P99 = sum.Rate.Achieved, sum.Latency.P50, sum.Latency.P99
 		if sum.Requests > 0 {
 			st.ErrorRate = float64(sum.Errors.Total) / float64(sum.Requests)
+		}
+		if j := sum.Journey; j != nil { // a journey's rate is journeys/s
+			st.Achieved, st.P50, st.P99, st.ErrorRate = j.Rate.Achieved, j.Latency.P50, j.Latency.P99, 0
+			if n := j.Completed + j.Stopped; n > 0 {
+				st.ErrorRate = float64(j.Stopped) / float64(n)
+			}
 		}
 		for _, t := range sum.Thresholds {
 			if !t.OK {

@@ -325,3 +325,27 @@ func TestFindRemoteBound(t *testing.T) {
 		t.Errorf("max rate 1000 on a remote host, allowed: %v", err)
 	}
 }
+
+// A journey scenario's steps are recorded in journeys: the journeys per
+// second achieved, the journey's latency and the share of journeys
+// stopped, not the requests' figures.
+func TestFindJourneyFigures(t *testing.T) {
+	slo, _ := loadtest.ParseThreshold("p99<50ms")
+	sc := loadtest.RawScenario("GET", "http://127.0.0.1:1/", 10, time.Second)
+	stub := func(c *config) {
+		c.run = func(_ context.Context, _ *loadtest.Scenario, rate float64, _ []loadtest.Option) (*results.LoadSummary, error) {
+			return &results.LoadSummary{Requests: 300, Rate: results.RateSummary{Requested: 3 * rate, Achieved: 3 * rate},
+				Latency: results.Latency{P50: 1, P99: 2}, Errors: results.ErrorSummary{Total: 3}, Passed: true,
+				Journey: &results.JourneySummary{Rate: results.RateSummary{Requested: rate, Achieved: rate},
+					Completed: 99, Stopped: 1, Latency: results.Latency{P50: 10, P99: 20}}}, nil
+		}
+	}
+	res, err := Find(context.Background(), sc, WithSLO(slo), WithStartRate(10), WithMaxRate(10), stub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := res.Steps[0]
+	if st.Rate != 10 || st.Achieved != 10 || st.P50 != 10 || st.P99 != 20 || st.ErrorRate != 0.01 {
+		t.Errorf("step %+v: want 10 journeys/s achieved, p50 10ms, p99 20ms, 1%% stopped", st)
+	}
+}
