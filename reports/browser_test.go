@@ -127,6 +127,23 @@ func TestReportInChromium(t *testing.T) {
 		p.elementScreenshot(t, "section.load figure", filepath.Join(shots, "report-10min-latency.png"))
 	})
 
+	t.Run("journey runs", func(t *testing.T) {
+		_, page := writeFixtureReport(t, "testdata/load-session-lifecycle", "testdata/load-registration")
+		p := b.open(t, page)
+		p.expectClean(t)
+		p.expectCharts(t, 8) // latency, throughput, status codes and percentiles of each
+		if got := p.eval(t, `return document.querySelectorAll("section.load .tiles.journey .tile").length`); got != float64(8+9) {
+			t.Errorf("%v journey tiles, want 8 and 9 (the registration's counts identities)", got)
+		}
+		// The percentile chart draws the journey and each step: session-
+		// lifecycle's four steps and journey pair are six lines.
+		if got := p.eval(t, `return document.querySelectorAll("#load-session-lifecycle-hdr path.line").length`); got != float64(6) {
+			t.Errorf("%v lines in the journey's percentile chart, want 6", got)
+		}
+		p.elementScreenshot(t, "#load-session-lifecycle", filepath.Join(shots, "report-load-session-lifecycle.png"))
+		p.elementScreenshot(t, "#load-registration", filepath.Join(shots, "report-load-registration.png"))
+	})
+
 	t.Run("capacity search", func(t *testing.T) {
 		r, page := writeFixtureReport(t, "testdata/capacity-whoami")
 		p := b.open(t, page)

@@ -15,12 +15,15 @@ import (
 )
 
 type capacityView struct {
-	Meta   runRow
-	SLO    string
-	Tiles  []tile
-	Chart  chartView
-	Steps  []capacityStepRow
-	Search []kv
+	Meta runRow
+	SLO  string
+	// Unit is what the search's rates count: requests/s, or journeys/s
+	// for a journey scenario; Errors what its error column holds.
+	Unit, Errors string
+	Tiles        []tile
+	Chart        chartView
+	Steps        []capacityStepRow
+	Search       []kv
 }
 
 type capacityStepRow struct {
@@ -31,13 +34,16 @@ type capacityStepRow struct {
 func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityView {
 	r := c.Result
 	anchor := uniqueAnchor("capacity-"+safeID(r.Scenario), anchors)
-	v := capacityView{SLO: strings.Join(r.SLO, ", ")}
+	v := capacityView{SLO: strings.Join(r.SLO, ", "), Unit: capacityUnit(&r), Errors: "errors"}
+	if isJourneySearch(&r) {
+		v.Errors = "journeys stopped"
+	}
 	v.Meta = runRow{Anchor: anchor, Kind: "capacity", Name: "capacity: " + r.Scenario,
 		Target: orNot(scrubURL(c.Run.Target)), Kratos: orNot(c.Run.KratosVersion), Hasher: r.Hasher, Orybench: orNot(c.Run.Orybench),
 		Started: orNot(fmtTime(c.Run.StartedAt)), Duration: fmtSeconds(r.DurationS), Command: orNot(scrubCommand(c.Run.Command)),
 		Result: r.Verdict()}.withContract(c.Run.Contract)
 	if r.Found {
-		v.Meta.Verdict = fmt.Sprintf("sustainable %s/s, confidence %s", trimFloat(r.SustainableRate, 1), r.Confidence.Level)
+		v.Meta.Verdict = fmt.Sprintf("sustainable %s %s, confidence %s", trimFloat(r.SustainableRate, 1), v.Unit, r.Confidence.Level)
 	} else {
 		v.Meta.Verdict = "no rate held the SLO"
 	}
@@ -49,7 +55,7 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 		failing = trimFloat(r.Confidence.LowestFailingRate, 1) + "/s"
 	}
 	v.Tiles = []tile{
-		{Label: "sustainable rate", Value: orDefault(rateText(r.SustainableRate), "none"), Sub: "every run at it held the SLO", Bad: !r.Found},
+		{Label: "sustainable rate", Value: orDefault(rateText(r.SustainableRate), "none"), Sub: v.Unit + "; every run at it held the SLO", Bad: !r.Found},
 		{Label: "confidence", Value: r.Confidence.Level, Sub: r.Confidence.Reason, Bad: r.Confidence.Level == "low" || r.Confidence.Level == "none"},
 		{Label: "lowest failing rate", Value: failing, Sub: fmt.Sprintf("precision asked %s%%", trimFloat(100*r.Settings.Precision, 1))},
 		{Label: "steps", Value: fmt.Sprint(len(r.Steps)), Sub: "in " + fmtSeconds(r.DurationS) + ", ended: " + string(r.Ended)},
@@ -60,7 +66,7 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 		row := capacityStepRow{N: fmt.Sprint(st.N), Phase: string(st.Phase), Rate: rateText(st.Rate), Achieved: rateText(st.Achieved),
 			P50: fmtMS(st.P50), P99: fmtMS(st.P99), Errors: trimFloat(100*st.ErrorRate, 3) + "%", Held: st.Held, Dir: st.Dir}
 		if st.Summary != nil {
-			row.P90 = fmtMS(st.Summary.Latency.P90)
+			row.P90 = fmtMS(runLatency(st).P90)
 		}
 		switch {
 		case st.Error != "":
@@ -80,6 +86,29 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 		{"step files", filepath.Join(c.Dir, "steps")},
 	}
 	return v
+}
+
+// isJourneySearch reports whether r searched a journey scenario: its runs'
+// summaries have a journey.
+func isJourneySearch(r *results.CapacityResult) bool {
+	return slices.ContainsFunc(r.Steps, func(st results.CapacityStep) bool { return st.Summary != nil && st.Summary.Journey != nil })
+}
+
+// capacityUnit is what a search's rates count.
+func capacityUnit(r *results.CapacityResult) string {
+	if isJourneySearch(r) {
+		return "journeys/s"
+	}
+	return "requests/s"
+}
+
+// runLatency is the latency a capacity run is judged by: its whole
+// journeys' for a journey scenario, else its requests'. st has a summary.
+func runLatency(st results.CapacityStep) results.Latency {
+	if j := st.Summary.Journey; j != nil {
+		return j.Latency
+	}
+	return st.Summary.Latency
 }
 
 func rateText(r float64) string {
@@ -131,7 +160,7 @@ func sloLatencies(slo []string) []sloLatency {
 // run against its achieved rate, the SLO's latency limits, and the
 // sustainable rate.
 func capacityChart(id string, r results.CapacityResult) (chart, []legendItem, string) {
-	c := chart{ID: id, Title: "Latency against achieved throughput", XLabel: "achieved throughput (requests/s)", YLabel: "latency (ms)",
+	c := chart{ID: id, Title: "Latency against achieved throughput", XLabel: "achieved throughput (" + capacityUnit(&r) + ")", YLabel: "latency (ms)",
 		YFormat: func(v float64) string { return trimFloat(v, 2) }}
 	// Every measured run is a dot; the lines go through one point per rate,
 	// the run that did worst there (which decides whether the rate held).
@@ -243,6 +272,10 @@ func capacityChart(id string, r results.CapacityResult) (chart, []legendItem, st
 	}
 	note := "Each run at the throughput it achieved: a dot per run (confirmations included), the lines through the worst run at each rate. " +
 		"Latency from each request's intended send time (corrected for coordinated omission)."
+	if isJourneySearch(&r) {
+		note = "Each run at the journeys per second it achieved: a dot per run (confirmations included), the lines through the worst run at each rate. " +
+			"Latency of whole journeys, from each arrival's intended start (corrected for coordinated omission)."
+	}
 	if clipped > 0 {
 		note += fmt.Sprintf(" Latencies above %s are drawn at the top edge (%d points): the step table has their values.", fmtMS(yTop), clipped)
 	}
@@ -257,11 +290,11 @@ type latencyMetric struct {
 
 var capacityMetrics = []latencyMetric{
 	{"p50", colBlue, func(s results.CapacityStep) float64 { return s.P50 }},
-	{"p90", colOrange, func(s results.CapacityStep) float64 { return s.Summary.Latency.P90 }},
+	{"p90", colOrange, func(s results.CapacityStep) float64 { return runLatency(s).P90 }},
 	{"p99", colVermilion, func(s results.CapacityStep) float64 { return s.P99 }},
-	{"p999", colPurple, func(s results.CapacityStep) float64 { return s.Summary.Latency.P999 }},
-	{"max", colBlack, func(s results.CapacityStep) float64 { return s.Summary.Latency.Max }},
-	{"mean", colSky, func(s results.CapacityStep) float64 { return s.Summary.Latency.Mean }},
+	{"p999", colPurple, func(s results.CapacityStep) float64 { return runLatency(s).P999 }},
+	{"max", colBlack, func(s results.CapacityStep) float64 { return runLatency(s).Max }},
+	{"mean", colSky, func(s results.CapacityStep) float64 { return runLatency(s).Mean }},
 }
 
 // worse reports whether run a did worse than run b at the same rate: it
@@ -276,7 +309,7 @@ func worse(a, b results.CapacityStep) bool {
 func markdownCapacity(w io.Writer, v capacityView) {
 	markdownRunHead(w, v.Meta, v.Tiles)
 	fmt.Fprintf(w, "\n### Steps\n\n")
-	mdTable(w, []string{"step", "phase", "requested", "achieved", "p50", "p99", "errors", "result"},
+	mdTable(w, []string{"step", "phase", "requested (" + v.Unit + ")", "achieved", "p50", "p99", v.Errors, "result"},
 		[]bool{true, false, true, true, true, true, true, false}, func(row func(...string)) {
 			for _, s := range v.Steps {
 				res := "✅ " + s.Verdict

@@ -74,7 +74,7 @@ func TestCapacityHTML(t *testing.T) {
 		t.Errorf("%d step rows, want %d", got, len(res.Steps))
 	}
 	// The overview names the search with its verdict.
-	if !strings.Contains(page, "sustainable "+rate+"/s, confidence "+res.Confidence.Level) {
+	if !strings.Contains(page, "sustainable "+rate+" requests/s, confidence "+res.Confidence.Level) {
 		t.Errorf("the overview does not give the sustainable rate and its confidence")
 	}
 }

@@ -18,14 +18,16 @@ import (
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"fmtMS":    fmtMS,
-	"count":    fmtCount,
-	"safeURL":  func(u string) template.URL { return template.URL(safeURL(u)) },
-	"pointer":  func(p string) string { return orDefault(p, "(whole body)") },
-	"add":      func(a, b int) int { return a + b },
-	"lower":    strings.ToLower,
-	"safeHTML": func(s string) template.HTML { return template.HTML(s) }, // legend swatches, built from constants
-	"statusOf": func(k results.Case) int { return orInt(k.ExpectedStatus, k.Status) },
+	"fmtMS":       fmtMS,
+	"count":       fmtCount,
+	"kind":        kindText,
+	"journeyNote": func() string { return journeyNote },
+	"safeURL":     func(u string) template.URL { return template.URL(safeURL(u)) },
+	"pointer":     func(p string) string { return orDefault(p, "(whole body)") },
+	"add":         func(a, b int) int { return a + b },
+	"lower":       strings.ToLower,
+	"safeHTML":    func(s string) template.HTML { return template.HTML(s) }, // legend swatches, built from constants
+	"statusOf":    func(k results.Case) int { return orInt(k.ExpectedStatus, k.Status) },
 }).Parse(htmlSource))
 
 // WriteHTML writes report.html: one self-contained page, styles and SVG
@@ -302,6 +304,7 @@ func targetText(t results.TargetInfo) string {
 type loadView struct {
 	Meta       runRow
 	Summary    tableView
+	Journey    *journeyView // nil for a run that is no journey
 	Thresholds []thresholdRow
 	Charts     []chartView
 	Steps      []stepRow
@@ -344,7 +347,11 @@ func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 	} else {
 		anchors[anchor] = 1
 	}
-	v := loadView{}
+	v := loadView{Journey: newJourneyView(s.Journey)}
+	whole := "all steps" // what a threshold without a step judges
+	if s.Journey != nil {
+		whole = "whole journeys"
+	}
 	v.Meta = runRow{Anchor: anchor, Kind: "load", Name: "load: " + s.Scenario,
 		Target: orNot(scrubURL(l.Run.Target)), Kratos: orNot(l.Run.KratosVersion), Hasher: s.Hasher, Orybench: orNot(l.Run.Orybench),
 		Started: orNot(fmtTime(l.Run.StartedAt)), Duration: fmtSeconds(s.DurationS), Command: orNot(scrubCommand(l.Run.Command)), Result: s.Verdict()}.withContract(l.Run.Contract)
@@ -353,7 +360,7 @@ func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 		if !t.OK {
 			breached++
 		}
-		v.Thresholds = append(v.Thresholds, thresholdRow{Expr: t.Expr, Step: orDefault(t.Step, "all steps"),
+		v.Thresholds = append(v.Thresholds, thresholdRow{Expr: t.Expr, Step: orDefault(t.Step, whole),
 			Actual: FormatThresholdActual(t.Expr, t.Actual), OK: t.OK})
 	}
 	switch {
@@ -404,6 +411,10 @@ func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 	if len(l.Distributions) > 0 {
 		d, dLegend := distributionChart(anchor+"-hdr", l.Distributions)
 		note := "HdrHistogram percentile distribution of the whole run (.hgrm files). Solid: corrected (from intended send); dashed: uncorrected."
+		if slices.ContainsFunc(l.Distributions, func(d results.Distribution) bool { return d.Journey }) {
+			note = "HdrHistogram percentile distribution of whole journeys (journey.hgrm) and of each step's requests (.hgrm files). " +
+				"Journey: solid corrected (from each arrival's intended start), dashed uncorrected (the sum of its requests' latencies)."
+		}
 		if len(s.Steps) > 1 {
 			note += " Thin lines: each step, corrected."
 		}
@@ -444,7 +455,7 @@ func errorKinds(m map[string]uint64) string {
 	if len(m) == 0 {
 		return ""
 	}
-	return " (" + joinCounts(m, ", ", func(k string, n uint64) string { return strings.ReplaceAll(k, "_", " ") + " " + fmtCount(n) }) + ")"
+	return " (" + joinCounts(m, ", ", func(k string, n uint64) string { return kindText(k) + " " + fmtCount(n) }) + ")"
 }
 
 // joinCounts formats each count of m with item, in key order, and joins

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/orybench/orybench/results"
 )
@@ -218,16 +219,22 @@ func statusColor(code string, shade map[byte]int) string {
 }
 
 // distributionChart: latency by percentile on HdrHistogram's axis,
-// x = 1/(1-p), logarithmic.
+// x = 1/(1-p), logarithmic. When ds hold a journey's whole journeys, their
+// pair takes the place of the pair of all requests: a journey scenario's
+// curves are its journeys' and each step's.
 func distributionChart(id string, ds []results.Distribution) (chart, []legendItem) {
 	c := chart{ID: id, Title: "Latency by percentile (HdrHistogram)", XLabel: "percentile (x = 1/(1−p), log scale)", YLabel: "latency (ms)",
 		XLog: true, XTicks: percentileTicks, YFormat: func(v float64) string { return trimFloat(v, 2) }}
 	colors := []string{colBlue, colGreen, colOrange, colPurple, colSky, colVermilion}
+	journey := slices.ContainsFunc(ds, func(d results.Distribution) bool { return d.Journey })
 	var legend []legendItem
 	ci := -1
 	for _, d := range ds {
 		if d.Step != "" && d.Uncorrected {
 			continue // one line per step: the overall pair shows the correction
+		}
+		if journey && d.Step == "" && !d.Journey {
+			continue // all requests of a journey mixed: the journey's pair says more
 		}
 		if !d.Uncorrected || ci < 0 {
 			ci++ // an uncorrected line takes its corrected twin's colour, dashed

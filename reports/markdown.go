@@ -134,6 +134,9 @@ func (r *Report) markdownConformance(w io.Writer, c *confView) {
 
 func markdownLoad(w io.Writer, l loadView) {
 	markdownRunHead(w, l.Meta, l.Summary.Tiles)
+	if l.Journey != nil {
+		markdownJourney(w, l.Journey)
+	}
 	if len(l.Thresholds) > 0 {
 		fmt.Fprintf(w, "\n### Thresholds\n\n")
 		mdTable(w, []string{"result", "threshold", "applies to", "actual"}, []bool{false, false, false, true}, func(row func(...string)) {

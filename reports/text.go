@@ -13,8 +13,9 @@ import (
 
 // WriteLoadText writes a load run's summary for a terminal, a fact a line
 // with its label aligned: the scenario, shard, rate, latency corrected and
-// uncorrected, statuses, errors, each step, each threshold's verdict, the
-// directory of its files (dir) and the result.
+// uncorrected, a journey scenario's journeys, statuses, errors, each step,
+// each threshold's verdict, the directory of its files (dir) and the
+// result.
 func WriteLoadText(w io.Writer, s *results.LoadSummary, dir string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "scenario\t%s → %s, %.1fs, %d requests", s.Scenario, s.Target, s.DurationS, s.Requests)
@@ -37,6 +38,9 @@ func WriteLoadText(w io.Writer, s *results.LoadSummary, dir string) error {
 	}
 	fmt.Fprintf(tw, "latency\t%s (from intended send)\n", lat(s.Latency))
 	fmt.Fprintf(tw, "uncorrected\t%s (from actual send)\n", lat(s.LatencyUncorrected))
+	if s.Journey != nil {
+		writeJourneyText(tw, s.Journey, lat)
+	}
 	fmt.Fprintf(tw, "statuses\t%s, rate limited %d\n", countsText(s.StatusCodes), s.RateLimited)
 	fmt.Fprintf(tw, "errors\t%d %s\n", s.Errors.Total, countsText(s.Errors.ByKind))
 	for _, st := range s.Steps {
@@ -88,7 +92,7 @@ func WriteCapacityStepText(w io.Writer, st results.CapacityStep) error {
 func WriteCapacityText(w io.Writer, r *results.CapacityResult, dir string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if r.Found {
-		fmt.Fprintf(tw, "sustainable rate\t%g requests/s\n", r.SustainableRate)
+		fmt.Fprintf(tw, "sustainable rate\t%g %s\n", r.SustainableRate, capacityUnit(r))
 	} else {
 		fmt.Fprintln(tw, "sustainable rate\tnone")
 	}

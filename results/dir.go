@@ -101,8 +101,9 @@ type LoadRun struct {
 	Run     RunInfo
 	Summary LoadSummary
 	Series  []SeriesPoint
-	// Distributions are the .hgrm files: the overall ones first, then each
-	// step's in the order of Summary.Steps.
+	// Distributions are the .hgrm files: the overall ones first, then a
+	// journey scenario's whole journeys, then each step's in the order of
+	// Summary.Steps.
 	Distributions []Distribution
 }
 
@@ -138,7 +139,7 @@ func ReadLoadRun(dir string) (*LoadRun, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Name, d.Step, d.Uncorrected = name.label, name.step, name.uncorrected
+		d.Name, d.Step, d.Uncorrected, d.Journey = name.label, name.step, name.uncorrected, name.journey
 		l.Distributions = append(l.Distributions, *d)
 	}
 	return l, nil
@@ -191,8 +192,8 @@ func readRunInfoIn(dir string, known RunInfo) (RunInfo, error) {
 }
 
 type hgrmName struct {
-	file, label, step string
-	uncorrected       bool
+	file, label, step    string
+	uncorrected, journey bool
 }
 
 // hgrmNames are the .hgrm files loadtest writes for a run's steps.
@@ -200,6 +201,11 @@ func hgrmNames(s LoadSummary) []hgrmName {
 	names := []hgrmName{
 		{file: "overall.hgrm", label: "all steps"},
 		{file: "overall.uncorrected.hgrm", label: "all steps, uncorrected", uncorrected: true},
+	}
+	if s.Journey != nil {
+		names = append(names,
+			hgrmName{file: "journey.hgrm", label: "journey", journey: true},
+			hgrmName{file: "journey.uncorrected.hgrm", label: "journey, uncorrected", uncorrected: true, journey: true})
 	}
 	if len(s.Steps) < 2 {
 		return names // one step: its distributions are the overall ones

@@ -11,15 +11,19 @@ import (
 
 // Distribution is an HdrHistogram percentile distribution (.hgrm): latency
 // in milliseconds at each percentile. A load run writes one of the whole
-// run and one of each step, corrected and uncorrected (ReadLoadRun reads
-// them and fills in Name, Step and Uncorrected).
+// run and one of each step, corrected and uncorrected, and a journey
+// scenario's run one of its whole journeys (ReadLoadRun reads them and
+// fills in Name, Step, Uncorrected and Journey).
 type Distribution struct {
 	Name        string
-	Step        string // "" for the whole run
+	Step        string // "" for the whole run or the whole journeys
 	Uncorrected bool
-	Points      []PercentilePoint
-	Mean, Max   float64 // ms
-	Total       int64
+	// Journey: the latency of whole journeys, from each arrival's intended
+	// start (journey.hgrm), not of single requests.
+	Journey   bool
+	Points    []PercentilePoint
+	Mean, Max float64 // ms
+	Total     int64
 }
 
 // PercentilePoint is one line of a .hgrm file.
