@@ -347,7 +347,7 @@ func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 	} else {
 		anchors[anchor] = 1
 	}
-	v := loadView{Journey: newJourneyView(s.Journey)}
+	v := loadView{Journey: newJourneyView(s.Journey, s.Steps)}
 	whole := "all steps" // what a threshold without a step judges
 	if s.Journey != nil {
 		whole = "whole journeys"

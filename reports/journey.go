@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/orybench/orybench/results"
@@ -16,10 +17,21 @@ type journeyView struct {
 	// Identities says what registration journeys made and removed; ""
 	// when they made none.
 	Identities string
+	// Split is a journey's mean time by step, SplitNote what it adds up to.
+	Split     []splitPart
+	SplitNote string
+}
+
+// splitPart is one step's share of a journey's mean time: its requests'
+// mean latency (uncorrected: their own) times the requests it made per
+// journey started.
+type splitPart struct {
+	Step, Text, Color string
+	Percent           float64
 }
 
 // newJourneyView returns the view of j, nil for a run that is no journey.
-func newJourneyView(j *results.JourneySummary) *journeyView {
+func newJourneyView(j *results.JourneySummary, steps []results.StepSummary) *journeyView {
 	if j == nil {
 		return nil
 	}
@@ -28,8 +40,12 @@ func newJourneyView(j *results.JourneySummary) *journeyView {
 	if j.Canceled > 0 {
 		ended += ", " + fmtCount(j.Canceled) + " canceled"
 	}
+	think := "no think time between requests"
+	if j.ThinkMs > 0 {
+		think = "think " + fmtMS(j.ThinkMs) + " between requests"
+	}
 	v.Tiles = []tile{
-		{Label: "client", Value: clientLabel(j.Client), Sub: "think " + fmtMS(j.ThinkMs) + " between requests"},
+		{Label: "client", Value: clientLabel(j.Client), Sub: think},
 		{Label: "journeys/s", Value: trimFloat(j.Rate.Achieved, 2) + "/s", Sub: "requested " + trimFloat(j.Rate.Requested, 2) + "/s", Bad: j.Rate.Achieved < 0.99*j.Rate.Requested},
 		{Label: "completed/s", Value: trimFloat(j.CompletedPerS, 2) + "/s", Sub: "journeys that ran every step"},
 		{Label: "journeys", Value: fmtCount(j.Started), Sub: ended, Bad: j.Stopped > 0},
@@ -38,12 +54,49 @@ func newJourneyView(j *results.JourneySummary) *journeyView {
 		{Label: "journey p99", Value: fmtMS(j.Latency.P99), Sub: "uncorrected " + fmtMS(j.LatencyUncorrected.P99)},
 		{Label: "journey max", Value: fmtMS(j.Latency.Max), Sub: "uncorrected " + fmtMS(j.LatencyUncorrected.Max)},
 	}
+	v.Split, v.SplitNote = journeySplit(j, steps)
 	if j.IdentitiesRegistered > 0 || j.IdentitiesRemoved > 0 {
 		v.Identities = identitiesText(j)
 		v.Tiles = append(v.Tiles, tile{Label: "identities", Value: fmtCount(j.IdentitiesRegistered),
 			Sub: fmtCount(j.IdentitiesRemoved) + " removed after the run", Bad: j.IdentitiesRemoved < j.IdentitiesRegistered})
 	}
 	return v
+}
+
+// Swatch is the legend's sample of the part's colour.
+func (p splitPart) Swatch() string { return legendItem{Color: p.Color, Area: true}.Swatch() }
+
+// journeySplit divides a journey's mean time among its steps. Means add
+// up where percentiles do not: a step's share is the mean latency of its
+// requests from their actual send times times its requests per journey
+// started, and the shares sum to the journeys' uncorrected mean when every
+// journey completed.
+func journeySplit(j *results.JourneySummary, steps []results.StepSummary) ([]splitPart, string) {
+	if j.Started == 0 || len(steps) == 0 {
+		return nil, ""
+	}
+	colors := []string{colBlue, colOrange, colGreen, colPurple, colSky, colVermilion, colYellow, colBlack}
+	ms := make([]float64, len(steps))
+	total := 0.0
+	for i, st := range steps {
+		ms[i] = st.LatencyUncorrected.Mean * float64(st.Requests) / float64(j.Started)
+		total += ms[i]
+	}
+	if total <= 0 {
+		return nil, ""
+	}
+	var parts []splitPart
+	for i, st := range steps {
+		per := float64(st.Requests) / float64(j.Started)
+		parts = append(parts, splitPart{Step: st.Name, Color: colors[i%len(colors)], Percent: math.Round(1000*ms[i]/total) / 10,
+			Text: fmt.Sprintf("%s mean × %s per journey = %s", fmtMS(st.LatencyUncorrected.Mean), trimFloat(per, 2), fmtMS(ms[i]))})
+	}
+	note := fmt.Sprintf("Mean time of a journey by step, from each request's actual send: %s in all; the completed journeys' uncorrected mean is %s.",
+		fmtMS(total), fmtMS(j.LatencyUncorrected.Mean))
+	if j.Stopped > 0 || j.Canceled > 0 {
+		note += " Stopped journeys count the requests they made, so the sum is lower than a completed journey's."
+	}
+	return parts, note
 }
 
 // identitiesText says what registration journeys made and removed.
@@ -69,6 +122,14 @@ func markdownJourney(w io.Writer, j *journeyView) {
 	}
 	mdTable(w, head, nil, func(row func(...string)) { row(vals...) })
 	fmt.Fprintf(w, "\n%s\n", journeyNote)
+	if len(j.Split) > 0 {
+		fmt.Fprintf(w, "\n%s\n\n", j.SplitNote)
+		mdTable(w, []string{"step", "time per journey", "share"}, []bool{false, false, true}, func(row func(...string)) {
+			for _, p := range j.Split {
+				row("`"+p.Step+"`", p.Text, trimFloat(p.Percent, 1)+"%")
+			}
+		})
+	}
 	if j.Identities != "" {
 		fmt.Fprintf(w, "\nIdentities: %s.\n", j.Identities)
 	}

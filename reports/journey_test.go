@@ -72,6 +72,25 @@ func TestJourneyRendered(t *testing.T) {
 			t.Errorf("report.html lacks %s", want)
 		}
 	}
+	// Where a journey's time goes: each step's mean times its requests
+	// per journey, whoami five times.
+	var sum float64
+	for _, st := range s.Steps {
+		sum += st.LatencyUncorrected.Mean * float64(st.Requests) / float64(j.Started)
+	}
+	whoami := s.Steps[2]
+	part := fmtMS(whoami.LatencyUncorrected.Mean) + " mean × 5 per journey = " + fmtMS(5*whoami.LatencyUncorrected.Mean)
+	split := "actual send: " + fmtMS(sum) + " in all" // the sum of the parts
+	for name, out := range map[string]string{"report.html": page, "summary.md": md} {
+		for _, want := range []string{part, split, "Stopped journeys count the requests they made"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+	}
+	if got := strings.Count(page[strings.Index(page, `<div class="bar"`):], "<span style=\"width:"); got < len(steps) {
+		t.Errorf("the bar of a journey's time has %d parts, want %d", got, len(steps))
+	}
 	if strings.Contains(page, "<div class=\"l\">identities</div>") {
 		t.Errorf("report.html counts identities of a journey that registered none")
 	}
