@@ -219,13 +219,16 @@ func TestJourneyCapacityWording(t *testing.T) {
 		}
 	}
 	var page, md, text bytes.Buffer
-	if err := errors.Join(r.WriteHTML(&page), r.WriteMarkdown(&md), WriteCapacityText(&text, res, "out")); err != nil {
+	if err := errors.Join(r.WriteHTML(&page), r.WriteMarkdown(&md), WriteCapacityText(&text, res, "out"), WriteCapacityStepText(&text, res.Steps[0])); err != nil {
 		t.Fatal(err)
 	}
 	for name, out := range map[string]string{"report.html": page.String(), "summary.md": md.String(), "terminal": text.String()} {
 		if strings.Contains(out, "requests/s") || !strings.Contains(out, "journeys/s") {
 			t.Errorf("%s of a journey search does not count journeys/s:\n%s", name, out)
 		}
+	}
+	if !strings.Contains(text.String(), "  stopped ") || strings.Contains(text.String(), "errors") {
+		t.Errorf("a journey search's step line does not call its error rate the journeys stopped: %s", text.String())
 	}
 	for _, want := range []string{"achieved throughput (journeys/s)", `<th class="num">journeys stopped</th>`, `<td class="num">` + fmtMS(1234) + `</td>`} {
 		if !strings.Contains(page.String(), want) {

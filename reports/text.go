@@ -71,7 +71,8 @@ func countsText(m map[string]uint64) string {
 }
 
 // WriteCapacityStepText writes one step of a capacity search as a line, as
-// the search goes: its rate, what it achieved, its latency and errors, and
+// the search goes: its rate, what it achieved, its latency and errors (of
+// a journey scenario: its journeys' latency and the share stopped), and
 // whether it held the SLO.
 func WriteCapacityStepText(w io.Writer, st results.CapacityStep) error {
 	verdict := "held"
@@ -81,8 +82,12 @@ func WriteCapacityStepText(w io.Writer, st results.CapacityStep) error {
 	case !st.Held:
 		verdict = "FAILED " + strings.Join(st.Breached, ", ")
 	}
-	_, err := fmt.Fprintf(w, "step %2d  %-7s %8s/s  achieved %8.1f/s  p50 %8.2fms  p99 %8.2fms  errors %6.2f%%  %s\n",
-		st.N, st.Phase, strconv.FormatFloat(st.Rate, 'f', -1, 64), st.Achieved, st.P50, st.P99, 100*st.ErrorRate, verdict)
+	failed := "errors" // a journey's: the journeys stopped
+	if st.Summary != nil && st.Summary.Journey != nil {
+		failed = "stopped"
+	}
+	_, err := fmt.Fprintf(w, "step %2d  %-7s %8s/s  achieved %8.1f/s  p50 %8.2fms  p99 %8.2fms  %s %6.2f%%  %s\n",
+		st.N, st.Phase, strconv.FormatFloat(st.Rate, 'f', -1, 64), st.Achieved, st.P50, st.P99, failed, 100*st.ErrorRate, verdict)
 	return err
 }
 
