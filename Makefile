@@ -5,7 +5,7 @@
 #   make bench   orybench, the vegeta CLI and wrk side by side on loopback
 #   make kratos  build the pinned Ory Kratos into bin/kratos (once)
 #   make test-postgres  the conformance suite against Kratos on PostgreSQL
-#   make bench-db       whoami and login-flow capacity, PostgreSQL vs SQLite
+#   make bench-db       whoami, login-flow, registration and browser-login capacity, PostgreSQL vs SQLite, bcrypt cost 12 and 4
 #   make capacity-check orybench capacity finds a test server's known capacity (about 3 minutes)
 #   make fuzz-replay    orybench fuzz for DURATION=5m on the local default profile, then every finding replayed by its curl command
 #   make soak           the conformance suite RUNS=20 times on the local profiles, the username profile and through --target at PostgreSQL: its flake count
@@ -92,11 +92,18 @@ postgres:
 test-postgres: kratos postgres
 	ORYBENCH_PROFILES=postgres $(GO) test -count=1 ./suites/ -args -ginkgo.no-color
 
-## bench-db: whoami and native login-flow creation capacity (p99 < 50 ms) on
-## the postgres profile vs SQLite, one step sweep, one table
-## (the README's performance section). About six minutes.
+## bench-db: capacity on the postgres profile vs SQLite, one step sweep
+## each, the tables of the README's performance section: whoami and native
+## login-flow creation (p99 < 50 ms), then the registration and
+## browser-login journeys (journey p99 < 1 s) with bcrypt cost 12 (Kratos's
+## default) and with cost 4. About 25 minutes; results in out/capacity-db/.
+JOURNEYS = registration login-browser
 bench-db: build kratos postgres
-	bash bench/capacity-db.sh
+	OUT=$(OUT)/capacity-db/$(RUN_ID)-requests bash bench/capacity-db.sh
+	OUT=$(OUT)/capacity-db/$(RUN_ID)-journeys-bcrypt12 HASHER=bcrypt:12 SCENARIOS="$(JOURNEYS)" \
+	  RATES="1 2 3 4 5 6 8 10 12 16 24" SLO='journey:p99<1s' bash bench/capacity-db.sh
+	OUT=$(OUT)/capacity-db/$(RUN_ID)-journeys-bcrypt4 HASHER=bcrypt:4 SCENARIOS="$(JOURNEYS)" \
+	  RATES="4 8 12 16 24 32 48 64 96 128" SLO='journey:p99<1s' bash bench/capacity-db.sh
 
 ## capacity-check: the capacity search's acceptance check: against a test
 ## server of known capacity (8 slots of 20 ms: 400 requests/s), orybench
