@@ -198,10 +198,38 @@ func safeURL(u string) string {
 // --api-key X, --api-key=X, --password X.
 var secretFlag = regexp.MustCompile(`(?i)(\s--?[a-z0-9-]*(?:key|token|password|secret)[a-z0-9-]*(?:=|\s+))("[^"]*"|'[^']*'|\S+)`)
 
-// CommandLine joins a command's arguments for a report, with the values of
-// flags named like secrets (--api-key) replaced.
+// CommandLine joins a command's arguments for a report as a shell would
+// read them back: each argument a shell would split or expand is
+// single-quoted, so that the line pastes into a shell and runs. The values
+// of flags named like secrets (--api-key X, --api-key=X) are replaced
+// first, argument by argument.
 func CommandLine(args []string) string {
-	return scrubCommand(strings.Join(args, " "))
+	out := make([]string, len(args))
+	secretNext := false
+	for i, a := range args {
+		switch name, _, hasValue := strings.Cut(a, "="); {
+		case secretNext:
+			a, secretNext = redact.Placeholder, false
+		case strings.HasPrefix(a, "-") && secretFlagName.MatchString(name) && hasValue:
+			a = name + "=" + redact.Placeholder
+		case strings.HasPrefix(a, "-") && secretFlagName.MatchString(name):
+			secretNext = true
+		}
+		out[i] = shellQuote(redact.Prose(a))
+	}
+	return strings.Join(out, " ")
+}
+
+// secretFlagName matches a flag named like a secret: --api-key, --password.
+var secretFlagName = regexp.MustCompile(`(?i)^--?[a-z0-9-]*(?:key|token|password|secret)[a-z0-9-]*$`)
+
+// shellQuote is s as a POSIX shell reads it back: as it is when it holds
+// nothing a shell would split or expand, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // scrubCommand redacts a command line written by any version.

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/results"
 )
 
@@ -306,10 +309,23 @@ func TestDeviationsFromReasons(t *testing.T) {
 	}
 }
 
+// TestCommandLine: secrets replaced, and the line pastes into a shell:
+// sh -c "printf '%s\n' <line>" gives back the arguments one by one.
 func TestCommandLine(t *testing.T) {
-	got := CommandLine([]string{"orybench", "load", "--api-key", "k1", "--admin-token=k2", "--rate", "5"})
+	args := []string{"orybench", "load", "--api-key", "k1", "--admin-token=k2", "--rate", "5",
+		"--threshold", "p99<50ms", "--slo", "p99<1s,error_rate<0.1%", "--label-filter", "op:toSession && !negative", "--out", "it's here", "--traits", ""}
+	got := CommandLine(args)
 	if strings.Contains(got, "k1") || strings.Contains(got, "k2") || !strings.Contains(got, "--rate 5") {
 		t.Errorf("CommandLine = %q", got)
+	}
+	out, err := exec.Command("sh", "-c", "printf '%s\\n' "+got).Output()
+	if err != nil {
+		t.Fatalf("sh -c %q: %v", got, err)
+	}
+	want := slices.Clone(args)
+	want[3], want[4] = redact.Placeholder, "--admin-token="+redact.Placeholder
+	if back := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n"); !slices.Equal(back, want) {
+		t.Errorf("the shell read %q back as\n%q\nwant\n%q", got, back, want)
 	}
 }
 

@@ -82,7 +82,10 @@ type Instance struct {
 }
 
 // FindBinary resolves the kratos binary: bin if given (an error if it does
-// not exist), else bin/kratos, else kratos on $PATH.
+// not exist); else kratos beside the running executable (make build puts
+// bin/orybench beside bin/kratos), wherever it is run from; else kratos on
+// $PATH; else bin/kratos under the working directory (go run from a
+// checkout).
 func FindBinary(bin string) (string, error) {
 	if bin != "" {
 		if _, err := os.Stat(bin); err != nil {
@@ -90,13 +93,24 @@ func FindBinary(bin string) (string, error) {
 		}
 		return bin, nil
 	}
-	if _, err := os.Stat("bin/kratos"); err == nil {
-		return filepath.Abs("bin/kratos")
+	if exe, err := os.Executable(); err == nil {
+		if beside := filepath.Join(filepath.Dir(exe), "kratos"); isExecutable(beside) {
+			return beside, nil
+		}
 	}
 	if p, err := exec.LookPath("kratos"); err == nil {
 		return p, nil
 	}
-	return "", errors.New("no kratos binary: run `make kratos` to build bin/kratos, or pass --kratos-bin")
+	if isExecutable("bin/kratos") {
+		return filepath.Abs("bin/kratos")
+	}
+	return "", errors.New("no kratos binary beside orybench, on $PATH or in ./bin: run `make kratos` to build bin/kratos, or pass --kratos-bin")
+}
+
+// isExecutable reports whether path is a regular file someone may run.
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
 // Start renders the profile's configuration, starts Kratos and waits until
