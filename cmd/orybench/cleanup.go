@@ -14,7 +14,9 @@ func newCleanupCmd() *cobra.Command {
 	var (
 		t         targetFlags
 		olderThan time.Duration
+		dryRun    bool
 	)
+	t.adminOnly = true
 	cmd := command("cleanup", "cleanup", func(cmd *cobra.Command, _ []string) error {
 		if err := t.resolve(false); err != nil {
 			return err
@@ -34,12 +36,19 @@ func newCleanupCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		res, err := hygiene.Cleanup(cmd.Context(), admin, olderThan, time.Now())
-		fmt.Fprintf(cmd.OutOrStdout(), "scanned %d identities: deleted %d orybench test identities older than %s, kept %d younger ones\n",
-			res.Scanned, res.Deleted, olderThan, res.Kept)
+		res, err := hygiene.Cleanup(cmd.Context(), admin, olderThan, time.Now(), dryRun)
+		verb := "deleted"
+		if dryRun {
+			verb = "would delete (--dry-run: nothing deleted)"
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "scanned %d identities: %s %d orybench test identities older than %s, kept %d younger ones\n",
+			res.Scanned, verb, res.Deleted, olderThan, res.Kept)
 		return err
 	})
 	t.register(cmd.Flags())
+	// cleanup calls the admin API alone and never starts a local Kratos.
+	cmd.Flags().Lookup("target").Usage = "public URL of the Kratos / Ory Network project (default $ORY_SDK_URL); with an API key the admin API is on its host; not needed beside --admin-url. cleanup never starts a local Kratos"
 	cmd.Flags().DurationVar(&olderThan, "older-than", time.Hour, "delete only test identities created at least this long ago")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "count the test identities that would be deleted, and delete none")
 	return cmd
 }

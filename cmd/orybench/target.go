@@ -38,6 +38,9 @@ type targetFlags struct {
 	// basicAuth is the user information resolve split off --target and
 	// --admin-url: target and adminURL name no user.
 	basicAuth []kratosclient.BasicAuth
+	// adminOnly: the command calls the admin API alone (cleanup), so an
+	// --admin-url needs no --target beside it.
+	adminOnly bool
 }
 
 func (t *targetFlags) register(f *pflag.FlagSet) {
@@ -122,7 +125,7 @@ func (t *targetFlags) resolve(profiles bool) error {
 		if t.adminURL, err = t.splitUserinfo(t.adminURL); err != nil {
 			return fmt.Errorf("--admin-url: %w", err)
 		}
-		if t.target == "" {
+		if t.target == "" && !t.adminOnly {
 			return fmt.Errorf("--admin-url needs --target (or $ORY_SDK_URL)")
 		}
 	}

@@ -239,7 +239,8 @@ func anyString(v any, match func(string) bool) bool {
 	return false
 }
 
-// Result says what a cleanup found and removed.
+// Result says what a cleanup found and removed (or, on a dry run, would
+// remove: Deleted counts those).
 type Result struct {
 	Scanned int
 	Deleted int
@@ -247,8 +248,9 @@ type Result struct {
 }
 
 // Cleanup deletes the test identities created before now-olderThan. Other
-// identities are never touched.
-func Cleanup(ctx context.Context, admin *kratosclient.Admin, olderThan time.Duration, now time.Time) (Result, error) {
+// identities are never touched. A dry run deletes nothing and counts what
+// it would delete.
+func Cleanup(ctx context.Context, admin *kratosclient.Admin, olderThan time.Duration, now time.Time, dryRun bool) (Result, error) {
 	ids, err := admin.ListIdentities(ctx, "")
 	if err != nil {
 		return Result{}, err
@@ -262,6 +264,10 @@ func Cleanup(ctx context.Context, admin *kratosclient.Admin, olderThan time.Dura
 		}
 		if id.CreatedAt.After(cutoff) {
 			res.Kept++
+			continue
+		}
+		if dryRun {
+			res.Deleted++
 			continue
 		}
 		if err := admin.DeleteIdentity(ctx, id.ID); err != nil {

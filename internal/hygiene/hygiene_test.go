@@ -86,7 +86,15 @@ func TestCleanupDeletesOnlyOldTestIdentities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Cleanup(context.Background(), admin, time.Hour, now)
+	// A dry run counts what a real one deletes, and deletes nothing.
+	res, err := Cleanup(context.Background(), admin, time.Hour, now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Result{Scanned: 7, Deleted: 3, Kept: 2}); res != want || len(deleted) != 0 {
+		t.Errorf("dry run: Cleanup = %+v with %d deleted, want %+v and none deleted", res, len(deleted), want)
+	}
+	res, err = Cleanup(context.Background(), admin, time.Hour, now, false)
 	if err != nil {
 		t.Fatal(err)
 	}
