@@ -98,6 +98,7 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s; %s\n", t.origin(profiles, suites.StandardProfiles()), hasher.describe(t.target == ""),
 			pacing(opts.Target.MaxRPS, t.target, cmd.Flags().Changed("max-rps")))
 		result, setupErr := suites.Run(cmd.Context(), opts)
+		t.noteLeftovers(cmd.ErrOrStderr())
 		if result == nil {
 			return setupErr
 		}

@@ -85,6 +85,7 @@ func newFuzzCmd() *cobra.Command {
 		}
 		doc, runErr := runFuzz(cmd.Context(), set, fuzz.Options{Contract: contract, Operations: operations, Seed: seed,
 			Duration: duration, MaxRequests: maxRequests, Allow: allowed}, logFile)
+		t.noteLeftovers(cmd.ErrOrStderr())
 		if cerr := set.Close(context.WithoutCancel(cmd.Context())); cerr != nil {
 			runErr = errors.Join(runErr, fmt.Errorf("clean-up: %w", cerr))
 		}

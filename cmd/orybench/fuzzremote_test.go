@@ -23,7 +23,7 @@ func TestFuzzRemoteIdentities(t *testing.T) {
 	seeded := seedIdentities(t, admin)
 	baseline := identityIDs(t, admin)
 	work := t.TempDir()
-	fuzzRun := func(dir string, extra ...string) {
+	fuzzRun := func(dir string, extra ...string) string {
 		t.Helper()
 		args := append([]string{"fuzz", "--target", inst.PublicURL, "--seed", "3", "--operation", "updateRegistrationFlow",
 			"--duration", "0", "--max-requests", "200", "--out", filepath.Join(work, dir)}, extra...)
@@ -38,9 +38,13 @@ func TestFuzzRemoteIdentities(t *testing.T) {
 		if doc.Stopped != results.FuzzStoppedMaxRequests {
 			t.Fatalf("fuzz %v stopped: %s", extra, doc.Stopped)
 		}
+		return p.stderr.String()
 	}
 
-	fuzzRun("public")
+	// Without an admin API the console says what stays and what removes it.
+	if stderr := fuzzRun("public"); !strings.Contains(stderr, "orybench cleanup --admin-url") {
+		t.Errorf("a run without an admin API says nothing about orybench cleanup:\n%s", stderr)
+	}
 	left, _ := diffIDs(baseline, identityIDs(t, admin))
 	t.Logf("without an admin API, 200 requests left %d identities", len(left))
 	if len(left) == 0 {
@@ -52,7 +56,9 @@ func TestFuzzRemoteIdentities(t *testing.T) {
 	}
 	expectIdentities(t, admin, baseline, "after cleanup")
 
-	fuzzRun("admin", "--admin-url", inst.AdminURL)
+	if stderr := fuzzRun("admin", "--admin-url", inst.AdminURL); strings.Contains(stderr, "orybench cleanup") {
+		t.Errorf("a run that removed its identities points at orybench cleanup:\n%s", stderr)
+	}
 	expectIdentities(t, admin, baseline, "after a run with the admin API")
 	after := identityIDs(t, admin)
 	for _, id := range seeded {

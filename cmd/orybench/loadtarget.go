@@ -199,6 +199,7 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 			if err := set.Close(ctx); err != nil {
 				logger.Warn("closing the target", "err", err)
 			}
+			l.t.noteLeftovers(cmd.ErrOrStderr())
 		}()
 		fmt.Fprint(cmd.ErrOrStderr(), set.Targets()[0].Describe())
 		opts = append(opts, loadtest.WithKratos(set.Targets()[0]))

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/schemas"
 	"github.com/orybench/orybench/target"
@@ -207,4 +209,14 @@ const setupTimeout = 30 * time.Second
 // Kratos of Profiles, which the caller sets. resolve comes first.
 func (t *targetFlags) options(timeout time.Duration) target.Options {
 	return target.Options{URL: t.target, AdminURL: t.adminURL, APIKey: t.apiKey, BasicAuth: t.basicAuth, HTTPClient: t.httpClient(timeout)}
+}
+
+// noteLeftovers says, after a run against a target without an admin API,
+// that the test identities it made stay there, and how to remove them.
+func (t *targetFlags) noteLeftovers(w io.Writer) {
+	if t.target == "" || t.adminURL != "" {
+		return
+	}
+	fmt.Fprintf(w, "note: without an admin API, the test identities this run made stay on %s; "+
+		"`orybench cleanup --admin-url ADMIN_URL --older-than 0s` (or $ORY_SDK_URL with $ORY_API_KEY) removes them, and only them\n", redact.URL(t.target))
 }
