@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -174,6 +175,21 @@ func Start(ctx context.Context, opts Options) (inst *Instance, err error) {
 // waits until it is ready.
 func (inst *Instance) serve(ctx context.Context, bin string, profile Profile, opts Options) error {
 	publicPort, adminPort := opts.PublicPort, opts.AdminPort
+	// A port asked for that something else holds: say so, not that Kratos
+	// exited.
+	for _, p := range []struct {
+		name string
+		port int
+	}{{"public", publicPort}, {"admin", adminPort}} {
+		if p.port == 0 {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p.port))
+		if err != nil {
+			return fmt.Errorf("the %s port %d is taken: %w", p.name, p.port, err)
+		}
+		l.Close()
+	}
 	if publicPort == 0 || adminPort == 0 {
 		ports, err := freePorts(2)
 		if err != nil {
@@ -213,7 +229,7 @@ func (inst *Instance) serve(ctx context.Context, bin string, profile Profile, op
 	readyCtx, cancel := context.WithTimeout(ctx, opts.ReadyTimeout)
 	defer cancel()
 	if err := inst.waitReady(readyCtx); err != nil {
-		return fmt.Errorf("kratos (%s profile) not ready: %w; last log lines:\n%s", profile.Name, err, tail(inst.LogPath, 5))
+		return fmt.Errorf("kratos (%s profile) not ready: %w%s (log: %s)", profile.Name, err, logCause(inst.LogPath), inst.LogPath)
 	}
 	return nil
 }
@@ -415,6 +431,30 @@ func randomSecret() string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// logCause is the last error Kratos logged, as ": message" on one line
+// (Kratos logs JSON lines: level, msg, error.message), or "".
+func logCause(path string) string {
+	lines := strings.Split(tail(path, 40), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		var v struct {
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+			Error struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if json.Unmarshal([]byte(lines[i]), &v) != nil || (v.Level != "error" && v.Level != "fatal" && v.Level != "panic") {
+			continue
+		}
+		msg := v.Msg
+		if v.Error.Message != "" {
+			msg += ": " + v.Error.Message
+		}
+		return ": " + strings.Join(strings.Fields(msg), " ")
+	}
+	return ""
 }
 
 func tail(path string, n int) string {

@@ -1,8 +1,12 @@
 package localkratos
 
 import (
+	"context"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +39,21 @@ func TestFindBinaryBesideExecutable(t *testing.T) {
 	os.Remove(beside)
 	if got, err := FindBinary(""); err != nil || got != onPath {
 		t.Errorf("without one beside: FindBinary = %q, %v; want %s from $PATH", got, err, onPath)
+	}
+}
+
+// TestTakenPort: a port asked for that another process holds is named as
+// taken, in one line, before Kratos is started (not "kratos exited").
+func TestTakenPort(t *testing.T) {
+	bin := kratosBin(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	_, err = Start(context.Background(), Options{Bin: bin, PublicPort: port})
+	if want := fmt.Sprintf("the public port %d is taken", port); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Start = %v, want one line saying %q", err, want)
 	}
 }
