@@ -139,6 +139,7 @@ var badInputs = []badInput{
 	{what: "contract that is not OpenAPI (conform)", args: []string{"conform", "--target", "{count}", "--contract", "{dir}/bad-rate.yaml"}, want: `bad-rate.yaml: not an OpenAPI 3.0 document: no "openapi" field`},
 	{what: "contract that is Swagger 2.0 (load)", args: []string{"load", "--target", "{count}", "--contract", "{dir}/swagger.yaml"}, want: `swagger.yaml: not an OpenAPI 3.0 document`},
 	{what: "contract that is no file (load)", args: []string{"load", "--target", "{count}", "--contract", "{dir}"}, want: `--contract: `},
+	{what: "a scenario's own target that is not Kratos", args: []string{"load", "--scenario", "{dir}/target-html.yaml"}, want: "the scenario's target http://127.0.0.1:"},
 	{what: "step expecting a status its contract lacks", args: []string{"load", "--target", "{count}", "--scenario", "{dir}/expect-400.yaml"}, want: "steps[0].expect: contract kratos-v1.3.1 documents no 400 for toSession (it documents 200, 401, 403)"},
 	{what: "unknown contract (contract diff)", args: []string{"contract", "diff", "kratos", "nope"}, want: `REVISION: unknown contract "nope"`},
 	{what: "unknown contract (report)", args: []string{"report", "--in", "{dir}", "--out", "{dir}", "--contract", "nope"}, want: `--contract: unknown contract "nope"`},
@@ -162,6 +163,7 @@ var scenarioFiles = map[string]string{
 	"empty.yaml":         "",
 	"swagger.yaml":       "swagger: \"2.0\"\ninfo: {title: x, version: \"1\"}\npaths: {}\n",
 	"expect-400.yaml":    "name: x\nrate: 10\nsteps:\n  - name: a\n    operation: toSession\n    expect: [200, 400]\n",
+	"target-html.yaml":   "name: x\ntarget: {html}\nrate: 10\nsteps:\n  - name: a\n    operation: toSession\n",
 }
 
 // fakeTargets starts the fake targets of the cases and returns the
@@ -192,12 +194,7 @@ func fakeTargets(t *testing.T, count *atomic.Int64) map[string]string {
 	hangURL := serve(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 
 	dir := t.TempDir()
-	for name, body := range scenarioFiles {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return map[string]string{
+	urls := map[string]string{
 		"{dir}":    dir,
 		"{closed}": closedURL(t),
 		"{tls}":    tlsSrv.URL,
@@ -231,6 +228,18 @@ func fakeTargets(t *testing.T, count *atomic.Int64) map[string]string {
 			http.Redirect(w, r, r.URL.String(), http.StatusFound) // to itself, for ever
 		}),
 	}
+	// A scenario file may name a placeholder (its own target:).
+	var pairs []string
+	for k, v := range urls {
+		pairs = append(pairs, k, v)
+	}
+	fill := strings.NewReplacer(pairs...)
+	for name, body := range scenarioFiles {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(fill.Replace(body)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return urls
 }
 
 // quietTLSServer is an httptest TLS server with a certificate no client

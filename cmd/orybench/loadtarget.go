@@ -178,7 +178,11 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 	default:
 		o := l.t.options(setup)
 		if o.URL = cmp.Or(o.URL, sc.Target); o.URL != "" {
-			if err := l.t.check(ctx, o.URL, setup); err != nil {
+			from := l.t.source
+			if l.source(sc) == "scenario" {
+				from = "the scenario's target " + sc.Target
+			}
+			if err := l.t.checkFrom(ctx, o.URL, from, setup); err != nil {
 				return err
 			}
 		} else {

@@ -77,10 +77,17 @@ func (t *targetFlags) tlsConfig() *tls.Config {
 // call to each, bounded by timeout and ctx. Its error is one line saying
 // what is wrong, with the flag that fixes it where there is one.
 func (t *targetFlags) check(ctx context.Context, url string, timeout time.Duration) error {
+	return t.checkFrom(ctx, url, t.source, timeout)
+}
+
+// checkFrom is check for a public URL that came from elsewhere than the
+// target flags: from, e.g. a scenario file's target, is what a failure
+// blames.
+func (t *targetFlags) checkFrom(ctx context.Context, url, from string, timeout time.Duration) error {
 	err := target.Check(ctx, target.Options{URL: url, AdminURL: t.adminURL, APIKey: t.apiKey, BasicAuth: t.basicAuth, HTTPClient: t.httpClient(timeout)})
 	var api *target.APIError
 	if errors.As(err, &api) {
-		flag := map[string]string{"public": t.source, "admin": "--admin-url"}[api.API]
+		flag := map[string]string{"public": from, "admin": "--admin-url"}[api.API]
 		return fmt.Errorf("%s: %w%s", flag, api.Err, hint(err))
 	}
 	return err
