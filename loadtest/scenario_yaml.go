@@ -269,6 +269,23 @@ func (p *yamlParser) dur(dst *time.Duration) func(*yaml.Node, string) {
 	}
 }
 
+// durOrNone is dur that also takes 0 (0s: none), as the matching flag
+// does (--warmup 0s).
+func (p *yamlParser) durOrNone(dst *time.Duration) func(*yaml.Node, string) {
+	return func(n *yaml.Node, field string) {
+		s, ok := p.scalar(n, field)
+		if !ok {
+			return
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			p.errf(n, field, "want a duration like 30s, 500ms or 0s (none), got %q", s)
+			return
+		}
+		*dst = d
+	}
+}
+
 func (p *yamlParser) boolean(dst *bool) func(*yaml.Node, string) {
 	return func(n *yaml.Node, field string) {
 		s, ok := p.scalar(n, field)
@@ -333,7 +350,7 @@ func (p *yamlParser) scenario(n *yaml.Node) *Scenario {
 			p.dur(&duration)(v, f)
 			durationSet = true
 		},
-		"warmup":          p.dur(&sc.Warmup),
+		"warmup":          p.durOrNone(&sc.Warmup),
 		"timeout":         p.dur(&sc.Timeout),
 		"workers":         p.uint(&sc.Workers),
 		"max_workers":     p.uint(&sc.MaxWorkers),
@@ -475,11 +492,7 @@ func (p *yamlParser) journey(n *yaml.Node, field string, steps *[]Step) *Journey
 			}
 			j.Client = m
 		},
-		"think": func(v *yaml.Node, f string) {
-			if s, ok := p.scalar(v, f); ok && s != "0" && s != "0s" {
-				p.dur(&j.Think)(v, f)
-			}
-		},
+		"think": p.durOrNone(&j.Think),
 		"steps": func(v *yaml.Node, f string) {
 			p.seq(v, f, func(sv *yaml.Node, sf string) { *steps = append(*steps, p.step(sv, sf)) })
 		},

@@ -100,6 +100,8 @@ func TestParseScenarioErrors(t *testing.T) {
 			"bad.yaml:1: name: required", "bad.yaml:1: rate: required", "bad.yaml:1: steps: required"}},
 		{"bad duration", "name: x\nrate: 1\nduration: 30\nsteps: [{name: a, method: GET, url: /}]\n",
 			[]string{`bad.yaml:3: duration: want a positive duration like 30s or 500ms, got "30"`}},
+		{"negative warm-up", "name: x\nrate: 1\nwarmup: -1s\nsteps: [{name: a, method: GET, url: /}]\n",
+			[]string{`bad.yaml:3: warmup: want a duration like 30s, 500ms or 0s (none), got "-1s"`}},
 		{"too long", "name: x\nrate: 1\nduration: 2h\nsteps: [{name: a, method: GET, url: /}]\n",
 			[]string{"bad.yaml:1: duration: 2h0m0s is above the limit of 1h0m0s"}},
 		{"rate as text", "name: x\nrate: fast\nsteps: [{name: a, method: GET, url: /}]\n",
@@ -189,5 +191,13 @@ func TestStepTargets(t *testing.T) {
 	}
 	if name, clean := stepOf("http://h/p?q=1#submit"); name != "submit" || clean != "http://h/p?q=1" {
 		t.Errorf("stepOf = %q, %q", name, clean)
+	}
+}
+
+// TestWarmupNone: warmup: 0s in a scenario means none, as --warmup 0s does.
+func TestWarmupNone(t *testing.T) {
+	sc, err := ParseScenario("w.yaml", []byte("name: x\nrate: 1\nwarmup: 0s\nsteps: [{name: a, method: GET, url: /}]\n"))
+	if err != nil || sc.Warmup != 0 {
+		t.Fatalf("ParseScenario = %+v, %v; want no warm-up", sc, err)
 	}
 }
