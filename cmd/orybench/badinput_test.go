@@ -139,6 +139,8 @@ var badInputs = []badInput{
 	{what: "contract that is not OpenAPI (conform)", args: []string{"conform", "--target", "{count}", "--contract", "{dir}/bad-rate.yaml"}, want: `bad-rate.yaml: not an OpenAPI 3.0 document: no "openapi" field`},
 	{what: "contract that is Swagger 2.0 (load)", args: []string{"load", "--target", "{count}", "--contract", "{dir}/swagger.yaml"}, want: `swagger.yaml: not an OpenAPI 3.0 document`},
 	{what: "contract that is no file (load)", args: []string{"load", "--target", "{count}", "--contract", "{dir}"}, want: `--contract: `},
+	{what: "--url with --scenario (load)", args: []string{"load", "--url", "{count}", "--scenario", "whoami"}, want: "--url loads one URL as its own scenario: it cannot be combined with --scenario whoami"},
+	{what: "--url with --scenario (capacity)", args: []string{"capacity", "--url", "{count}", "--scenario", "whoami"}, want: "--url loads one URL as its own scenario: it cannot be combined with --scenario whoami"},
 	{what: "a scenario's own target that is not Kratos", args: []string{"load", "--scenario", "{dir}/target-html.yaml"}, want: "the scenario's target http://127.0.0.1:"},
 	{what: "step expecting a status its contract lacks", args: []string{"load", "--target", "{count}", "--scenario", "{dir}/expect-400.yaml"}, want: "steps[0].expect: contract kratos-v1.3.1 documents no 400 for toSession (it documents 200, 401, 403)"},
 	{what: "unknown contract (contract diff)", args: []string{"contract", "diff", "kratos", "nope"}, want: `REVISION: unknown contract "nope"`},

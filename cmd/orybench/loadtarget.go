@@ -56,6 +56,9 @@ func (l *loadTarget) register(f *pflag.FlagSet) {
 // steps against the contract; nothing is started or sent.
 func (l *loadTarget) resolve() (*loadtest.Scenario, error) {
 	var err error
+	if l.rawURL != "" && l.flags.Changed("scenario") {
+		return nil, fmt.Errorf("--url loads one URL as its own scenario: it cannot be combined with --scenario %s", l.scenario)
+	}
 	if l.rawURL != "" && !strings.HasPrefix(l.rawURL, "/") {
 		if l.rawURL, err = l.t.splitUserinfo(l.rawURL); err != nil {
 			return nil, fmt.Errorf("--url: %w", err)
