@@ -52,10 +52,20 @@ const (
 func (t Threshold) String() string { return t.Expr }
 
 // ParseThresholds parses threshold expressions, each as ParseThreshold;
-// the first error is returned.
+// an expression may hold several, comma-separated ('p99<50ms,error_rate<0.1%'),
+// as load's --threshold and capacity's --slo both take them. Empty parts are
+// skipped; the first error is returned.
 func ParseThresholds(exprs ...string) ([]Threshold, error) {
+	var parts []string
+	for _, e := range exprs {
+		for part := range strings.SplitSeq(e, ",") {
+			if strings.TrimSpace(part) != "" {
+				parts = append(parts, part)
+			}
+		}
+	}
 	var out []Threshold
-	for _, expr := range exprs {
+	for _, expr := range parts {
 		t, err := ParseThreshold(expr)
 		if err != nil {
 			return nil, err

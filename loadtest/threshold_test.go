@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -97,5 +98,21 @@ func TestThresholdEval(t *testing.T) {
 		if _, ok := th.eval(empty); ok != want {
 			t.Errorf("%s with no requests: ok = %v, want %v", expr, ok, want)
 		}
+	}
+}
+
+// TestParseThresholdsCommaSeparated: load's --threshold takes the comma
+// form capacity's --slo takes, and repeats; empty parts are skipped.
+func TestParseThresholdsCommaSeparated(t *testing.T) {
+	ts, err := ParseThresholds("p99<50ms,error_rate<0.1%", " rate>=0.99*requested ,", "journey:p99<1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, th := range ts {
+		got = append(got, th.Expr)
+	}
+	if want := "p99<50ms error_rate<0.1% rate>=0.99*requested journey:p99<1s"; strings.Join(got, " ") != want {
+		t.Errorf("ParseThresholds = %q, want %q", got, want)
 	}
 }

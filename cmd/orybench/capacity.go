@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,16 +84,14 @@ func newCapacityCmd(logger *slog.Logger) *cobra.Command {
 	return cmd
 }
 
-// parseSLO parses comma-separated thresholds.
+// parseSLO parses comma-separated thresholds, as load's --threshold does.
 func parseSLO(s string) ([]loadtest.Threshold, error) {
-	exprs := strings.FieldsFunc(s, func(r rune) bool { return r == ',' })
-	exprs = slices.DeleteFunc(exprs, func(e string) bool { return strings.TrimSpace(e) == "" })
-	if len(exprs) == 0 {
-		return nil, fmt.Errorf("--slo: give at least one threshold, e.g. %q", defaultSLO)
-	}
-	out, err := loadtest.ParseThresholds(exprs...)
-	if err != nil {
+	out, err := loadtest.ParseThresholds(s)
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("--slo: %w", err)
+	case len(out) == 0:
+		return nil, fmt.Errorf("--slo: give at least one threshold, e.g. %q", defaultSLO)
 	}
 	return out, nil
 }
