@@ -69,6 +69,7 @@ var badInputs = []badInput{
 	{what: "duration without a unit", args: []string{"load", "--duration", "30", "--target", "{count}"}, want: `invalid argument "30" for "--duration"`},
 	{what: "zero request timeout", args: []string{"load", "--timeout", "0s", "--target", "{count}"}, want: "--timeout must be positive"},
 	{what: "zero conformance timeout", args: []string{"conform", "--timeout", "0s", "--target", "{count}"}, want: "--timeout must be positive"},
+	{what: "zero conformance duration", args: []string{"conform", "--max-duration", "0s", "--target", "{count}"}, want: "--max-duration must be positive"},
 	{what: "negative fuzz duration", args: []string{"fuzz", "--duration", "-1s", "--target", "{count}"}, want: "--duration must not be negative"},
 	{what: "fuzz without an end", args: []string{"fuzz", "--duration", "0", "--target", "{count}"}, want: "would never end"},
 	{what: "unknown fuzz contract", args: []string{"fuzz", "--contract", "nope", "--target", "{count}"}, want: `unknown contract "nope"`},

@@ -27,17 +27,17 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		kratosBin, baseline                    string
 		hasher                                 hasherFlag
 		verbose                                bool
-		timeout                                time.Duration
+		timeout, maxDuration                   time.Duration
 		maxRPS                                 float64
 		requirePairs                           int
 	)
 	cmd := command("conform", "conform", func(cmd *cobra.Command, _ []string) error {
-		opts := suites.Options{LabelFilter: labelFilter, Timeout: timeout, Verbose: verbose, NoColor: true,
+		opts := suites.Options{LabelFilter: labelFilter, Timeout: maxDuration, Verbose: verbose, NoColor: true,
 			JUnitReport: filepath.Join(out, "junit.xml"), Log: cmd.ErrOrStderr()}
 		if err := t.resolve(len(profiles) > 0); err != nil {
 			return err
 		}
-		opts.Target = t.options(setupTimeout)
+		opts.Target = t.options(timeout)
 		var err error
 		if opts.Contract, err = t.openContract(t.target); err != nil {
 			return err
@@ -52,6 +52,8 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 			return fmt.Errorf("--max-rps must not be negative")
 		case timeout <= 0:
 			return fmt.Errorf("--timeout must be positive, got %s", timeout)
+		case maxDuration <= 0:
+			return fmt.Errorf("--max-duration must be positive, got %s", maxDuration)
 		}
 		for _, p := range profiles {
 			if !slices.Contains(target.LocalProfiles(), p) {
@@ -91,7 +93,7 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 		if t.target != "" {
 			// A target that cannot be checked at all is one clear error
 			// now, not a failed set-up inside the suite.
-			if err := t.check(cmd.Context(), t.target, min(timeout, setupTimeout)); err != nil {
+			if err := t.check(cmd.Context(), t.target, timeout); err != nil {
 				return err
 			}
 		}
@@ -138,7 +140,8 @@ func newConformCmd(logger *slog.Logger) *cobra.Command {
 	f.StringVar(&out, "out", "out/conformance", "directory for conformance.json and junit.xml")
 	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print every case as it runs")
-	f.DurationVar(&timeout, "timeout", 10*time.Minute, "bound on the whole run")
+	f.DurationVar(&maxDuration, "max-duration", 10*time.Minute, "wall-clock bound on the whole run (as capacity's --max-duration)")
+	f.DurationVar(&timeout, "timeout", setupTimeout, "bound on each request (as load's --timeout)")
 	f.StringVar(&baseline, "baseline", "", "an earlier conformance.json of the same target: exit 1 when a pair that passed or deviated there is now skipped or missing")
 	f.IntVar(&requirePairs, "require-pairs", 0, "exit 1 when fewer than this many documented pairs passed or deviated")
 	return cmd
