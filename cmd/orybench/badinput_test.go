@@ -150,11 +150,12 @@ var badInputs = []badInput{
 	// Load to a host that is not loopback: refused before anything is sent
 	// (the .invalid names would fail DNS if anything were).
 	{what: "non-loopback target at 500/s", args: []string{"load", "--target", "http://kratos.orybench.invalid", "--rate", "500"}, want: "refusing to send up to 500 hits/s to kratos.orybench.invalid, which is not loopback"},
-	{what: "non-loopback target at the scenario's 200/s", args: []string{"load", "--target", "http://kratos.orybench.invalid"}, want: "pass --max-rate 200 (or --yes) to allow it"},
+	{what: "non-loopback target at the scenario's 200/s", args: []string{"load", "--target", "http://kratos.orybench.invalid"}, want: "pass --max-remote-rate 200 (or --yes) to allow it"},
 	{what: "non-loopback --url at 100/s", args: []string{"load", "--url", "http://kratos.orybench.invalid/x"}, want: "refusing to send up to 100 hits/s"},
-	{what: "non-loopback target above --max-rate", args: []string{"load", "--target", "http://kratos.orybench.invalid", "--rate", "500", "--max-rate", "400"}, want: "at most 400 hits/s"},
+	{what: "non-loopback target above --max-remote-rate", args: []string{"load", "--target", "http://kratos.orybench.invalid", "--rate", "500", "--max-remote-rate", "400"}, want: "at most 400 hits/s"},
+	{what: "load --max-rate (capacity's ceiling)", args: []string{"load", "--url", "{count}", "--rate", "100", "--max-rate", "50"}, want: "--max-rate is capacity's search ceiling; load's cap on hosts that are not loopback is --max-remote-rate"},
 	{what: "non-loopback admin URL at 500/s", args: []string{"load", "--target", "{count}", "--admin-url", "http://admin.orybench.invalid", "--rate", "500"}, want: "to admin.orybench.invalid, which is not loopback"},
-	{what: "non-loopback at 500/s with --max-rate 500 (allowed: then DNS)", args: []string{"load", "--target", "http://kratos.orybench.invalid", "--rate", "500", "--max-rate", "500"}, want: "not found (DNS)"},
+	{what: "non-loopback at 500/s with --max-remote-rate 500 (allowed: then DNS)", args: []string{"load", "--target", "http://kratos.orybench.invalid", "--rate", "500", "--max-remote-rate", "500"}, want: "not found (DNS)"},
 	{what: "non-loopback at 500/s with --yes (allowed: then DNS)", args: []string{"load", "--target", "http://kratos.orybench.invalid", "--rate", "500", "--yes"}, want: "not found (DNS)"},
 }
 

@@ -69,7 +69,11 @@ func newLoadCmd(logger *slog.Logger) *cobra.Command {
 	f.DurationVar(&v.duration, "duration", 0, "measured duration (default: the scenario's)")
 	f.DurationVar(&v.warmup, "warmup", 0, "unmeasured warm-up before the clock starts (default: the scenario's)")
 	f.DurationVar(&lt.timeout, "timeout", 0, "bound on each request, set-up calls included (default: the scenario's, 10s; set-up calls 30s)")
-	f.Float64Var(&v.maxRate, "max-rate", loadtest.RemoteRateCap, "highest rate allowed on hosts that are not loopback (--yes: any)")
+	f.Float64Var(&v.maxRate, "max-remote-rate", loadtest.RemoteRateCap, "highest rate allowed on hosts that are not loopback (--yes: any)")
+	// --max-rate is capacity's search ceiling; in load it once named the
+	// cap above, and is refused with a pointer rather than read two ways.
+	f.Float64Var(&v.oldMaxRate, "max-rate", 0, "")
+	_ = f.MarkHidden("max-rate")
 	f.StringVar(&outDir, "out", "", "output directory (default out/load/SCENARIO-TIME, /shard-i with --shard)")
 	f.StringVar(&v.shard, "shard", "", "run shard i of N (i/N, i from 1): 1/N of the rate and of the session pool; merge with orybench report merge")
 	f.StringVar(&v.syncDir, "sync-dir", "", "with --shard: start together with the run's other shards that share this directory (one per run)")
@@ -88,14 +92,14 @@ func refuseRun(sc *loadtest.Scenario, opts []loadtest.Option) error {
 	err := loadtest.Check(sc, opts...)
 	var remote *loadtest.RemoteRateError
 	if errors.As(err, &remote) {
-		return fmt.Errorf("%w: pass --max-rate %g (or --yes) to allow it", err, math.Ceil(remote.Peak))
+		return fmt.Errorf("%w: pass --max-remote-rate %g (or --yes) to allow it", err, math.Ceil(remote.Peak))
 	}
 	return err
 }
 
 // loadFlags are the flags of load that become loadtest options.
 type loadFlags struct {
-	rate, maxRate             float64
+	rate, maxRate, oldMaxRate float64
 	duration, warmup, timeout time.Duration
 	maxHits, maxWorkers       uint64
 	thresholds                []string
@@ -121,8 +125,10 @@ func (v loadFlags) options(flags *pflag.FlagSet) ([]loadtest.Option, loadtest.Sh
 	switch {
 	case set("rate") && !(v.rate > 0 && v.rate <= loadtest.MaxRate):
 		return nil, shard, fmt.Errorf("--rate must be within (0, %d] requests/s, got %g", loadtest.MaxRate, v.rate)
-	case set("max-rate") && !(v.maxRate > 0 && v.maxRate <= loadtest.MaxRate):
-		return nil, shard, fmt.Errorf("--max-rate must be within (0, %d] requests/s, got %g", loadtest.MaxRate, v.maxRate)
+	case set("max-rate"):
+		return nil, shard, fmt.Errorf("--max-rate is capacity's search ceiling; load's cap on hosts that are not loopback is --max-remote-rate")
+	case set("max-remote-rate") && !(v.maxRate > 0 && v.maxRate <= loadtest.MaxRate):
+		return nil, shard, fmt.Errorf("--max-remote-rate must be within (0, %d] requests/s, got %g", loadtest.MaxRate, v.maxRate)
 	case set("duration") && (v.duration <= 0 || v.duration > loadtest.MaxDuration):
 		return nil, shard, fmt.Errorf("--duration must be within (0, %s], got %s", loadtest.MaxDuration, v.duration)
 	case set("warmup") && (v.warmup < 0 || v.warmup > loadtest.MaxDuration):
