@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +18,7 @@ import (
 // defaultSLO is what capacity judges by when --slo is not given.
 const defaultSLO = "p99<50ms,error_rate<0.1%"
 
-func newCapacityCmd(logger *slog.Logger) *cobra.Command {
+func newCapacityCmd() *cobra.Command {
 	var (
 		lt                          loadTarget
 		slo, precision, outDir      string
@@ -54,7 +53,7 @@ func newCapacityCmd(logger *slog.Logger) *cobra.Command {
 			return err
 		}
 		pace := fmt.Sprintf("load at rates from %g/s, searched between %g/s and %g/s (--start-rate, --min-rate, --max-rate)", startRate, minRate, maxRate)
-		err = lt.send(cmd, logger, sc, loadtest.Shard{}, outDir, pace, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
+		err = lt.send(cmd, sc, loadtest.Shard{}, outDir, pace, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
 			w := cmd.OutOrStdout()
 			opts = append(opts, capacity.WithOutDir(out), capacity.WithLoadOptions(sending...),
 				capacity.WithStepDone(func(st results.CapacityStep) {

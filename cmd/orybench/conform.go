@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,7 +18,7 @@ import (
 	"github.com/orybench/orybench/target"
 )
 
-func newConformCmd(logger *slog.Logger) *cobra.Command {
+func newConformCmd() *cobra.Command {
 	var (
 		t                                      targetFlags
 		caps, profiles                         []string

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"os"
 	"strings"
@@ -20,7 +19,7 @@ import (
 	"github.com/orybench/orybench/scenarios"
 )
 
-func newLoadCmd(logger *slog.Logger) *cobra.Command {
+func newLoadCmd() *cobra.Command {
 	var (
 		lt       loadTarget
 		v        loadFlags
@@ -46,12 +45,12 @@ func newLoadCmd(logger *slog.Logger) *cobra.Command {
 			pace = fmt.Sprintf("load at %g/s (--rate)", v.rate)
 		}
 		var sum *results.LoadSummary
-		err = lt.send(cmd, logger, sc, shard, outDir, pace, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
+		err = lt.send(cmd, sc, shard, outDir, pace, func(sending []loadtest.Option, out string) (*results.RunInfo, error) {
 			opts = append(append(opts, sending...), loadtest.WithOutDir(out))
 			if progress && isTerminal(cmd.ErrOrStderr()) {
 				opts = append(opts, loadtest.WithProgress(cmd.ErrOrStderr()))
 			}
-			logger.Info("load", "scenario", sc.Name, "out", out)
+			fmt.Fprintf(cmd.ErrOrStderr(), "scenario %s, results to %s\n", sc.Name, out)
 			if sum, err = loadtest.Run(cmd.Context(), sc, opts...); sum == nil {
 				return nil, err
 			}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/orybench/orybench/internal/redact"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/loadtest"
 	"github.com/orybench/orybench/results"
@@ -151,7 +151,7 @@ func (l *loadTarget) options() []loadtest.Option {
 // load it and the results directory. When run measured anything (it says
 // what of the run's metadata it knows), the run's report is rendered; the
 // target is closed last.
-func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.Scenario, shard loadtest.Shard, out, pacing string,
+func (l *loadTarget) send(cmd *cobra.Command, sc *loadtest.Scenario, shard loadtest.Shard, out, pacing string,
 	run func(opts []loadtest.Option, out string) (*results.RunInfo, error)) error {
 	if out == "" {
 		out = filepath.Join("out", cmd.Name(), sc.Name+"-"+time.Now().Format("20060102-150405"))
@@ -204,7 +204,7 @@ func (l *loadTarget) send(cmd *cobra.Command, logger *slog.Logger, sc *loadtest.
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
 			if err := set.Close(ctx); err != nil {
-				logger.Warn("closing the target", "err", err)
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: clean-up of the target: %s\n", redact.Text(err.Error()))
 			}
 			l.t.noteLeftovers(cmd.ErrOrStderr())
 		}()

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -39,8 +38,7 @@ func main() {
 // run is main without the process: it parses args, runs one command and
 // returns the exit code. Diagnostics go to stderr, results to stdout.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	root := newRootCmd(logger)
+	root := newRootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -55,20 +53,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-func newRootCmd(logger *slog.Logger) *cobra.Command {
+func newRootCmd() *cobra.Command {
 	root := command("root", "orybench", nil)
 	root.Args, root.Version, root.SilenceUsage, root.SilenceErrors = nil, versionText, true, true
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(
-		newCapacityCmd(logger),
+		newCapacityCmd(),
 		newCleanupCmd(),
 		newCompareCmd(),
-		newConformCmd(logger),
+		newConformCmd(),
 		newContractCmd(),
 		newFuzzCmd(),
-		newLoadCmd(logger),
+		newLoadCmd(),
 		newLocalCmd(),
 		newReportCmd(),
 		newSchemasCmd(),

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"regexp"
 	"testing"
 )
@@ -9,7 +8,7 @@ import (
 // TestRootHelpNamesEveryCommand: the root help describes every command a
 // user can run, not a few of them.
 func TestRootHelpNamesEveryCommand(t *testing.T) {
-	root := newRootCmd(slog.New(slog.DiscardHandler))
+	root := newRootCmd()
 	for _, c := range root.Commands() {
 		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
 			continue
