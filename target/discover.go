@@ -332,9 +332,11 @@ func title(s string) string {
 func (t *Target) Describe() string {
 	d := t.facts
 	var b strings.Builder
-	fmt.Fprintf(&b, "target %s (%s)", d.Name, redact.URL(d.URL))
 	if t.local != nil {
-		fmt.Fprintf(&b, ", admin %s", t.AdminURL())
+		fmt.Fprintf(&b, "target %s (%s), admin %s", d.Name, redact.URL(d.URL), t.AdminURL())
+	} else {
+		// A remote target's name is "target": its URL says which.
+		fmt.Fprintf(&b, "target %s", redact.URL(d.URL))
 	}
 	b.WriteString("\n")
 	schema := d.IdentitySchema
