@@ -140,6 +140,7 @@ var badInputs = []badInput{
 	{what: "contract that is not OpenAPI (conform)", args: []string{"conform", "--target", "{count}", "--contract", "{dir}/bad-rate.yaml"}, want: `bad-rate.yaml: not an OpenAPI 3.0 document: no "openapi" field`},
 	{what: "contract that is Swagger 2.0 (load)", args: []string{"load", "--target", "{count}", "--contract", "{dir}/swagger.yaml"}, want: `swagger.yaml: not an OpenAPI 3.0 document`},
 	{what: "contract that is no file (load)", args: []string{"load", "--target", "{count}", "--contract", "{dir}"}, want: `--contract: `},
+	{what: "a rate that is not a number", args: []string{"load", "--rate", "abc", "--target", "{count}"}, want: `invalid argument "abc" for "--rate" flag: must be a number`},
 	{what: "--url with --scenario (load)", args: []string{"load", "--url", "{count}", "--scenario", "whoami"}, want: "--url loads one URL as its own scenario: it cannot be combined with --scenario whoami"},
 	{what: "--url with --scenario (capacity)", args: []string{"capacity", "--url", "{count}", "--scenario", "whoami"}, want: "--url loads one URL as its own scenario: it cannot be combined with --scenario whoami"},
 	{what: "a scenario's own target that is not Kratos", args: []string{"load", "--scenario", "{dir}/target-html.yaml"}, want: "the scenario's target http://127.0.0.1:"},
