@@ -107,6 +107,9 @@ func loadTargetDies(t *testing.T, timed func(took, limit time.Duration, what str
 	if !strings.Contains(p.stderr.String(), "orybench: failed: target down") {
 		t.Errorf("no line says the target went down")
 	}
+	if strings.Contains(p.stderr.String(), "level=") {
+		t.Errorf("the console holds log records (level=…), not lines a person reads")
+	}
 	s := readSummary(t, dir)
 	if s.Stopped != "target down" || s.Requests < 400 {
 		t.Errorf("stopped %q after %d requests; want target down after ≥400", s.Stopped, s.Requests)
