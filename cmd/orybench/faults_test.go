@@ -3,7 +3,8 @@
 package main
 
 import (
-	"github.com/orybench/orybench/results"
+	"bytes"
+	"encoding/xml"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/results"
 )
 
 // TestConformTargetDies kills the Kratos under a conformance run: the cases
@@ -199,13 +201,13 @@ func TestSIGINT(t *testing.T) {
 				t.Errorf("completeness %+v: want interrupted, with cases not run", comp)
 			}
 			var stdout, stderr strings.Builder
-			if code := run(t.Context(), []string{"report", "--in", dir, "--out", t.TempDir()}, &stdout, &stderr); code != exitFailed ||
+			reported := t.TempDir()
+			if code := run(t.Context(), []string{"report", "--in", dir, "--out", reported}, &stdout, &stderr); code != exitFailed ||
 				!strings.Contains(stderr.String(), "INCOMPLETE") {
 				t.Errorf("report of the interrupted run: exit %d, stderr %q; want %d, INCOMPLETE", code, stderr.String(), exitFailed)
 			}
-			if st, err := os.Stat(filepath.Join(dir, "junit.xml")); err != nil || st.Size() == 0 {
-				t.Errorf("junit.xml: missing or empty (%v)", err)
-			}
+			// Its junit.xml is the report's, and says INCOMPLETE.
+			checkIncompleteJUnit(t, filepath.Join(dir, reports.JUnitFile), filepath.Join(reported, reports.JUnitFile))
 			expectIdentities(t, admin, baseline, "after SIGINT during the specs")
 		})
 	})
@@ -252,5 +254,51 @@ func expectIdentities(t *testing.T, admin *kratosclient.Admin, baseline map[stri
 	after := identityIDs(t, admin)
 	if added, removed := diffIDs(baseline, after); len(added)+len(removed) > 0 {
 		t.Errorf("%s: %d identities left behind, %d removed", when, len(added), len(removed))
+	}
+}
+
+// checkIncompleteJUnit checks that the junit.xml an interrupted run left
+// at path parses, fails its run as incomplete, and is the one orybench
+// report renders of the same results (at report).
+func checkIncompleteJUnit(t *testing.T, path, report string) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("junit.xml of the interrupted run: %v", err)
+	}
+	var doc struct {
+		XMLName xml.Name `xml:"testsuites"`
+		Name    string   `xml:"name,attr"`
+		Suites  []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Type    string `xml:"type,attr"`
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(got, &doc); err != nil {
+		t.Fatalf("junit.xml of the interrupted run does not parse: %v\n%s", err, got)
+	}
+	incomplete := false
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if c.Name == "run completed" && c.Failure != nil && c.Failure.Type == "incomplete" &&
+				strings.HasPrefix(c.Failure.Message, "INCOMPLETE: ") {
+				incomplete = true
+			}
+		}
+	}
+	if doc.Name != "orybench" || !incomplete {
+		t.Errorf("junit.xml of the interrupted run: testsuites %q, a failed incomplete 'run completed' case: %v; want orybench, true", doc.Name, incomplete)
+	}
+	want, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("junit.xml of the interrupted run (%d bytes) is not the one orybench report renders (%d bytes)", len(got), len(want))
 	}
 }
