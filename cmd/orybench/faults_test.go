@@ -4,8 +4,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,8 +260,9 @@ func expectIdentities(t *testing.T, admin *kratosclient.Admin, baseline map[stri
 }
 
 // checkIncompleteJUnit checks that the junit.xml an interrupted run left
-// at path parses, fails its run as incomplete, and is the one orybench
-// report renders of the same results (at report).
+// at path parses, has a case failed as incomplete (a conformance, load or
+// fuzz run's "run completed", a capacity search's one case), and is the
+// one orybench report renders of the same results (at report).
 func checkIncompleteJUnit(t *testing.T, path, report string) {
 	t.Helper()
 	got, err := os.ReadFile(path)
@@ -285,14 +288,14 @@ func checkIncompleteJUnit(t *testing.T, path, report string) {
 	incomplete := false
 	for _, s := range doc.Suites {
 		for _, c := range s.Cases {
-			if c.Name == "run completed" && c.Failure != nil && c.Failure.Type == "incomplete" &&
+			if c.Failure != nil && c.Failure.Type == "incomplete" &&
 				strings.HasPrefix(c.Failure.Message, "INCOMPLETE: ") {
 				incomplete = true
 			}
 		}
 	}
 	if doc.Name != "orybench" || !incomplete {
-		t.Errorf("junit.xml of the interrupted run: testsuites %q, a failed incomplete 'run completed' case: %v; want orybench, true", doc.Name, incomplete)
+		t.Errorf("junit.xml of the interrupted run: testsuites %q, a case failed as incomplete: %v; want orybench, true", doc.Name, incomplete)
 	}
 	want, err := os.ReadFile(report)
 	if err != nil {
@@ -301,4 +304,33 @@ func checkIncompleteJUnit(t *testing.T, path, report string) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("junit.xml of the interrupted run (%d bytes) is not the one orybench report renders (%d bytes)", len(got), len(want))
 	}
+}
+
+// TestCapacityInterrupted cancels a capacity search in its third step, as
+// Ctrl-C does: it exits 2 with capacity.json and the junit.xml its report
+// would hold, which fails the search as INCOMPLETE.
+func TestCapacityInterrupted(t *testing.T) {
+	ts := httptest.NewServer(newKnownCapacity(8, 5*time.Millisecond))
+	defer ts.Close()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stop := time.AfterFunc(2500*time.Millisecond, cancel)
+	defer stop.Stop()
+	var stdout, stderr strings.Builder
+	code := run(ctx, []string{"capacity", "--url", ts.URL + "/", "--out", dir,
+		"--start-rate", "20", "--step", "1s", "--warmup", "0s", "--max-duration", "30s"}, &stdout, &stderr)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d (interrupted); output:\n%s%s", code, exitUsage, stdout.String(), stderr.String())
+	}
+	if _, err := results.ReadCapacity(filepath.Join(dir, results.CapacityFile)); err != nil {
+		t.Fatal(err)
+	}
+	reported := t.TempDir()
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(t.Context(), []string{"report", "--in", dir, "--out", reported}, &stdout, &stderr); code != exitFailed {
+		t.Errorf("report of the interrupted search: exit %d, want %d; stderr:\n%s", code, exitFailed, stderr.String())
+	}
+	checkIncompleteJUnit(t, filepath.Join(dir, reports.JUnitFile), filepath.Join(reported, reports.JUnitFile))
 }
