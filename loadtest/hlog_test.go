@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -154,5 +155,35 @@ func TestRunHlogStartTime(t *testing.T) {
 	}
 	if count != int64(sum.Requests) {
 		t.Errorf("timeseries.hlog holds %d uncorrected values, summary.json %d requests", count, sum.Requests)
+	}
+}
+
+// TestReadHlogWithoutStartTime: a log whose intervals are not dated (no
+// #[StartTime:], as orybench wrote before) cannot be placed in a shard that
+// began at started_at, and says so rather than losing its seconds.
+func TestReadHlogWithoutStartTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), hlogFile)
+	h := newHistogram()
+	if err := h.RecordValue(5000); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	lw := hdrhistogram.NewHistogramLogWriter(&b)
+	h.SetTag(tagCorrected)
+	h.SetStartTimeMs(0)
+	h.SetEndTimeMs(1000)
+	if err := errors.Join(lw.OutputLegend(), lw.OutputIntervalHistogram(h)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	if _, err := readHlog(path, began); err == nil || !strings.Contains(err.Error(), "before started_at") {
+		t.Errorf("readHlog of an undated log: %v, want an error saying it starts before started_at", err)
+	}
+	seconds, err := readHlog(path, time.Time{})
+	if err != nil || seconds[0] == nil || seconds[0].corrected.TotalCount() != 1 {
+		t.Errorf("readHlog of an undated log with no started_at: %v, %v; want its second 0", seconds, err)
 	}
 }

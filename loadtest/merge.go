@@ -307,6 +307,9 @@ func readHlog(path string, began time.Time) (map[int64]*stats, error) {
 		if !began.IsZero() {
 			t = int64(math.Round(float64(h.StartTimeMs()-began.UnixMilli()) / 1000))
 		}
+		if t < 0 { // no #[StartTime:]: an older orybench's log
+			return nil, usageErr("%s: an interval starts %d s before started_at in summary.json (a log without #[StartTime:]?)", path, -t)
+		}
 		s := seconds[t]
 		if s == nil {
 			s = newStats(true)
