@@ -200,7 +200,7 @@ func readShard(dir string) (*shardRun, error) {
 	if r.series, err = results.ReadSeries(filepath.Join(dir, results.SeriesFile)); err != nil {
 		return nil, usageErr("%v", err)
 	}
-	if r.seconds, err = readHlog(filepath.Join(dir, hlogFile)); err != nil {
+	if r.seconds, err = readHlog(filepath.Join(dir, hlogFile), r.started); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -280,8 +280,11 @@ func (s *stats) merge(o *stats) error {
 	return nil
 }
 
-// readHlog reads the per-second histograms of timeseries.hlog.
-func readHlog(path string) (map[int64]*stats, error) {
+// readHlog reads the per-second histograms of timeseries.hlog, of an
+// attack that began at began (a zero began when summary.json has no
+// started_at). The reader gives each interval's start since the epoch
+// (base time plus timestamp); second t is its distance from began.
+func readHlog(path string, began time.Time) (map[int64]*stats, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, usageErr("%s is missing (written by orybench load since it records shards)", path)
@@ -301,6 +304,12 @@ func readHlog(path string) (map[int64]*stats, error) {
 			return seconds, nil
 		}
 		t := h.StartTimeMs() / 1000
+		if !began.IsZero() {
+			t = int64(math.Round(float64(h.StartTimeMs()-began.UnixMilli()) / 1000))
+		}
+		if t < 0 { // no #[StartTime:]: an older orybench's log
+			return nil, usageErr("%s: an interval starts %d s before started_at in summary.json (a log without #[StartTime:]?)", path, -t)
+		}
 		s := seconds[t]
 		if s == nil {
 			s = newStats(true)
@@ -511,7 +520,7 @@ func writeMergedSeries(out string, runs []*shardRun) error {
 		}
 	}
 	var jsonl, hlog bytes.Buffer
-	if err := writeHlogHeader(&hlog); err != nil {
+	if err := writeHlogHeader(&hlog, earliest); err != nil {
 		return err
 	}
 	for t := int64(0); t <= last; t++ {
@@ -524,7 +533,7 @@ func writeMergedSeries(out string, runs []*shardRun) error {
 			return err
 		}
 		jsonl.Write(append(b, '\n'))
-		if err := writeHlogSecond(&hlog, t, s.corrected, s.uncorrected); err != nil {
+		if err := writeHlogSecond(&hlog, earliest, t, s.corrected, s.uncorrected); err != nil {
 			return err
 		}
 	}

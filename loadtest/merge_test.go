@@ -132,7 +132,11 @@ func TestMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seconds, err := readHlog(filepath.Join(out, hlogFile))
+	began, err := time.Parse(time.RFC3339Nano, m.StartedAt)
+	if err != nil {
+		t.Fatalf("merged started_at %q: %v", m.StartedAt, err)
+	}
+	seconds, err := readHlog(filepath.Join(out, hlogFile), began)
 	if err != nil {
 		t.Fatal(err)
 	}

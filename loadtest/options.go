@@ -101,7 +101,9 @@ func WithMaxWorkers(n uint64) Option { return func(c *config) { c.maxWorkers = n
 // as an HdrHistogram percentile distribution (.hgrm) and encoded (.hdr:
 // HdrHistogram's compressed V2 encoding in base64, which Merge adds up
 // exactly), and timeseries.hlog, the histogram of each second of the time
-// series in HdrHistogram's interval log format. Default: no files.
+// series in HdrHistogram's interval log format (values in microseconds,
+// timestamps from the measured attack's start, stated as #[StartTime:]).
+// Default: no files.
 func WithOutDir(dir string) Option { return func(c *config) { c.outDir = dir } }
 
 // WithShard makes Run send one shard's share of the scenario: every

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -28,6 +29,11 @@ type output struct {
 	hlog    *os.File
 	hlogBuf *bufio.Writer
 	err     error // the first write error; writing stops there
+
+	// hlogHeader is whether timeseries.hlog's header is written, at the
+	// first second, which states began, the start of the measured attack.
+	hlogHeader bool
+	began      time.Time
 
 	// bucket is the runner's one time series bucket: series logs its
 	// histograms, which the runner resets after series returns.
@@ -66,25 +72,42 @@ func newOutput(dir string) (*output, error) {
 		return nil, err
 	}
 	o.hlogBuf = bufio.NewWriter(o.hlog)
-	o.err = writeHlogHeader(o.hlogBuf)
 	return o, nil
 }
 
-// writeHlogHeader starts an HdrHistogram interval log: its timestamps are
-// seconds since the start of the measured attack (summary.json's
-// started_at), its values microseconds, so that its Interval_Max column
-// is in seconds.
-func writeHlogHeader(w io.Writer) error {
+// writeHlogHeader starts an HdrHistogram interval log as HdrHistogram's
+// readers (Java's HistogramLogReader, hdrhistogram-go's) expect it: the
+// format version, the start of the measured attack (summary.json's
+// started_at) as #[StartTime:] and, to the whole second, #[BaseTime:],
+// a comment stating the unit of its values (microseconds, so that the
+// Interval_Max column, the maximum over 10^6, is in seconds) and the
+// legend. A run that never began (a zero began) has no start to state:
+// its timestamps are then seconds since nothing in particular.
+func writeHlogHeader(w io.Writer, began time.Time) error {
 	lw := hdrhistogram.NewHistogramLogWriter(w)
-	return errors.Join(lw.OutputLogFormatVersion(),
-		lw.OutputComment("[orybench: one interval per second since started_at in summary.json; values in µs, Interval_Max in s]"),
+	errs := []error{lw.OutputLogFormatVersion()}
+	if !began.IsZero() {
+		errs = append(errs, lw.OutputStartTime(began.UnixMilli()), lw.OutputBaseTime(began.UnixMilli()))
+	}
+	errs = append(errs,
+		lw.OutputComment("[Histogram values are in microseconds; Interval_Max is in seconds]"),
+		lw.OutputComment("[orybench: one interval per second of the measured attack, tagged corrected and uncorrected]"),
 		lw.OutputLegend())
+	return errors.Join(errs...)
 }
 
-// writeHlogSecond logs second t's histograms, tagged corrected and
-// uncorrected (a nil one is left out).
-func writeHlogSecond(w io.Writer, t int64, corrected, uncorrected *hdrhistogram.Histogram) error {
+// writeHlogSecond logs second t of the attack that began at began, its
+// histograms tagged corrected and uncorrected (a nil one is left out).
+// Its timestamp is relative to the header's #[BaseTime:] (began to the
+// whole second), so that a reader's interval starts at began plus t
+// seconds.
+func writeHlogSecond(w io.Writer, began time.Time, t int64, corrected, uncorrected *hdrhistogram.Histogram) error {
 	lw := hdrhistogram.NewHistogramLogWriter(w)
+	var startMs int64
+	if !began.IsZero() {
+		startMs = began.UnixMilli()
+		lw.SetBaseTime(startMs / 1000 * 1000) // as OutputBaseTime writes it
+	}
 	for _, h := range []struct {
 		tag string
 		h   *hdrhistogram.Histogram
@@ -93,8 +116,8 @@ func writeHlogSecond(w io.Writer, t int64, corrected, uncorrected *hdrhistogram.
 			continue
 		}
 		h.h.SetTag(h.tag)
-		h.h.SetStartTimeMs(t * 1000)
-		h.h.SetEndTimeMs((t + 1) * 1000)
+		h.h.SetStartTimeMs(startMs + t*1000)
+		h.h.SetEndTimeMs(startMs + (t+1)*1000)
 		if err := lw.OutputIntervalHistogram(h.h); err != nil {
 			return err
 		}
@@ -110,16 +133,24 @@ func (o *output) encode(r *vegeta.Result) {
 	}
 }
 
-func (o *output) series(pt results.SeriesPoint) {
+// series logs second pt.T of the attack that began at began; the first
+// second logged writes timeseries.hlog's header, which states began.
+func (o *output) series(pt results.SeriesPoint, began time.Time) {
 	if o.tsBuf == nil || o.err != nil {
 		return
+	}
+	if !o.hlogHeader {
+		o.hlogHeader, o.began = true, began
+		if o.err = writeHlogHeader(o.hlogBuf, began); o.err != nil {
+			return
+		}
 	}
 	b, err := json.Marshal(pt)
 	if err == nil {
 		_, err = o.tsBuf.Write(append(b, '\n'))
 	}
 	if err == nil && o.bucket != nil {
-		err = writeHlogSecond(o.hlogBuf, pt.T, o.bucket.corrected, o.bucket.uncorrected)
+		err = writeHlogSecond(o.hlogBuf, o.began, pt.T, o.bucket.corrected, o.bucket.uncorrected)
 	}
 	if err == nil {
 		err = o.tsBuf.Flush() // a second at a time, so an interrupted run keeps it
@@ -145,6 +176,9 @@ func (o *output) close() error {
 		o.tsBuf = nil
 	}
 	if o.hlogBuf != nil {
+		if !o.hlogHeader && o.err == nil { // no second was logged
+			errs = append(errs, writeHlogHeader(o.hlogBuf, time.Time{}))
+		}
 		errs = append(errs, o.hlogBuf.Flush(), o.hlog.Close())
 		o.hlogBuf = nil
 	}

@@ -151,7 +151,7 @@ func seriesPercentiles(h *hdrhistogram.Histogram) (p50, p90, p99, maxMs float64)
 func (r *runner) closeBuckets(n int64) {
 	for ; r.bucketN < n; r.bucketN++ {
 		b := r.bucket
-		r.out.series(b.seriesPoint(r.bucketN))
+		r.out.series(b.seriesPoint(r.bucketN), r.began())
 		r.lastRate = float64(b.requests)
 		b.reset()
 	}

@@ -26,6 +26,7 @@ func seriesRunner(t *testing.T, dir string, began time.Time) *runner {
 	r := &runner{plan: p, out: out, pacer: &pacer{}, stepIndex: map[string]int{"s": 0},
 		overall: newStats(true), steps: []*stats{newStats(true)}, bucket: newStats(true)}
 	r.pacer.began.Store(&began)
+	out.bucket = r.bucket // as Run does
 	return r
 }
 

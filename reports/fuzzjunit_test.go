@@ -9,16 +9,17 @@ import (
 	"github.com/orybench/orybench/results"
 )
 
-// TestWriteFuzzJUnit: a finding the allow-list does not accept fails, an
+// TestFuzzJUnit: a finding the allow-list does not accept fails, an
 // accepted one passes, a stale entry fails, and an interrupted run fails
 // as incomplete.
-func TestWriteFuzzJUnit(t *testing.T) {
+func TestFuzzJUnit(t *testing.T) {
 	f := &results.Fuzz{Seed: 42, Cases: 10, Stopped: "interrupted", Findings: []results.FuzzFinding{
 		{Key: "toSession 500 server-error", Operation: "toSession", Check: "server-error", Message: "answered 500", Curl: "curl -X GET 'http://127.0.0.1/sessions/whoami'"},
 		{Key: "toSession 401 schema /error/message required", Operation: "toSession", Check: "schema", Allowed: true},
 	}, Stale: []string{"updateLoginFlow 500 server-error"}}
 	var b bytes.Buffer
-	if err := WriteFuzzJUnit(&b, f); err != nil {
+	r := &Report{Runs: results.Runs{Fuzzes: []*results.FuzzRun{{Result: *f}}}}
+	if err := r.WriteJUnit(&b); err != nil {
 		t.Fatal(err)
 	}
 	var got junitSuites

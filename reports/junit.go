@@ -63,7 +63,9 @@ type junitSkipped struct {
 // WriteJUnit writes junit.xml: a suite of the conformance cases (a known
 // deviation passes and says so), a suite per load run with one testcase
 // per threshold, and one for a run that stopped early, a suite per
-// capacity search and a suite per fuzz run (WriteFuzzJUnit's).
+// capacity search and a suite per fuzz run: a testcase per finding,
+// failed unless the allow-list accepts it, one per stale allow-list entry,
+// failed, and one for a run that stopped before its budget.
 func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{junitCounts: junitCounts{Name: "orybench"}}
 	if c := r.Conformance; c != nil {
@@ -79,14 +81,6 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		out.Suites = append(out.Suites, fuzzSuite(&f.Result))
 	}
 	return writeSuites(w, out)
-}
-
-// WriteFuzzJUnit writes the junit.xml of a fuzz run: a testcase per
-// finding, failed unless the allow-list accepts it, one per stale
-// allow-list entry, failed, and one for a run that stopped before its
-// budget.
-func WriteFuzzJUnit(w io.Writer, f *results.Fuzz) error {
-	return writeSuites(w, junitSuites{junitCounts: junitCounts{Name: "orybench"}, Suites: []junitSuite{fuzzSuite(f)}})
 }
 
 func fuzzSuite(f *results.Fuzz) junitSuite {

@@ -53,6 +53,21 @@ func Render(dir, orybench string) (string, error) {
 	return filepath.Join(dir, HTMLFile), nil
 }
 
+// RenderJUnit writes into dir the junit.xml of the results in dir, the
+// one Render writes, alone, and returns its path: for a run interrupted
+// before its whole report, so that CI still reads its verdict.
+func RenderJUnit(dir string) (string, error) {
+	r, err := Read(dir)
+	if err != nil {
+		return "", err
+	}
+	paths, err := writeRenderings(dir, []rendering{{JUnitFile, r.WriteJUnit}})
+	if err != nil {
+		return "", err
+	}
+	return paths[0], nil
+}
+
 // Verdict is the report's result, the worst of its runs': failed when a
 // conformance case failed, a load run breached a threshold, a capacity
 // search found no sustainable rate or a fuzz run found what its allow-list

@@ -390,3 +390,40 @@ func TestContractShown(t *testing.T) {
 		t.Errorf("junit.xml lacks %q", want)
 	}
 }
+
+// TestRenderJUnitIsRenders: the junit.xml an interrupted run gets alone
+// (RenderJUnit) is the one its whole report holds (Render), for each kind
+// of run.
+func TestRenderJUnitIsRenders(t *testing.T) {
+	for _, fixture := range []string{"conformance", "conformance-failing", "load-whoami", "capacity-whoami"} {
+		t.Run(fixture, func(t *testing.T) {
+			whole, alone := t.TempDir(), t.TempDir()
+			copyDir(t, filepath.Join("testdata", fixture), whole)
+			copyDir(t, filepath.Join("testdata", fixture), alone)
+			if _, err := Render(whole, "test"); err != nil {
+				t.Fatal(err)
+			}
+			path, err := RenderJUnit(alone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if path != filepath.Join(alone, JUnitFile) {
+				t.Errorf("RenderJUnit wrote %s, want %s", path, filepath.Join(alone, JUnitFile))
+			}
+			want, err := os.ReadFile(filepath.Join(whole, JUnitFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) || len(got) == 0 {
+				t.Errorf("RenderJUnit's junit.xml (%d bytes) differs from Render's (%d bytes)", len(got), len(want))
+			}
+			if _, err := os.Stat(filepath.Join(alone, HTMLFile)); err == nil {
+				t.Errorf("RenderJUnit wrote %s too", HTMLFile)
+			}
+		})
+	}
+}

@@ -31,8 +31,8 @@ func newConformCmd() *cobra.Command {
 		requirePairs                           int
 	)
 	cmd := command("conform", "conform", func(cmd *cobra.Command, _ []string) error {
-		opts := suites.Options{LabelFilter: labelFilter, Timeout: maxDuration, Verbose: verbose, NoColor: true,
-			JUnitReport: filepath.Join(out, "junit.xml"), Log: cmd.ErrOrStderr()}
+		// junit.xml is the report's (writeRunReport), not Ginkgo's.
+		opts := suites.Options{LabelFilter: labelFilter, Timeout: maxDuration, Verbose: verbose, NoColor: true, Log: cmd.ErrOrStderr()}
 		if err := t.resolve(len(profiles) > 0); err != nil {
 			return err
 		}
@@ -182,6 +182,6 @@ func writeConformance(cmd *cobra.Command, result *results.Conformance, out strin
 	if err := reports.WriteMatrix(cmd.OutOrStdout(), result); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s and %s\n", path, filepath.Join(out, "junit.xml"))
+	fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s and %s\n", path, filepath.Join(out, reports.JUnitFile))
 	return writeRunReport(cmd, out, results.RunInfo{})
 }

@@ -3,8 +3,11 @@
 package main
 
 import (
-	"github.com/orybench/orybench/results"
+	"bytes"
+	"context"
+	"encoding/xml"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/reports"
+	"github.com/orybench/orybench/results"
 )
 
 // TestConformTargetDies kills the Kratos under a conformance run: the cases
@@ -199,13 +203,13 @@ func TestSIGINT(t *testing.T) {
 				t.Errorf("completeness %+v: want interrupted, with cases not run", comp)
 			}
 			var stdout, stderr strings.Builder
-			if code := run(t.Context(), []string{"report", "--in", dir, "--out", t.TempDir()}, &stdout, &stderr); code != exitFailed ||
+			reported := t.TempDir()
+			if code := run(t.Context(), []string{"report", "--in", dir, "--out", reported}, &stdout, &stderr); code != exitFailed ||
 				!strings.Contains(stderr.String(), "INCOMPLETE") {
 				t.Errorf("report of the interrupted run: exit %d, stderr %q; want %d, INCOMPLETE", code, stderr.String(), exitFailed)
 			}
-			if st, err := os.Stat(filepath.Join(dir, "junit.xml")); err != nil || st.Size() == 0 {
-				t.Errorf("junit.xml: missing or empty (%v)", err)
-			}
+			// Its junit.xml is the report's, and says INCOMPLETE.
+			checkIncompleteJUnit(t, filepath.Join(dir, reports.JUnitFile), filepath.Join(reported, reports.JUnitFile))
 			expectIdentities(t, admin, baseline, "after SIGINT during the specs")
 		})
 	})
@@ -253,4 +257,80 @@ func expectIdentities(t *testing.T, admin *kratosclient.Admin, baseline map[stri
 	if added, removed := diffIDs(baseline, after); len(added)+len(removed) > 0 {
 		t.Errorf("%s: %d identities left behind, %d removed", when, len(added), len(removed))
 	}
+}
+
+// checkIncompleteJUnit checks that the junit.xml an interrupted run left
+// at path parses, has a case failed as incomplete (a conformance, load or
+// fuzz run's "run completed", a capacity search's one case), and is the
+// one orybench report renders of the same results (at report).
+func checkIncompleteJUnit(t *testing.T, path, report string) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("junit.xml of the interrupted run: %v", err)
+	}
+	var doc struct {
+		XMLName xml.Name `xml:"testsuites"`
+		Name    string   `xml:"name,attr"`
+		Suites  []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Type    string `xml:"type,attr"`
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(got, &doc); err != nil {
+		t.Fatalf("junit.xml of the interrupted run does not parse: %v\n%s", err, got)
+	}
+	incomplete := false
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if c.Failure != nil && c.Failure.Type == "incomplete" &&
+				strings.HasPrefix(c.Failure.Message, "INCOMPLETE: ") {
+				incomplete = true
+			}
+		}
+	}
+	if doc.Name != "orybench" || !incomplete {
+		t.Errorf("junit.xml of the interrupted run: testsuites %q, a case failed as incomplete: %v; want orybench, true", doc.Name, incomplete)
+	}
+	want, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("junit.xml of the interrupted run (%d bytes) is not the one orybench report renders (%d bytes)", len(got), len(want))
+	}
+}
+
+// TestCapacityInterrupted cancels a capacity search in its third step, as
+// Ctrl-C does: it exits 2 with capacity.json and the junit.xml its report
+// would hold, which fails the search as INCOMPLETE.
+func TestCapacityInterrupted(t *testing.T) {
+	ts := httptest.NewServer(newKnownCapacity(8, 5*time.Millisecond))
+	defer ts.Close()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stop := time.AfterFunc(2500*time.Millisecond, cancel)
+	defer stop.Stop()
+	var stdout, stderr strings.Builder
+	code := run(ctx, []string{"capacity", "--url", ts.URL + "/", "--out", dir,
+		"--start-rate", "20", "--step", "1s", "--warmup", "0s", "--max-duration", "30s"}, &stdout, &stderr)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d (interrupted); output:\n%s%s", code, exitUsage, stdout.String(), stderr.String())
+	}
+	if _, err := results.ReadCapacity(filepath.Join(dir, results.CapacityFile)); err != nil {
+		t.Fatal(err)
+	}
+	reported := t.TempDir()
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(t.Context(), []string{"report", "--in", dir, "--out", reported}, &stdout, &stderr); code != exitFailed {
+		t.Errorf("report of the interrupted search: exit %d, want %d; stderr:\n%s", code, exitFailed, stderr.String())
+	}
+	checkIncompleteJUnit(t, filepath.Join(dir, reports.JUnitFile), filepath.Join(reported, reports.JUnitFile))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,13 +100,8 @@ func newFuzzCmd() *cobra.Command {
 		if err != nil {
 			return errors.Join(runErr, err)
 		}
-		junit := filepath.Join(out, reports.JUnitFile)
-		if err := results.WriteFile(junit, func(w io.Writer) error { return reports.WriteFuzzJUnit(w, doc) }); err != nil {
-			return errors.Join(runErr, err)
-		}
-		printFuzz(cmd, doc, path, junit)
-		// The report's junit.xml holds the same fuzz suite; the one above
-		// stays when an interrupted run gets no report.
+		printFuzz(cmd, doc, path, filepath.Join(out, reports.JUnitFile))
+		// junit.xml is the report's, written by an interrupted run too.
 		reportErr := writeRunReport(cmd, out, results.RunInfo{})
 		switch {
 		case errors.Is(runErr, fuzz.ErrTargetUnreachable):

@@ -3,11 +3,13 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/results"
 )
 
@@ -92,4 +94,34 @@ func TestFuzzTargetDies(t *testing.T) {
 	if !strings.HasPrefix(doc.Stopped, "target-unreachable") || len(doc.Findings) == 0 || doc.Cases == 0 {
 		t.Errorf("fuzz.json: stopped %q after %d cases with %d findings; want the findings so far, stopped as unreachable", doc.Stopped, doc.Cases, len(doc.Findings))
 	}
+}
+
+// TestFuzzSIGINT interrupts a fuzz run: it exits (1 for its findings, else
+// 2) with fuzz.json and the junit.xml its report would hold, which fails
+// the run as INCOMPLETE.
+func TestFuzzSIGINT(t *testing.T) {
+	inst := startKratos(t)
+	out := filepath.Join(t.TempDir(), "fuzz")
+	p := startOrybench(t, procOpts{}, "fuzz", "--target", inst.PublicURL, "--admin-url", inst.AdminURL,
+		"--seed", "1", "--duration", "2m", "--out", out)
+	time.Sleep(3 * time.Second) // hundreds of cases sent
+	_, code := p.signal(t, os.Interrupt)
+	doc, err := results.ReadFuzz(filepath.Join(out, results.FuzzFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Stopped != "interrupted" || doc.Cases == 0 {
+		t.Errorf("fuzz.json: stopped %q after %d cases; want interrupted, after some", doc.Stopped, doc.Cases)
+	}
+	// Findings the allow-list does not accept fail the run before the
+	// interruption leaves it unjudged.
+	if want := map[bool]int{true: exitFailed, false: exitUsage}[doc.Failed()]; code != want {
+		t.Errorf("exit %d, want %d (%d findings); stderr:\n%s", code, want, len(doc.Findings), p.stderr.String())
+	}
+	reported := t.TempDir()
+	var stdout, stderr strings.Builder
+	if code := run(t.Context(), []string{"report", "--in", out, "--out", reported}, &stdout, &stderr); code != exitFailed {
+		t.Errorf("report of the interrupted run: exit %d, want %d; stderr:\n%s", code, exitFailed, stderr.String())
+	}
+	checkIncompleteJUnit(t, filepath.Join(out, reports.JUnitFile), filepath.Join(reported, reports.JUnitFile))
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orybench/orybench/reports"
 	"github.com/orybench/orybench/results"
 )
 
@@ -75,6 +76,13 @@ func loadSIGINT(t *testing.T, timed func(took, limit time.Duration, what string)
 		t.Errorf("stopped %q, requests %d, canceled %d, errors %+v; want interrupted, ≥300, some, none",
 			s.Stopped, s.Requests, s.Canceled, s.Errors)
 	}
+	// Its junit.xml is the report's, and says INCOMPLETE.
+	reported := t.TempDir()
+	var stdout, stderr strings.Builder
+	if code := run(t.Context(), []string{"report", "--in", dir, "--out", reported}, &stdout, &stderr); code != exitFailed {
+		t.Errorf("report of the interrupted run: exit %d, want %d; stderr:\n%s", code, exitFailed, stderr.String())
+	}
+	checkIncompleteJUnit(t, filepath.Join(dir, reports.JUnitFile), filepath.Join(reported, reports.JUnitFile))
 }
 
 // TestLoadTargetDies kills the local Kratos in the middle of a whoami run:

@@ -106,13 +106,18 @@ func inOut(in []string, out, giveIn, giveOut string) error {
 // writeRunReport records the run that just wrote dir (run.json, for a
 // load run or a capacity search) and renders its report into dir.
 //
-// An interrupted run gets run.json but no report: Ctrl-C exits at once, and
+// An interrupted run gets run.json and junit.xml, the one its report would
+// hold, but no report.html or summary.md: Ctrl-C exits at once, and
 // orybench report renders the saved results later.
 func writeRunReport(cmd *cobra.Command, dir string, info results.RunInfo) error {
 	info.Orybench, info.Command = versionText, commandLine()
 	err := results.RecordRun(dir, info)
 	if err == nil && cmd.Context().Err() != nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "orybench: interrupted, no report (orybench report --in %s --out %s renders it)\n", dir, dir)
+		if _, err := reports.RenderJUnit(dir); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "orybench: junit.xml: %v\n", err)
+			return err
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "orybench: interrupted, junit.xml written, no report (orybench report --in %s --out %s renders it)\n", dir, dir)
 		return nil
 	}
 	path := ""
