@@ -405,7 +405,11 @@ func TestJourneyThinkNotCounted(t *testing.T) {
 	}
 	j := sum.Journey
 	t.Logf("journey p50 %.3fms (uncorrected %.3fms), steps' p50 sum %.3fms", j.Latency.P50, j.LatencyUncorrected.P50, steps)
-	if j.Completed != 20 || j.ThinkMs != 30 || j.Latency.P50 > 50 || math.Abs(j.Latency.P50-steps) > 0.05*steps+2 {
+	// Two 30 ms thinks counted would add 60 ms, one 30 ms: the journey's
+	// p50 must stay well below the steps' sum plus one think. (How close it
+	// is to the sum is TestJourneyAccuracy's check, with its noise probe:
+	// a loaded machine moves it here.)
+	if j.Completed != 20 || j.ThinkMs != 30 || j.Latency.P50 >= steps+30 {
 		t.Errorf("journey %+v, steps' p50 sum %.3fms: want 20 completed, the think time in no latency", j, steps)
 	}
 }
