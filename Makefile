@@ -4,6 +4,7 @@
 #   make test    vet, unit tests and the conformance suite against local Kratos (SQLite and PostgreSQL)
 #   make bench   orybench, the vegeta CLI and wrk side by side on loopback
 #   make kratos  build the pinned Ory Kratos into bin/kratos (once)
+#   make dist    release binaries for linux and darwin, amd64 and arm64, and their SHA256SUMS, in bin/dist/
 #   make test-postgres  the conformance suite against Kratos on PostgreSQL
 #   make bench-db       whoami, login-flow, registration and browser-login capacity, PostgreSQL vs SQLite, bcrypt cost 12 and 4
 #   make capacity-check orybench capacity finds a test server's known capacity (about 3 minutes)
@@ -18,13 +19,33 @@ RUN_ID        := $(shell date -u +%Y%m%dT%H%M%SZ)
 
 export ORYBENCH_KRATOS_BIN = $(BIN)/kratos
 
-.PHONY: all build kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke fuzz-live-smoke fuzz-replay clean postgres test-postgres bench-db deploy-check capacity-check soak
+.PHONY: all build dist kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke fuzz-live-smoke fuzz-replay clean postgres test-postgres bench-db deploy-check capacity-check soak
 
 all: build kratos
 
-## build: bin/orybench, the one binary users run.
+## build: bin/orybench, the one binary users run, stamped with VERSION
+## (git describe; empty outside a git checkout, where the version the go
+## command records stands). -buildvcs=auto records the VCS revision and
+## whether the tree was modified even where GOFLAGS turns that off (the go
+## command finds no VCS in a git worktree, whose .git is a file: there the
+## describe output's hash is the revision).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+GOBUILD  = $(GO) build -trimpath -buildvcs=auto -ldflags "-X main.version=$(VERSION)"
 build:
-	$(GO) build -trimpath -o $(BIN)/orybench ./cmd/orybench
+	$(GOBUILD) -o $(BIN)/orybench ./cmd/orybench
+
+## dist: bin/dist/orybench-<os>-<arch> for linux and darwin, amd64 and arm64,
+## static (CGO_ENABLED=0) and stamped as build does, and SHA256SUMS of them.
+## On darwin every command works but those that start a local Kratos (local
+## up, and conform, load, capacity and fuzz without --target): they need Linux.
+DIST_PLATFORMS = linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+dist:
+	@rm -rf $(BIN)/dist && mkdir -p $(BIN)/dist
+	@for p in $(DIST_PLATFORMS); do \
+	  echo "building orybench-$${p%/*}-$${p#*/}"; \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GOBUILD) -o $(BIN)/dist/orybench-$${p%/*}-$${p#*/} ./cmd/orybench || exit 1; \
+	done
+	cd $(BIN)/dist && sha256sum orybench-* > SHA256SUMS
 
 ## kratos: the real Ory Kratos, from its own module (kratos/go.mod), so that
 ## Kratos's dependencies stay out of orybench's. Rebuilt only when the pin moves.

@@ -28,7 +28,7 @@ func newCompareCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		c.Orybench = versionText
+		c.Orybench = versionText()
 		if out != "" {
 			paths, err := reports.WriteComparison(out, c)
 			if err != nil {

@@ -173,7 +173,7 @@ func writeConformance(cmd *cobra.Command, result *results.Conformance, out strin
 		fmt.Fprintf(cmd.ErrOrStderr(), "the target rate-limited %d of %d requests (%d retried, %d still limited after retries: their cases skipped); waited %.1fs\n",
 			rl.Limited, rl.Requests, rl.Retried, rl.GaveUp, rl.WaitedS)
 	}
-	result.Orybench, result.Command = versionText, commandLine()
+	result.Orybench, result.Command = versionText(), commandLine()
 	path, err := result.Write(out)
 	if err != nil {
 		return err

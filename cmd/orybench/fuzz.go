@@ -95,7 +95,7 @@ func newFuzzCmd() *cobra.Command {
 		if t.target == "" {
 			doc.Target.Profiles = []string{"default"}
 		}
-		doc.Orybench, doc.Command = versionText, commandLine()
+		doc.Orybench, doc.Command = versionText(), commandLine()
 		path, err := doc.Write(out)
 		if err != nil {
 			return errors.Join(runErr, err)

@@ -18,10 +18,9 @@ import (
 // Exit codes: 0 everything held, 1 a contract or threshold failure, 2 a usage,
 // configuration or environment error (nothing could be judged).
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	versionText = "dev"
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
 )
 
 // errFailed marks a run that worked and found failures (exit 1). Commands
@@ -55,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newRootCmd() *cobra.Command {
 	root := command("root", "orybench", nil)
-	root.Args, root.Version, root.SilenceUsage, root.SilenceErrors = nil, versionText, true, true
+	root.Args, root.Version, root.SilenceUsage, root.SilenceErrors = nil, versionText(), true, true
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
 	})

@@ -33,7 +33,7 @@ func newReportCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		r.Orybench = versionText
+		r.Orybench = versionText()
 		paths, err := r.Write(out)
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func inOut(in []string, out, giveIn, giveOut string) error {
 // hold, but no report.html or summary.md: Ctrl-C exits at once, and
 // orybench report renders the saved results later.
 func writeRunReport(cmd *cobra.Command, dir string, info results.RunInfo) error {
-	info.Orybench, info.Command = versionText, commandLine()
+	info.Orybench, info.Command = versionText(), commandLine()
 	err := results.RecordRun(dir, info)
 	if err == nil && cmd.Context().Err() != nil {
 		if _, err := reports.RenderJUnit(dir); err != nil {
@@ -122,7 +122,7 @@ func writeRunReport(cmd *cobra.Command, dir string, info results.RunInfo) error 
 	}
 	path := ""
 	if err == nil {
-		path, err = reports.Render(dir, versionText)
+		path, err = reports.Render(dir, versionText())
 	}
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "orybench: report: %v\n", err)

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"text/template"
@@ -33,6 +34,12 @@ import (
 var configFS embed.FS
 
 var configTemplate = template.Must(template.ParseFS(configFS, "config/kratos.yml.tmpl"))
+
+// ErrNeedsLinux is returned by Start on a system other than Linux: a local
+// Kratos must die with orybench, and only Linux's parent-death signal
+// guarantees that. A remote target (--target) works on any system.
+var ErrNeedsLinux = errors.New("localkratos: a local Kratos needs Linux (only Linux kills it when orybench dies); on " +
+	runtime.GOOS + " give --target the URL of a running Kratos instead")
 
 // Options says how to start an instance. The zero value starts the default
 // profile on free ports with bin/kratos or kratos from $PATH.
@@ -115,8 +122,12 @@ func isExecutable(path string) bool {
 }
 
 // Start renders the profile's configuration, starts Kratos and waits until
-// both its APIs are ready. On error nothing is left running.
+// both its APIs are ready. On error nothing is left running; on a system
+// other than Linux it returns ErrNeedsLinux.
 func Start(ctx context.Context, opts Options) (inst *Instance, err error) {
+	if err := checkSystem(); err != nil {
+		return nil, err
+	}
 	if opts.Profile == "" {
 		opts.Profile = "default"
 	}

@@ -251,7 +251,7 @@ func (s *pgServer) command(name string, args ...string) *exec.Cmd {
 // run runs a short PostgreSQL program to completion.
 func (s *pgServer) run(ctx context.Context, name string, args ...string) error {
 	cmd := s.command(name, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Credential: s.cred}
+	cmd.SysProcAttr = childAttr(s.cred, false)
 	if err := cmd.Start(); err != nil {
 		return err
 	}

@@ -10,9 +10,10 @@ import (
 )
 
 // process is a child that dies with orybench. On Linux the kernel sends it
-// SIGKILL when the thread that started it exits (Pdeathsig); the thread is
-// locked for the child's whole life so that only orybench's own death (or
-// stop) ends it, kill -9 included.
+// SIGKILL when the thread that started it exits (Pdeathsig, set by
+// childAttr); the thread is locked for the child's whole life so that only
+// orybench's own death (or stop) ends it, kill -9 included. Other systems
+// have no such signal, so Start refuses them (ErrNeedsLinux).
 type process struct {
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -35,15 +36,9 @@ func startCommand(cmd *exec.Cmd, cred *syscall.Credential) (*process, error) {
 		runtime.LockOSThread()
 		// The thread is never unlocked: when this goroutine returns, the
 		// runtime ends the thread, which is what Pdeathsig watches.
-		p.cmd.SysProcAttr = &syscall.SysProcAttr{
-			Pdeathsig: syscall.SIGKILL,
-			// Its own process group: a Ctrl-C in the terminal reaches
-			// orybench, which then stops Kratos in order.
-			Setpgid: true,
-			// Go sets Pdeathsig after switching credentials, so the
-			// kernel does not clear it.
-			Credential: cred,
-		}
+		// Its own process group: a Ctrl-C in the terminal reaches
+		// orybench, which then stops Kratos in order.
+		p.cmd.SysProcAttr = childAttr(cred, true)
 		if err := p.cmd.Start(); err != nil {
 			started <- err
 			close(p.done)
@@ -84,6 +79,6 @@ func runOnce(ctx context.Context, bin string, out io.Writer, args ...string) err
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childAttr(nil, false)
 	return cmd.Run()
 }
