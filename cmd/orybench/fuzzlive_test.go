@@ -20,6 +20,12 @@ import (
 func TestFuzzLocalSmoke(t *testing.T) {
 	bin := kratosBinary(t)
 	t.Setenv("ORY_SDK_URL", "")
+	// As in a GitHub Actions job: the run appends its summary to the job's.
+	stepSummary := filepath.Join(t.TempDir(), "step-summary.md")
+	if err := os.WriteFile(stepSummary, []byte("# earlier steps\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_STEP_SUMMARY", stepSummary)
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"fuzz", "--kratos-bin", bin, "--seed", "1", "--duration", "0", "--max-requests", "150", "--out", out}, &stdout, &stderr)
@@ -50,6 +56,9 @@ func TestFuzzLocalSmoke(t *testing.T) {
 	}
 	if !strings.Contains(string(md), "## Fuzz: seed 1: ") || strings.Contains(string(md), "INCOMPLETE") {
 		t.Errorf("summary.md lacks the fuzz run's section, or calls the run incomplete:\n%s", md)
+	}
+	if job, err := os.ReadFile(stepSummary); err != nil || string(job) != "# earlier steps\n"+string(md)+"\n" {
+		t.Errorf("$GITHUB_STEP_SUMMARY holds %q (%v), want the earlier steps' and then summary.md", job, err)
 	}
 	// A session cookie's value is long; a cookie a case sends in place of
 	// the jar's carries a short hostile value, which is no secret.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -129,7 +130,30 @@ func writeRunReport(cmd *cobra.Command, dir string, info results.RunInfo) error 
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", path)
+	if err := appendStepSummary(os.Getenv("GITHUB_STEP_SUMMARY"), dir); err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "orybench: $GITHUB_STEP_SUMMARY: %v\n", err)
+		return err
+	}
 	return nil
+}
+
+// appendStepSummary appends the run's summary.md to a GitHub Actions job
+// summary file (the $GITHUB_STEP_SUMMARY the runner sets; "": none), so
+// that the job's page shows it without a step of its own.
+func appendStepSummary(file, dir string) error {
+	if file == "" {
+		return nil
+	}
+	md, err := os.ReadFile(filepath.Join(dir, reports.MarkdownFile))
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(md, '\n'))
+	return errors.Join(err, f.Close())
 }
 
 // commandLine is this process's command line, its secrets redacted.
