@@ -150,9 +150,14 @@ type runner struct {
 	requests   int
 	base       string // the public API's base URL, for curl commands
 	failures   int    // calls in a row without an answer
-	// cookieNames are the names of the cookies the last case sent in
-	// place of its client's, for its curl command.
-	cookieNames []string
+}
+
+// sent is what sending one case gave: the checks its answer failed, and
+// the names of the cookies it sent in place of its client's (for its curl
+// command).
+type sent struct {
+	probs   []problem
+	cookies []string
 }
 
 func (r *runner) loop(ctx context.Context) error {
@@ -175,7 +180,7 @@ func (r *runner) loop(ctx context.Context) error {
 				return fmt.Errorf("request log: %w", err)
 			}
 		}
-		probs, err := r.try(ctx, c)
+		got, err := r.try(ctx, c)
 		if ctx.Err() != nil {
 			continue // the loop says why it ended
 		}
@@ -189,19 +194,19 @@ func (r *runner) loop(ctx context.Context) error {
 		}
 		r.doc.Cases++
 		r.doc.Operations[c.Operation]++
-		for _, p := range probs {
-			r.record(ctx, p, c)
+		for _, p := range got.probs {
+			r.record(ctx, p, c, got.cookies)
 		}
 	}
 }
 
 // try sends c inside a live flow and checks the answer. Its error is a
 // set-up or a send that got no answer.
-func (r *runner) try(ctx context.Context, c Case) ([]problem, error) {
-	r.cookieNames = nil
+func (r *runner) try(ctx context.Context, c Case) (sent, error) {
+	var got sent
 	cl, live, err := r.live(ctx, c)
 	if err != nil {
-		return nil, err
+		return got, err
 	}
 	fill := func(s string) string {
 		if v, ok := live[s]; ok {
@@ -225,13 +230,13 @@ func (r *runner) try(ctx context.Context, c Case) ([]problem, error) {
 		req.Body = kratosclient.RawBody(c.ContentType, body)
 	}
 	if c.Cookies != "" {
-		req.Header["Cookie"], r.cookieNames = ownCookies(c.Cookies, cl.Cookies())
+		req.Header["Cookie"], got.cookies = ownCookies(c.Cookies, cl.Cookies())
 	}
 	r.requests++
 	res, err := cl.Send(ctx, req)
 	if err != nil {
 		r.failures++
-		return nil, err
+		return got, err
 	}
 	r.failures = 0
 	if endsSession(c.Operation) {
@@ -256,12 +261,11 @@ func (r *runner) try(ctx context.Context, c Case) ([]problem, error) {
 	if c.Body != nil {
 		secrets = append(secrets, passwords(c.Body, fill)...)
 	}
-	probs, err := check(r.opts.Contract, c.Operation, res, secrets)
-	if err != nil {
-		return nil, err
+	if got.probs, err = check(r.opts.Contract, c.Operation, res, secrets); err != nil {
+		return got, err
 	}
 	r.base = cl.BaseURL()
-	return probs, nil
+	return got, nil
 }
 
 // live makes what c is sent in: a client of its kind, signed in where the
@@ -395,19 +399,18 @@ func passwords(n *Node, fill func(string) string) []secret {
 }
 
 // record adds p, seen in case c, to the findings: a new one is shrunk.
-func (r *runner) record(ctx context.Context, p problem, c Case) {
+func (r *runner) record(ctx context.Context, p problem, c Case, cookies []string) {
 	key := p.Key()
 	if i, ok := r.found[key]; ok {
 		r.doc.Findings[i].Count++
 		return
 	}
-	names := r.cookieNames // of c, just sent
-	small, shrinks, names := r.shrink(ctx, key, c, names)
+	small, shrinks, cookies := r.shrink(ctx, key, c, cookies)
 	r.found[key] = len(r.doc.Findings)
 	r.doc.Findings = append(r.doc.Findings, results.FuzzFinding{
 		Key: key, Operation: p.Operation, Status: p.Status, Check: p.Check, Detail: p.Detail,
 		Message: redact.Text(p.Message), Mode: c.Mode.String(), Case: c.Index, Count: 1,
-		Input: small.Record(), Shrinks: shrinks, Curl: curl(r.base, small, names), Allowed: slices.Contains(r.opts.Allow, key),
+		Input: small.Record(), Shrinks: shrinks, Curl: curl(r.base, small, cookies), Allowed: slices.Contains(r.opts.Allow, key),
 	})
 }
 
@@ -415,26 +418,26 @@ func (r *runner) record(ctx context.Context, p problem, c Case) {
 // parameter or header dropped, a body member or item dropped, a string
 // shortened, each step tried in a fresh live flow, first success taken,
 // until no step reproduces it or the budget is spent.
-func (r *runner) shrink(ctx context.Context, key string, c Case, names []string) (Case, int, []string) {
+func (r *runner) shrink(ctx context.Context, key string, c Case, cookies []string) (Case, int, []string) {
 	budget, shrinks := r.opts.ShrinkRequests, 0
 	for {
 		improved := false
 		for cand := range candidates(c) {
 			if budget == 0 || ctx.Err() != nil || (r.opts.MaxRequests > 0 && r.requests >= r.opts.MaxRequests) {
-				return c, shrinks, names
+				return c, shrinks, cookies
 			}
 			budget--
 			r.doc.ShrinkRequests++
-			probs, err := r.try(ctx, cand)
-			if err != nil || !slices.ContainsFunc(probs, func(p problem) bool { return p.Key() == key }) {
+			got, err := r.try(ctx, cand)
+			if err != nil || !slices.ContainsFunc(got.probs, func(p problem) bool { return p.Key() == key }) {
 				continue
 			}
-			c, improved, names = cand, true, r.cookieNames
+			c, improved, cookies = cand, true, got.cookies
 			shrinks++
 			break
 		}
 		if !improved {
-			return c, shrinks, names
+			return c, shrinks, cookies
 		}
 	}
 }

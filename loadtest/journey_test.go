@@ -99,6 +99,20 @@ func loginJourneyScenario(t *testing.T, rate float64, d time.Duration) *Scenario
 	return sc
 }
 
+// runJourney runs the journey scenario of YAML src against url.
+func runJourney(t *testing.T, src, url string) *results.LoadSummary {
+	t.Helper()
+	sc, err := ParseScenario("journey.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), sc, WithTarget(url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
 // pct is the p-th percentile of ds in milliseconds.
 func pct(ds []time.Duration, p float64) float64 {
 	ds = slices.Clone(ds)
@@ -294,14 +308,7 @@ func TestJourneyMissingValue(t *testing.T) {
 	_, hs := newJourneyServer(0)
 	defer hs.Close()
 	src := strings.Replace(fmt.Sprintf(loginJourney, 20.0, time.Second), "password: not-a-secret}", `password: x, csrf_token: "{{ create.csrf_token }}"}`, 1)
-	sc, err := ParseScenario("journey.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := Run(context.Background(), sc, WithTarget(hs.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := runJourney(t, src, hs.URL)
 	want := []results.JourneyStop{{Step: "submit", Kind: "missing_value", Count: 20}}
 	if fmt.Sprint(sum.Journey.StoppedBy) != fmt.Sprint(want) || sum.Requests != 20 {
 		t.Errorf("stopped by %+v, requests %d; want %+v and only the 20 creates sent", sum.Journey.StoppedBy, sum.Requests, want)
@@ -391,14 +398,7 @@ func TestJourneyThinkNotCounted(t *testing.T) {
 	_, hs := newJourneyServer(5 * time.Millisecond)
 	defer hs.Close()
 	src := strings.Replace(fmt.Sprintf(loginJourney, 10.0, 2*time.Second), "  client: native\n", "  client: native\n  think: 30ms\n", 1)
-	sc, err := ParseScenario("journey.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := Run(context.Background(), sc, WithTarget(hs.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum := runJourney(t, src, hs.URL)
 	var steps float64
 	for _, st := range sum.Steps {
 		steps += st.Latency.P50

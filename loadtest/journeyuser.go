@@ -25,10 +25,13 @@ import (
 type journeys struct {
 	base  string
 	steps []Step // with defaults
-	spec  Journey
-	hc    *http.Client
-	fx    fixtureData
-	pool  atomic.Uint64 // round robin over fx.users
+	// mail[i] says whether step i takes a code from mail (usesMail), found
+	// once, not for every request.
+	mail []bool
+	spec Journey
+	hc   *http.Client
+	fx   fixtureData
+	pool atomic.Uint64 // round robin over fx.users
 	// timeout bounds one mail wait.
 	timeout time.Duration
 
@@ -45,6 +48,15 @@ const (
 	kindMail         = "mail"
 	kindIdentity     = "identity"
 )
+
+// newJourneys readies the users' common parts for the steps of spec.
+func newJourneys(base string, steps []Step, spec Journey, hc *http.Client, fx fixtureData, timeout time.Duration) *journeys {
+	j := &journeys{base: base, steps: steps, spec: spec, hc: hc, fx: fx, timeout: timeout, mail: make([]bool, len(steps))}
+	for i := range steps {
+		j.mail[i] = usesMail(&steps[i])
+	}
+	return j
+}
 
 // journeyEvent is what a virtual user tells the runner: one request, or
 // the end of its journey.
@@ -249,8 +261,8 @@ func usesMail(st *Step) bool {
 
 // inputs are a step's flow id, query and body, with their references
 // replaced; waited reports whether a mail was waited for first.
-func (u *user) inputs(ctx context.Context, st *Step) (flow string, q url.Values, body *kratosclient.Body, waited bool, kind string, err error) {
-	if usesMail(st) {
+func (u *user) inputs(ctx context.Context, st *Step, mail bool) (flow string, q url.Values, body *kratosclient.Body, waited bool, kind string, err error) {
+	if mail {
 		if u.j.fx.journey == nil {
 			return "", nil, nil, false, kindMail, errors.New("no fixtures read mail")
 		}
@@ -370,7 +382,7 @@ func (j *journeys) run(ctx context.Context, seq uint64, due time.Time, registers
 					return
 				}
 			}
-			flow, q, body, waited, kind, err := u.inputs(ctx, st)
+			flow, q, body, waited, kind, err := u.inputs(ctx, st, j.mail[i])
 			if waited {
 				intended = time.Now() // the mail's wait is not the target's
 			}

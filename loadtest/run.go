@@ -496,8 +496,7 @@ func newRunner(p *plan, cfg config, fx fixtureData, out *output) (*runner, error
 		r.steps = append(r.steps, newStats(true))
 	}
 	if p.sc.Journey != nil {
-		r.journeys = &journeys{base: p.target, steps: p.sc.Steps, spec: *p.sc.Journey, hc: r.client, fx: fx,
-			timeout: max(p.sc.Timeout, 30*time.Second)}
+		r.journeys = newJourneys(p.target, p.sc.Steps, *p.sc.Journey, r.client, fx, max(p.sc.Timeout, 30*time.Second))
 		r.jstats = newJourneyStats()
 	}
 	return r, nil

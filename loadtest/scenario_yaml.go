@@ -255,34 +255,31 @@ func (p *yamlParser) uint(dst *uint64) func(*yaml.Node, string) {
 }
 
 func (p *yamlParser) dur(dst *time.Duration) func(*yaml.Node, string) {
-	return func(n *yaml.Node, field string) {
-		s, ok := p.scalar(n, field)
-		if !ok {
-			return
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			p.errf(n, field, "want a positive duration like 30s or 500ms, got %q", s)
-			return
-		}
-		*dst = d
-	}
+	return p.duration(dst, false)
 }
 
 // durOrNone is dur that also takes 0 (0s: none), as the matching flag
 // does (--warmup 0s).
 func (p *yamlParser) durOrNone(dst *time.Duration) func(*yaml.Node, string) {
+	return p.duration(dst, true)
+}
+
+// duration reads a positive duration (or 0 too, when zero is allowed).
+func (p *yamlParser) duration(dst *time.Duration, zero bool) func(*yaml.Node, string) {
 	return func(n *yaml.Node, field string) {
 		s, ok := p.scalar(n, field)
 		if !ok {
 			return
 		}
 		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
+		switch {
+		case zero && (err != nil || d < 0):
 			p.errf(n, field, "want a duration like 30s, 500ms or 0s (none), got %q", s)
-			return
+		case !zero && (err != nil || d <= 0):
+			p.errf(n, field, "want a positive duration like 30s or 500ms, got %q", s)
+		default:
+			*dst = d
 		}
-		*dst = d
 	}
 }
 

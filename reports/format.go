@@ -196,7 +196,10 @@ func safeURL(u string) string {
 
 // secretFlag finds the value of a command-line flag named like a secret:
 // --api-key X, --api-key=X, --password X.
-var secretFlag = regexp.MustCompile(`(?i)(\s--?[a-z0-9-]*(?:key|token|password|secret)[a-z0-9-]*(?:=|\s+))("[^"]*"|'[^']*'|\S+)`)
+var secretFlag = regexp.MustCompile(`(?i)(\s--?` + secretFlagWord + `(?:=|\s+))("[^"]*"|'[^']*'|\S+)`)
+
+// secretFlagWord is a flag's name (after its dashes) that names a secret.
+const secretFlagWord = `[a-z0-9-]*(?:key|token|password|secret)[a-z0-9-]*`
 
 // CommandLine joins a command's arguments for a report as a shell would
 // read them back: each argument a shell would split or expand is
@@ -221,7 +224,7 @@ func CommandLine(args []string) string {
 }
 
 // secretFlagName matches a flag named like a secret: --api-key, --password.
-var secretFlagName = regexp.MustCompile(`(?i)^--?[a-z0-9-]*(?:key|token|password|secret)[a-z0-9-]*$`)
+var secretFlagName = regexp.MustCompile(`(?i)^--?` + secretFlagWord + `$`)
 
 // shellQuote is s as a POSIX shell reads it back: as it is when it holds
 // nothing a shell would split or expand, else in single quotes.
