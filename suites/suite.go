@@ -45,9 +45,6 @@ type Options struct {
 	Timeout time.Duration
 	// Verbose prints every case as it runs; NoColor turns colours off.
 	Verbose, NoColor bool
-	// JUnitReport and JSONReport, when set, are where Ginkgo writes its
-	// JUnit and JSON reports.
-	JUnitReport, JSONReport string
 	// Log receives what the run found out about its targets before the
 	// cases ran (never a secret).
 	Log io.Writer
@@ -133,7 +130,6 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 	}
 	suiteCfg.GracePeriod = 5 * time.Second
 	reporterCfg.Verbose, reporterCfg.NoColor, reporterCfg.SilenceSkips = opts.Verbose, opts.NoColor, !opts.Verbose
-	reporterCfg.JUnitReport, reporterCfg.JSONReport = opts.JUnitReport, opts.JSONReport
 	if opts.LabelFilter != "" {
 		if selected, total := s.preview(suiteCfg); selected == 0 {
 			return nil, fmt.Errorf("%w: %q selects none of the %d cases", ErrNoneSelected, opts.LabelFilter, total)
