@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,7 +60,8 @@ func (m matrix) cell(op string, status int) (results.Pair, bool) {
 const matrixLegend = "pass = passed, dev = passed but for a known spec deviation, FAIL = failed, SETUP = a case's set-up failed (contract not checked), skip = not run here, n/a = untriggerable, . = not documented"
 
 // WriteMatrix prints the operation × status coverage matrix, then every pair
-// that did not pass with its reason, then the totals.
+// that did not pass with its reason, but for the deviating ones: each known
+// deviation is printed once, with the pairs it covers. Then the totals.
 func WriteMatrix(w io.Writer, c *results.Conformance) error {
 	m := newMatrix(c)
 	statuses, names := m.statuses, m.ops
@@ -85,12 +88,21 @@ func WriteMatrix(w io.Writer, c *results.Conformance) error {
 	}
 	fmt.Fprintln(w, "\n"+matrixLegend)
 
+	devs := deviatingPairsOf(c)
+	grouped := map[string]bool{}
+	for _, d := range devs {
+		for _, p := range d.Pairs {
+			grouped[p] = true
+		}
+	}
 	var notes []string
 	filtered := 0
 	for _, p := range c.Pairs {
 		switch {
 		case p.Outcome == results.Skipped && p.Reason == results.FilteredOut:
 			filtered++
+		case p.Outcome == results.Deviating && grouped[fmt.Sprintf("%s %d", p.Operation, p.Status)]:
+			// printed with its deviation below
 		case p.Outcome != results.Passed:
 			notes = append(notes, fmt.Sprintf("  %-4s %s %d: %s", matrixMark[p.Outcome], p.Operation, p.Status, p.Reason))
 		}
@@ -102,6 +114,19 @@ func WriteMatrix(w io.Writer, c *results.Conformance) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, strings.Join(notes, "\n"))
 	}
+	if len(devs) > 0 {
+		fmt.Fprintf(w, "\nknown spec deviations (%d), each with the pairs it covers:\n", len(devs))
+		for _, d := range devs {
+			fmt.Fprintf(w, "  dev  %s: %s", d.ID, d.Summary)
+			if d.Upstream != "" {
+				fmt.Fprintf(w, " (%s)", d.Upstream)
+			}
+			fmt.Fprintln(w)
+			for _, line := range wrapList(d.Pairs, 100) {
+				fmt.Fprintf(w, "       %s\n", line)
+			}
+		}
+	}
 	cov := c.Coverage
 	if why := c.Incomplete(); why != "" {
 		fmt.Fprintf(w, "\nINCOMPLETE: %s\n", why)
@@ -109,6 +134,85 @@ func WriteMatrix(w io.Writer, c *results.Conformance) error {
 	_, err := fmt.Fprintf(w, "\n%d documented pairs: %d passed, %d deviating, %d failed, %s%d skipped, %d untriggerable (%d cases, %.1fs)\n",
 		cov.DocumentedPairs, cov.PassedPairs, cov.DeviatingPairs, cov.FailedPairs, setupFailedCount(cov), cov.SkippedPairs, cov.UntriggerablePairs, len(c.Cases), c.DurationS)
 	return err
+}
+
+// deviatingPairsOf returns the known deviations of the run's deviating
+// pairs, each with those of its pairs that deviate (a pair that failed is
+// a failure, whatever else its cases showed).
+func deviatingPairsOf(c *results.Conformance) []deviationUse {
+	deviating := map[string]bool{}
+	for _, p := range c.Pairs {
+		if p.Outcome == results.Deviating {
+			deviating[fmt.Sprintf("%s %d", p.Operation, p.Status)] = true
+		}
+	}
+	var out []deviationUse
+	for _, d := range deviationsOf(c) {
+		pairs := slices.DeleteFunc(d.Pairs, func(p string) bool { return !deviating[p] })
+		if len(pairs) > 0 {
+			d.Pairs = pairs
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// wrapList joins items with ", " into lines of at most width characters
+// (an item longer than that has a line of its own).
+func wrapList(items []string, width int) []string {
+	var lines []string
+	line := ""
+	for i, it := range items {
+		sep := ","
+		if i == len(items)-1 {
+			sep = ""
+		}
+		switch {
+		case line == "":
+			line = it + sep
+		case len(line)+1+len(it)+len(sep) > width:
+			lines = append(lines, line)
+			line = it + sep
+		default:
+			line += " " + it + sep
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// WriteFailures prints each case that failed, in its contract check or
+// in set-up: its name, client and where it failed, then its whole
+// (redacted) failure message, indented. It prints nothing for a run with
+// no failed case.
+func WriteFailures(w io.Writer, c *results.Conformance) error {
+	var failed []results.Case
+	for _, k := range c.Cases {
+		if k.Outcome == results.Failed || k.Outcome == results.SetupFailed {
+			failed = append(failed, k)
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\n%d failed cases:\n", len(failed))
+	for _, k := range failed {
+		fmt.Fprintf(w, "\n  %s %s [%s]", matrixMark[k.Outcome], k.Name, k.Client)
+		if k.Location != "" {
+			fmt.Fprintf(w, " at %s", k.Location)
+		}
+		fmt.Fprintln(w)
+		msg := cmp.Or(k.Failure, k.Reason)
+		for line := range strings.Lines(strings.TrimRight(msg, "\n")) {
+			if _, err := fmt.Fprintf(w, "      %s", line); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
 }
 
 // setupFailedCount is ", N set-up failed" of a run whose cases failed in

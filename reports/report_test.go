@@ -2,8 +2,10 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -364,6 +366,67 @@ func TestWriteMatrix(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("matrix lacks %q", want)
 		}
+	}
+	// Each deviation is printed once, its text on one line and then the
+	// deviating pairs it covers; every deviating pair is under one.
+	_, devBlock, _ := strings.Cut(out, "known spec deviations")
+	texts, listed := map[string]int{}, map[string]int{}
+	for line := range strings.Lines(devBlock) {
+		switch {
+		case strings.HasPrefix(line, "  dev  "):
+			id, _, _ := strings.Cut(strings.TrimPrefix(line, "  dev  "), ":")
+			texts[id]++
+		case strings.HasPrefix(line, "       "):
+			for p := range strings.SplitSeq(strings.TrimSpace(line), ",") {
+				listed[strings.TrimSpace(p)]++
+			}
+		}
+	}
+	if len(texts) < 4 {
+		t.Errorf("%d deviations listed, want the fixture's several:\n%s", len(texts), devBlock)
+	}
+	for id, n := range texts {
+		if n != 1 {
+			t.Errorf("deviation %s printed %d times", id, n)
+		}
+	}
+	for _, p := range r.Conformance.Pairs {
+		pair := fmt.Sprintf("%s %d", p.Operation, p.Status)
+		if want := map[bool]int{true: 1}[p.Outcome == results.Deviating]; listed[pair] < want || (want == 0 && listed[pair] > 0) {
+			t.Errorf("pair %s (%s) listed under %d deviations", pair, p.Outcome, listed[pair])
+		}
+	}
+	if n := strings.Count(out, "genericError.details is declared"); n != 1 {
+		t.Errorf("a deviation's text appears %d times, want once", n)
+	}
+}
+
+func TestWriteFailures(t *testing.T) {
+	r := readFixture(t, "testdata/conformance-failing")
+	var b bytes.Buffer
+	if err := WriteFailures(&b, r.Conformance); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	n := r.Conformance.FailedCases() + r.Conformance.SetupFailedCases()
+	if n == 0 || !strings.Contains(out, fmt.Sprintf("%d failed cases:", n)) {
+		t.Fatalf("WriteFailures of %d failed cases:\n%s", n, out)
+	}
+	for _, k := range r.Conformance.Cases {
+		if k.Outcome != results.Failed {
+			continue
+		}
+		if !strings.Contains(out, "  FAIL "+k.Name+" ["+k.Client+"]") {
+			t.Errorf("no line for failed case %q", k.Name)
+		}
+		if first, _, _ := strings.Cut(cmp.Or(k.Failure, k.Reason), "\n"); !strings.Contains(out, "      "+first) {
+			t.Errorf("case %q's failure %q not printed", k.Name, first)
+		}
+	}
+	b.Reset()
+	passing := readFixture(t, "testdata/conformance")
+	if err := WriteFailures(&b, passing.Conformance); err != nil || b.Len() != 0 {
+		t.Errorf("WriteFailures of a passing run printed %q (%v)", b.String(), err)
 	}
 }
 

@@ -21,12 +21,12 @@ func completeness(r types.Report) results.Completeness {
 	}
 }
 
-// selector reports whether the run's label filter selected a spec, as
+// labelSelector reports whether the run's label filter selected a spec, as
 // Ginkgo decided it: Ginkgo skips the specs it leaves out and those an
 // ended run never reached alike, with no message.
-func selector(r types.Report) func(types.SpecReport) bool {
-	filter, err := types.ParseLabelFilter(r.SuiteConfig.LabelFilter)
-	if err != nil || r.SuiteConfig.LabelFilter == "" {
+func labelSelector(labelFilter string) func(types.SpecReport) bool {
+	filter, err := types.ParseLabelFilter(labelFilter)
+	if err != nil || labelFilter == "" {
 		// Run checked the filter before it ran; none selects every spec.
 		return func(types.SpecReport) bool { return true }
 	}

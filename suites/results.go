@@ -43,7 +43,7 @@ func Conformance(r types.Report, set *schemas.Set) *results.Conformance {
 		DurationS: r.RunTime.Seconds(),
 	}
 	comp := completeness(r)
-	selected := selector(r)
+	selected := labelSelector(r.SuiteConfig.LabelFilter)
 	for _, s := range r.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue

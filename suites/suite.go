@@ -12,10 +12,12 @@
 package suites
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +25,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/extensions/globals"
+	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
@@ -43,11 +46,27 @@ type Options struct {
 	LabelFilter string
 	// Timeout bounds the whole run (0: Ginkgo's default).
 	Timeout time.Duration
-	// Verbose prints every case as it runs; NoColor turns colours off.
+	// Verbose prints Ginkgo's report of every case as it runs, to Output
+	// (nil: standard output); NoColor turns colours off. A run that is not
+	// verbose prints nothing of Ginkgo's: Progress follows it, and the
+	// document Run returns says what failed and why.
 	Verbose, NoColor bool
+	Output           io.Writer
+	// Progress, when set, is called after each case, from one goroutine.
+	Progress func(Progress)
 	// Log receives what the run found out about its targets before the
 	// cases ran (never a secret).
 	Log io.Writer
+}
+
+// Progress is how far a run has got.
+type Progress struct {
+	// Done counts the cases finished (passed, failed or skipped) of the
+	// Total the label filter selects; Failed those of them that failed.
+	Done, Total, Failed int
+	// Elapsed is the time since the run began, its targets' opening
+	// included.
+	Elapsed time.Duration
 }
 
 // StandardProfiles are the local profiles a run without a target starts,
@@ -66,6 +85,10 @@ type suite struct {
 	mu     sync.Mutex
 	set    *target.Set
 	report types.Report
+
+	progress   Progress  // so far, when opts.Progress is set
+	began      time.Time // when the run began
+	previewing bool      // the specs run dry, to be counted
 }
 
 func newSuite(ctx context.Context, opts Options) (*suite, error) {
@@ -136,6 +159,14 @@ func Run(ctx context.Context, opts Options) (*results.Conformance, error) {
 		}
 	}
 	fmt.Fprintf(s.opts.Log, "contract: %s\n", new(s.contract.Contract()))
+	// Ginkgo's reporter writes to formatter.ColorableStdOut, read when
+	// RunSpecs starts: like the global suite, one run's at a time.
+	output := io.Discard
+	if opts.Verbose {
+		output = cmp.Or[io.Writer](opts.Output, os.Stdout)
+	}
+	defer func(w io.Writer) { formatter.ColorableStdOut = w }(formatter.ColorableStdOut)
+	formatter.ColorableStdOut = output
 	s.runSpecs(ginkgoT{}, suiteCfg, reporterCfg)
 	c := s.conformance()
 	if err := SetupError(s.report); err != nil {
@@ -195,6 +226,25 @@ func (s *suite) runSpecs(t GinkgoTestingT, args ...any) {
 func (s *suite) register() {
 	BeforeSuite(s.open, NodeTimeout(2*time.Minute))
 	ReportAfterSuite("orybench conformance report", func(r Report) { s.report = r })
+	if s.opts.Progress != nil {
+		selected := labelSelector(s.opts.LabelFilter)
+		// Run's preview of the spec tree, a dry run, runs these nodes too.
+		ReportBeforeSuite(func(r Report) {
+			s.progress, s.began = Progress{Total: r.PreRunStats.SpecsThatWillRun}, time.Now()
+			s.previewing = r.SuiteConfig.DryRun
+		})
+		ReportAfterEach(func(r SpecReport) {
+			if s.previewing || r.LeafNodeType != types.NodeTypeIt || !selected(r) {
+				return
+			}
+			s.progress.Done++
+			if r.State.Is(types.SpecStateFailureStates) {
+				s.progress.Failed++
+			}
+			s.progress.Elapsed = time.Since(s.began)
+			s.opts.Progress(s.progress)
+		})
+	}
 	s.selfServiceSpecs()
 	s.sessionSpecs()
 	s.logoutSpecs()

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -66,13 +67,38 @@ func TestRunTwice(t *testing.T) {
 		LabelFilter: "op:toSession && client:native",
 		NoColor:     true,
 	}
+	// The first run is quiet, reporting its progress; the second verbose.
 	var runs []*results.Conformance
+	var output [2]bytes.Buffer
+	var progress []Progress
 	for i := range 2 {
-		c, err := Run(context.Background(), opts)
+		o := opts
+		o.Output, o.Verbose = &output[i], i == 1
+		if i == 0 {
+			o.Progress = func(p Progress) { progress = append(progress, p) }
+		}
+		c, err := Run(context.Background(), o)
 		if err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
 		}
 		runs = append(runs, c)
+	}
+	if output[0].Len() != 0 || !strings.Contains(output[1].String(), "Running Suite: ") {
+		t.Errorf("Ginkgo's output: %d bytes from the quiet run, want none; %q from the verbose one", output[0].Len(), output[1].String())
+	}
+	selected := 0
+	for _, k := range runs[0].Cases {
+		if k.Reason != results.FilteredOut {
+			selected++
+		}
+	}
+	for i, p := range progress {
+		if p.Done != i+1 || p.Total != selected || p.Failed != 0 || (i > 0 && p.Elapsed < progress[i-1].Elapsed) {
+			t.Errorf("progress %d: %+v, want %d of %d done, none failed, time going forward", i, p, i+1, selected)
+		}
+	}
+	if len(progress) != selected {
+		t.Errorf("%d progress reports, want one for each of the %d selected cases", len(progress), selected)
 	}
 	for i, c := range runs {
 		passed := 0
