@@ -24,8 +24,12 @@ func newCapacityCmd() *cobra.Command {
 		slo, precision, outDir      string
 		startRate, minRate, maxRate float64
 		step, warmup, maxDuration   time.Duration
+		format                      outputFormat
 	)
 	cmd := command("capacity", "capacity", func(cmd *cobra.Command, _ []string) error {
+		if err := format.start(cmd); err != nil {
+			return err
+		}
 		flags := cmd.Flags()
 		rules, err := parseSLO(slo)
 		if err != nil {
@@ -65,7 +69,7 @@ func newCapacityCmd() *cobra.Command {
 				return nil, err
 			}
 			return &results.RunInfo{Target: res.Target, StartedAt: started.UTC().Format(time.RFC3339), DurationS: res.DurationS},
-				errors.Join(err, reports.WriteCapacityText(w, res, out))
+				errors.Join(err, reports.WriteCapacityText(w, res, out), format.emit(out, results.CapacityFile))
 		})
 		return verdict(err, capacity.ErrNoSustainableRate)
 	})
@@ -80,6 +84,7 @@ func newCapacityCmd() *cobra.Command {
 	f.DurationVar(&warmup, "warmup", capacity.DefaultWarmup, "unmeasured warm-up of each step, at its rate")
 	f.DurationVar(&maxDuration, "max-duration", capacity.DefaultMaxDuration, "wall-clock bound on the whole search")
 	f.StringVar(&outDir, "out", "", "output directory (default out/capacity/SCENARIO-TIME)")
+	format.register(f, results.CapacityFile)
 	return cmd
 }
 

@@ -26,13 +26,18 @@ func newConformCmd() *cobra.Command {
 		kratosBin, baseline                    string
 		hasher                                 hasherFlag
 		verbose                                bool
+		format                                 outputFormat
 		timeout, maxDuration                   time.Duration
 		maxRPS                                 float64
 		requirePairs                           int
 	)
 	cmd := command("conform", "conform", func(cmd *cobra.Command, _ []string) error {
+		if err := format.start(cmd); err != nil {
+			return err
+		}
 		// junit.xml is the report's (writeRunReport), not Ginkgo's.
-		opts := suites.Options{LabelFilter: labelFilter, Timeout: maxDuration, Verbose: verbose, NoColor: true, Log: cmd.ErrOrStderr()}
+		opts := suites.Options{LabelFilter: labelFilter, Timeout: maxDuration, Verbose: verbose, NoColor: true,
+			Output: cmd.OutOrStdout(), Log: cmd.ErrOrStderr()}
 		if err := t.resolve(len(profiles) > 0); err != nil {
 			return err
 		}
@@ -98,13 +103,21 @@ func newConformCmd() *cobra.Command {
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "target: %s; %s; %s\n", t.origin(profiles, suites.StandardProfiles()), hasher.describe(t.target == ""),
 			pacing(opts.Target.MaxRPS, t.target, cmd.Flags().Changed("max-rps")))
+		progress := newCaseProgress(cmd.ErrOrStderr())
+		if !verbose {
+			opts.Progress = progress.update
+		}
 		result, setupErr := suites.Run(cmd.Context(), opts)
+		progress.end()
 		t.noteLeftovers(cmd.ErrOrStderr())
 		if result == nil {
 			return setupErr
 		}
 		result.Target.Source, result.Target.Hasher = t.source, hasher.record(t.target == "")
-		if err := writeConformance(cmd, result, out); err != nil {
+		if err := writeConformance(cmd, result, out, !verbose); err != nil {
+			return err
+		}
+		if err := format.emit(out, results.ConformanceFile); err != nil {
 			return err
 		}
 		switch {
@@ -138,7 +151,8 @@ func newConformCmd() *cobra.Command {
 	f.StringVar(&labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'op:toSession && client:native'")
 	f.StringVar(&out, "out", "out/conformance", "directory for conformance.json and junit.xml")
 	f.StringVar(&kratosBin, "kratos-bin", "", "kratos binary for the local target (default bin/kratos, then $PATH)")
-	f.BoolVarP(&verbose, "verbose", "v", false, "print every case as it runs")
+	f.BoolVarP(&verbose, "verbose", "v", false, "print Ginkgo's report of every case as it runs, in place of the progress line")
+	format.register(f, results.ConformanceFile)
 	f.DurationVar(&maxDuration, "max-duration", 10*time.Minute, "wall-clock bound on the whole run (as capacity's --max-duration)")
 	f.DurationVar(&timeout, "timeout", setupTimeout, "bound on each request (as load's --timeout)")
 	f.StringVar(&baseline, "baseline", "", "an earlier conformance.json of the same target: exit 1 when a pair that passed or deviated there is now skipped or missing")
@@ -167,8 +181,9 @@ func coverageGate(baseline string, requirePairs int) (results.CoverageGate, erro
 }
 
 // writeConformance writes conformance.json and the run's report into out,
-// and prints the operation x status matrix.
-func writeConformance(cmd *cobra.Command, result *results.Conformance, out string) error {
+// and prints the operation x status matrix, then, with failures, each
+// failed case and why (which Ginkgo printed as it ran in a verbose run).
+func writeConformance(cmd *cobra.Command, result *results.Conformance, out string, failures bool) error {
 	if rl := result.Target.RateLimits; rl != nil && rl.Limited > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "the target rate-limited %d of %d requests (%d retried, %d still limited after retries: their cases skipped); waited %.1fs\n",
 			rl.Limited, rl.Requests, rl.Retried, rl.GaveUp, rl.WaitedS)
@@ -181,6 +196,11 @@ func writeConformance(cmd *cobra.Command, result *results.Conformance, out strin
 	fmt.Fprintln(cmd.OutOrStdout())
 	if err := reports.WriteMatrix(cmd.OutOrStdout(), result); err != nil {
 		return err
+	}
+	if failures {
+		if err := reports.WriteFailures(cmd.OutOrStdout(), result); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "\nwrote %s and %s\n", path, filepath.Join(out, reports.JUnitFile))
 	return writeRunReport(cmd, out, results.RunInfo{})

@@ -28,8 +28,12 @@ func newFuzzCmd() *cobra.Command {
 		maxRPS              float64
 		seed                uint64
 		operations          []string
+		format              outputFormat
 	)
 	cmd := command("fuzz", "fuzz", func(cmd *cobra.Command, _ []string) error {
+		if err := format.start(cmd); err != nil {
+			return err
+		}
 		if err := t.resolve(false); err != nil {
 			return err
 		}
@@ -101,6 +105,9 @@ func newFuzzCmd() *cobra.Command {
 			return errors.Join(runErr, err)
 		}
 		printFuzz(cmd, doc, path, filepath.Join(out, reports.JUnitFile))
+		if err := format.emit(out, results.FuzzFile); err != nil {
+			return errors.Join(runErr, err)
+		}
 		// junit.xml is the report's, written by an interrupted run too.
 		reportErr := writeRunReport(cmd, out, results.RunInfo{})
 		switch {
@@ -119,6 +126,7 @@ func newFuzzCmd() *cobra.Command {
 	})
 	f := cmd.Flags()
 	t.register(f)
+	format.register(f, results.FuzzFile)
 	f.DurationVar(&duration, "duration", time.Minute, "how long to send generated requests (0: until --max-requests)")
 	f.IntVar(&maxRequests, "max-requests", 0, "stop after this many requests, shrinking's included (0: until --duration)")
 	f.Float64Var(&maxRPS, "max-rps", 0, fmt.Sprintf("pace every request to at most this many a second (default: none for local Kratos and a --target (and --admin-url) on loopback, %g for any other --target, which is refused unpaced or above %d)", target.DefaultRemoteRPS, loadtest.RemoteRateCap))

@@ -25,8 +25,12 @@ func newLoadCmd() *cobra.Command {
 		v        loadFlags
 		outDir   string
 		progress bool
+		format   outputFormat
 	)
 	cmd := command("load", "load", func(cmd *cobra.Command, _ []string) error {
+		if err := format.start(cmd); err != nil {
+			return err
+		}
 		sc, err := lt.resolve()
 		if err != nil {
 			return err
@@ -54,7 +58,7 @@ func newLoadCmd() *cobra.Command {
 			if sum, err = loadtest.Run(cmd.Context(), sc, opts...); sum == nil {
 				return nil, err
 			}
-			return &results.RunInfo{}, errors.Join(err, reports.WriteLoadText(cmd.OutOrStdout(), sum, out))
+			return &results.RunInfo{}, errors.Join(err, reports.WriteLoadText(cmd.OutOrStdout(), sum, out), format.emit(out, results.LoadSummaryFile))
 		})
 		if errors.Is(err, loadtest.ErrTargetDown) && sum != nil && len(sum.StatusCodes) > 0 {
 			// It answered, then went down under the load: judged, failed.
@@ -81,6 +85,7 @@ func newLoadCmd() *cobra.Command {
 	f.BoolVar(&v.abortOnFail, "abort-on-fail", false, "stop as soon as a threshold is breached")
 	f.Uint64Var(&v.maxHits, "max-hits", loadtest.DefaultMaxHits, "cap on the requests of the measured run")
 	f.BoolVar(&progress, "progress", true, "show a live progress line when stderr is a terminal")
+	format.register(f, results.LoadSummaryFile)
 	return cmd
 }
 
