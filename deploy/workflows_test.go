@@ -298,12 +298,19 @@ func (r *ciRun) checkOutputs(t *testing.T, junitPattern string, artifacts []stri
 			conf.Target.URL, conf.Target.AdminURL, conf.Failed(), r.kratos.PublicURL, r.kratos.AdminURL)
 	}
 	for _, d := range dirs {
-		filepath.WalkDir(d, func(path string, e os.DirEntry, err error) error {
-			if data, _ := os.ReadFile(path); err == nil && !e.IsDir() && bytes.Contains(data, []byte(r.apiKey)) {
+		err := filepath.WalkDir(d, func(path string, e os.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if bytes.Contains(data, []byte(r.apiKey)) {
 				t.Errorf("%s holds the API key", path)
 			}
-			return nil
+			return err
 		})
+		if err != nil {
+			t.Error(err)
+		}
 	}
 	return dirs
 }
@@ -364,6 +371,9 @@ func TestGitHubWorkflow(t *testing.T) {
 		if _, ok := wf.On[on]; !ok {
 			t.Errorf("the workflow does not run on %s", on)
 		}
+	}
+	if wf.Permissions["checks"] != "write" {
+		t.Errorf("permissions: checks %q; the test-report action needs write to publish its check run", wf.Permissions["checks"])
 	}
 	if len(wf.Jobs) != 1 {
 		t.Fatalf("%d jobs, want 1", len(wf.Jobs))
