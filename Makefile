@@ -75,10 +75,14 @@ run: build kratos
 test: vet schemas-check unit fuzz-smoke conformance test-postgres deploy-check
 
 ## deploy-check: the Kubernetes manifests in deploy/ decoded strictly into
-## the Kubernetes API types (its own module: k8s.io/api stays out of
-## orybench's go.mod), and their shell run with a stub orybench.
-deploy-check:
-	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
+## the Kubernetes API types (its own module: k8s.io/api and the YAML parser
+## stay out of orybench's go.mod), and their shell run with a stub orybench;
+## the CI workflows to copy in deploy/ci/ (GitHub Actions and GitLab CI)
+## parsed and their shell run with bin/orybench, installed by their own
+## install step from a release laid out as dist names it, against a local
+## Kratos standing in for the ORY_SDK_URL project (about a minute).
+deploy-check: build kratos
+	cd deploy && $(GO) vet ./... && ORYBENCH_BIN=$(BIN)/orybench $(GO) test -count=1 ./...
 
 vet:
 	$(GO) vet ./...
