@@ -28,6 +28,10 @@ type CapacityResult struct {
 	DurationS float64          `json:"duration_s"`
 	// Steps are the runs in the order they ran.
 	Steps []CapacityStep `json:"steps"`
+	// Limit names what was closest to its limit at the lowest rate that
+	// failed, from the server's figures; absent without a failing rate or
+	// server figures.
+	Limit *CapacityLimit `json:"limit,omitempty"`
 }
 
 // CapacityEnd is why a capacity search stopped.

@@ -69,6 +69,10 @@ type LoadSummary struct {
 	// Journey is set for a journey scenario: each arrival ran the steps in
 	// order. Steps then are its steps, the fields above its requests.
 	Journey *JourneySummary `json:"journey,omitempty"`
+	// Server is what the target's own metrics said over the measured run;
+	// absent when none were asked for (--metrics-url=) and from files
+	// written before they were read.
+	Server *ServerView `json:"server,omitempty"`
 }
 
 // JourneySummary is the outcome of a journey scenario, whose arrivals each
