@@ -21,13 +21,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
 
 const testVersion = "v0.0.0-imagetest+x"
 
 // TestImage builds orybench for linux/amd64 and linux/arm64 from this
 // repository, builds the image from them, reads the tarball and the OCI
-// layout back, and runs the binary extracted from the host's image.
+// layout back (each validated: every digest and size matches its content),
+// and runs the binary extracted from the host's image.
 func TestImage(t *testing.T) {
 	if runtime.GOOS != "linux" || (runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64") {
 		t.Skipf("the image's binaries run on linux/amd64 and linux/arm64, not on %s/%s", runtime.GOOS, runtime.GOARCH)
@@ -60,6 +62,9 @@ func TestImage(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the tarball holds no image tagged %s: %v", tag, err)
 		}
+		if err := validate.Image(img); err != nil {
+			t.Fatalf("the tarball's image does not hold together: %v", err)
+		}
 		checkConfig(t, img, runtime.GOARCH, o)
 		root := t.TempDir()
 		headers := extract(t, mutate.Extract(img), root)
@@ -82,6 +87,9 @@ func TestImage(t *testing.T) {
 		idx, err := top.ImageIndex(res.Index)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if err := validate.Index(idx); err != nil {
+			t.Fatalf("the layout's index does not hold together: %v", err)
 		}
 		im, err := idx.IndexManifest()
 		if err != nil {
