@@ -364,6 +364,7 @@ func TestBadInput(t *testing.T) {
 		{"tarball architecture not built", []string{"-in", in, "-ca", ca, "-arches", "amd64", "-tarball-arch", "arm64"}, "tarball architecture arm64 is not among"},
 		{"no architectures", []string{"-in", in, "-ca", ca, "-arches", ","}, "no architectures"},
 		{"argument", []string{"-in", in, "-ca", ca, "extra"}, `unexpected argument "extra"`},
+		{"no -in", []string{"-in", "", "-ca", ca}, "-in and -out are required"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := t.TempDir()

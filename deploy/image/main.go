@@ -1,6 +1,6 @@
 // Command image builds orybench's container image without Docker, with
-// go-containerregistry: from the static linux binaries `make dist` leaves in
-// bin/dist, on an empty (scratch) base, it writes an OCI image layout of
+// go-containerregistry: from static linux binaries as `make dist` builds
+// them (make image builds them into bin/image/dist), on an empty (scratch) base, it writes an OCI image layout of
 // every platform's image (linux/amd64 and linux/arm64) and a tarball of the
 // host's for `docker load` or `podman load`. `make image` runs it.
 //
@@ -38,8 +38,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		arches  string
 		created int64
 	)
-	f.StringVar(&o.In, "in", "bin/dist", "directory of the binaries orybench-linux-<arch>")
-	f.StringVar(&o.Out, "out", "bin/image", "directory for the OCI layout (oci/) and the tarball")
+	f.StringVar(&o.In, "in", "", "directory of the binaries orybench-linux-<arch> (required)")
+	f.StringVar(&o.Out, "out", "", "directory for the OCI layout (oci/) and the tarball (required)")
 	f.StringVar(&arches, "arches", "amd64,arm64", "linux architectures of the OCI layout, comma-separated")
 	f.StringVar(&o.TarballArch, "tarball-arch", runtime.GOARCH, "architecture of the tarball for docker load")
 	f.StringVar(&o.Version, "version", "dev", "version: the image's tag and its version label")
@@ -50,6 +50,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	if o.In == "" || o.Out == "" {
+		fmt.Fprintln(stderr, "image: -in and -out are required")
 		return 2
 	}
 	if f.NArg() > 0 {
