@@ -5,6 +5,7 @@
 #   make bench   orybench, the vegeta CLI and wrk side by side on loopback
 #   make kratos  build the pinned Ory Kratos into bin/kratos (once)
 #   make dist    release binaries for linux and darwin, amd64 and arm64, and their SHA256SUMS, in bin/dist/
+#   make image   the container image without Docker: an OCI layout (linux/amd64, linux/arm64) and a docker-load tarball, in bin/image/
 #   make test-postgres  the conformance suite against Kratos on PostgreSQL
 #   make bench-db       whoami, login-flow, registration and browser-login capacity, PostgreSQL vs SQLite, bcrypt cost 12 and 4
 #   make capacity-check orybench capacity finds a test server's known capacity (about 3 minutes)
@@ -19,7 +20,7 @@ RUN_ID        := $(shell date -u +%Y%m%dT%H%M%SZ)
 
 export ORYBENCH_KRATOS_BIN = $(BIN)/kratos
 
-.PHONY: all build dist kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke fuzz-live-smoke fuzz-replay clean postgres test-postgres bench-db deploy-check capacity-check soak
+.PHONY: all build dist image image-check kratos run test vet unit browser conformance schemas schemas-check bench fuzz fuzz-smoke fuzz-live-smoke fuzz-replay clean postgres test-postgres bench-db deploy-check capacity-check soak
 
 all: build kratos
 
@@ -39,13 +40,27 @@ build:
 ## On darwin every command works but those that start a local Kratos (local
 ## up, and conform, load, capacity and fuzz without --target): they need Linux.
 DIST_PLATFORMS = linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+DIST           = $(BIN)/dist
 dist:
-	@rm -rf $(BIN)/dist && mkdir -p $(BIN)/dist
+	@rm -rf $(DIST) && mkdir -p $(DIST)
 	@for p in $(DIST_PLATFORMS); do \
 	  echo "building orybench-$${p%/*}-$${p#*/}"; \
-	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GOBUILD) -o $(BIN)/dist/orybench-$${p%/*}-$${p#*/} ./cmd/orybench || exit 1; \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GOBUILD) -o $(DIST)/orybench-$${p%/*}-$${p#*/} ./cmd/orybench || exit 1; \
 	done
-	cd $(BIN)/dist && sha256sum orybench-* > SHA256SUMS
+	cd $(DIST) && sha256sum orybench-* > SHA256SUMS
+
+## image: orybench's container image, built without Docker by deploy/image
+## (go-containerregistry, in its own module) from dist's linux binaries,
+## built into bin/image/dist: on an empty base, orybench, the build
+## machine's CA bundle, user 65532 and a writable /work; no shell, no Kratos.
+## An OCI layout of linux/amd64 and linux/arm64 in bin/image/oci, and a
+## tarball of the host's for docker load or podman load. The image and its
+## files are dated at the commit, so the same binaries make the same digests.
+image:
+	@$(MAKE) --no-print-directory dist DIST=$(BIN)/image/dist DIST_PLATFORMS="linux/amd64 linux/arm64"
+	cd deploy/image && $(GO) run . -in $(BIN)/image/dist -out $(BIN)/image \
+	  -version "$(or $(VERSION),dev)" -revision "$$(git rev-parse HEAD 2>/dev/null)" \
+	  -created "$$(git log -1 --format=%ct 2>/dev/null || echo 0)"
 
 ## kratos: the real Ory Kratos, from its own module (kratos/go.mod), so that
 ## Kratos's dependencies stay out of orybench's. Rebuilt only when the pin moves.
@@ -72,7 +87,7 @@ run: build kratos
 	echo "report: $(OUT)/$(RUN_ID)/report.html"; exit $$status
 
 ## test: everything CI checks.
-test: vet schemas-check unit fuzz-smoke conformance test-postgres deploy-check
+test: vet schemas-check unit fuzz-smoke conformance test-postgres deploy-check image-check
 
 ## deploy-check: the Kubernetes manifests in deploy/ decoded strictly into
 ## the Kubernetes API types (its own module: k8s.io/api and the YAML parser
@@ -83,6 +98,13 @@ test: vet schemas-check unit fuzz-smoke conformance test-postgres deploy-check
 ## Kratos standing in for the ORY_SDK_URL project (about a minute).
 deploy-check: build kratos
 	cd deploy && $(GO) vet ./... && ORYBENCH_BIN=$(BIN)/orybench $(GO) test -count=1 ./...
+
+## image-check: deploy/image's test (its own module): it builds orybench for
+## linux/amd64 and linux/arm64, builds the image, reads the tarball and the
+## OCI layout back, runs --version and conform --help from the unpacked
+## image and builds it twice for the same digests.
+image-check:
+	cd deploy/image && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 vet:
 	$(GO) vet ./...
