@@ -29,9 +29,10 @@ all: build kratos
 ## command records stands). -buildvcs=auto records the VCS revision and
 ## whether the tree was modified even where GOFLAGS turns that off (the go
 ## command finds no VCS in a git worktree, whose .git is a file: there the
-## describe output's hash is the revision).
+## describe output's hash is the revision). Static (CGO_ENABLED=0), as dist
+## and the image build it: one set of compiled packages serves all three.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
-GOBUILD  = $(GO) build -trimpath -buildvcs=auto -ldflags "-X main.version=$(VERSION)"
+GOBUILD  = CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -ldflags "-X main.version=$(VERSION)"
 build:
 	$(GOBUILD) -o $(BIN)/orybench ./cmd/orybench
 
