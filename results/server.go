@@ -53,6 +53,10 @@ type ServerView struct {
 	CPUCores     float64 `json:"cpu_cores"`
 	CPUCoresPeak float64 `json:"cpu_cores_peak"`
 	Cores        int     `json:"cores,omitempty"`
+	// GeneratorCores is the mean number of cores orybench itself, the load
+	// generator, kept busy over the same window: on one machine with the
+	// target, both draw on Cores.
+	GeneratorCores float64 `json:"generator_cores,omitempty"`
 	// RSSBytesMax is the most resident memory seen
 	// (process_resident_memory_bytes); GoroutinesMax the most goroutines
 	// (go_goroutines); OpenFDsMax the most open file descriptors of
@@ -112,9 +116,11 @@ type DatabaseView struct {
 type CapacityLimit struct {
 	// Rate is the failing rate judged.
 	Rate float64 `json:"rate"`
-	// Closest is the resource nearest its limit: "cpu", "db-pool",
-	// "outside-server" (the server's latency stayed flat while the
-	// client's grew: the load generator or the network), or "unknown".
+	// Closest is the resource nearest its limit: "cpu" (the server's
+	// process), "machine-cpu" (the server and orybench together, on one
+	// machine), "db-pool", or "outside-server" (the server's latency
+	// stayed flat while the client's grew: the load generator, the network
+	// or a queue in front of the server's handlers).
 	Closest string `json:"closest"`
 	// Reason says it in a sentence, with the figures.
 	Reason string `json:"reason"`

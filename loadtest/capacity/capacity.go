@@ -535,6 +535,7 @@ func (s *search) conclude() {
 			runs, hi, 100*c.Precision, 100*s.cfg.precision, r.Ended)
 	}
 	r.Confidence = c
+	r.Limit = closestLimit(r.Steps)
 }
 
 func lowestRate(steps []results.CapacityStep) float64 {
