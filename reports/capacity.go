@@ -31,6 +31,8 @@ type capacityView struct {
 	ServerChart   *chartView
 	ServerMissing string
 	Limit         *limitBlock
+	// ServerWarnings are the failed scrapes, each once.
+	ServerWarnings []string
 }
 
 type capacityStepRow struct {
@@ -102,6 +104,7 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 		v.ServerMissing = "The server's view is missing: " + redact.Prose(missing) + "."
 	}
 	v.Limit = newLimitBlock(r.Limit)
+	v.ServerWarnings = searchWarnings(&r)
 	s := r.Settings
 	v.Search = []kv{
 		{"rates", fmt.Sprintf("from %s/s, doubling up to %s/s or halving down to %s/s", trimFloat(s.StartRate, 1), trimFloat(s.MaxRate, 1), trimFloat(s.MinRate, 1))},
@@ -347,6 +350,9 @@ func markdownCapacity(w io.Writer, v capacityView) {
 	}
 	if v.ServerMissing != "" {
 		fmt.Fprintf(w, "\n%s\n", v.ServerMissing)
+	}
+	for _, x := range v.ServerWarnings {
+		fmt.Fprintf(w, "- server warning: %s\n", mdCell(x))
 	}
 	fmt.Fprintf(w, "\n### Steps\n\n")
 	head := []string{"step", "phase", "requested (" + v.Unit + ")", "achieved", "p50", "p99"}

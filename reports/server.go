@@ -168,6 +168,15 @@ func writeCapacityServerText(tw io.Writer, r *results.CapacityResult) {
 	if has, missing := searchServer(r); !has && missing != "" {
 		fmt.Fprintf(tw, "server\tnone: %s\n", redact.Prose(missing))
 	}
+	for _, w := range searchWarnings(r) {
+		fmt.Fprintf(tw, "server warning\t%s\n", w)
+	}
+}
+
+// searchWarnings are the warnings of a search's scrapes, each once, with
+// the step that first had it: "step 3: …".
+func searchWarnings(r *results.CapacityResult) []string {
+	var out []string
 	seen := map[string]bool{}
 	for _, st := range r.Steps {
 		v := stepServer(st)
@@ -175,13 +184,14 @@ func writeCapacityServerText(tw io.Writer, r *results.CapacityResult) {
 			continue
 		}
 		for _, w := range v.Warnings {
-			w = redact.Prose(firstLineOf(w))
+			w = redact.Clip(redact.Prose(firstLineOf(w)), 300)
 			if !seen[w] {
 				seen[w] = true
-				fmt.Fprintf(tw, "server warning\tstep %d: %s\n", st.N, w)
+				out = append(out, fmt.Sprintf("step %d: %s", st.N, w))
 			}
 		}
 	}
+	return out
 }
 
 // --- report.html and summary.md ---

@@ -81,6 +81,7 @@ func TestCapacityServerText(t *testing.T) {
 		"limit             closest to its limit at 35/s: outside-server (182.36 of 191.74 ms, 95.1%)\n",
 		"                  at 35/s the server's p99 stayed at 9.4 ms",
 	)
+	wantNone(t, "capacity text", b.String(), "server warning")
 
 	// A CPU limit reads as the example.
 	c.Limit = &results.CapacityLimit{Rate: 160, Closest: "cpu", Reason: "Kratos kept 1.9 of its 2 cores busy",
@@ -90,6 +91,24 @@ func TestCapacityServerText(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAll(t, "capacity text, cpu", b.String(), "closest to its limit at 160/s: cpu (1.9 of 2 cores, 95%)\n", "Kratos kept 1.9 of its 2 cores busy\n")
+
+	// Warnings: each once, with the step that first had it.
+	const warning = "scrape 4 of 11: metrics: text format parsing error in line 3: expected float as value"
+	c.Steps[2].Summary.Server.Warnings = []string{warning}
+	c.Steps[4].Summary.Server.Warnings = []string{warning}
+	b.Reset()
+	if err := WriteCapacityText(&b, &c, "out/cap"); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), warning); n != 1 {
+		t.Errorf("a warning of two steps is printed %d times, want once:\n%s", n, b.String())
+	}
+	wantAll(t, "capacity text, warnings", b.String(), "server warning    step 3: "+warning+"\n")
+	var page bytes.Buffer
+	if err := (&Report{Runs: results.Runs{Capacities: []*results.CapacityRun{{Result: c}}}}).WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	wantAll(t, "report.html, warnings", page.String(), "<li>server warning: step 3: "+warning+"</li>")
 
 	// No step with figures: one line, steps unchanged.
 	c.Limit = nil
