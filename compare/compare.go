@@ -10,7 +10,9 @@
 // confidence interval from a circular moving-block bootstrap of the
 // per-second series (seconds next to each other are alike, so they are
 // resampled in blocks), flagged only when the interval excludes no change
-// and the change is beyond a tolerance.
+// and the change is beyond a tolerance. The server's own figures, when the
+// runs read them (results.ServerView), are set beside the latency: their
+// change, with no interval, since they come from histogram buckets.
 package compare
 
 import (
@@ -361,6 +363,7 @@ func diffLoad(p loadPair, o Options) ([]results.StepDiff, error) {
 	if len(sb.Steps) == 1 && len(sc.Steps) == 1 && sb.Steps[0].Name == sc.Steps[0].Name {
 		overall.Step = sb.Steps[0].Name // the run is its one step
 	}
+	overall.Server = diffServer(sb.Server, sc.Server)
 	out := []results.StepDiff{overall}
 	if len(sb.Steps) > 1 || len(sc.Steps) > 1 {
 		steps, err := stepDiffs(p, notes, notJudged)
@@ -418,6 +421,47 @@ func stepDiffs(p loadPair, notes []string, notJudged string) ([]results.StepDiff
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// diffServer compares the server's own figures of two runs: its p50 and
+// p99 (from histogram buckets) and its CPU per request. Without per-request
+// samples there is no interval and no verdict, only the change. nil when
+// neither side asked for them; NotMeasured when a side has none.
+func diffServer(b, c *results.ServerView) *results.ServerDiff {
+	if b == nil && c == nil {
+		return nil
+	}
+	var missing []string
+	for _, side := range []struct {
+		name string
+		v    *results.ServerView
+	}{{"baseline", b}, {"candidate", c}} {
+		switch {
+		case side.v == nil:
+			missing = append(missing, "not measured in the "+side.name)
+		case side.v.Missing != "":
+			missing = append(missing, "not measured in the "+side.name+": "+redact.Prose(side.v.Missing))
+		}
+	}
+	if len(missing) > 0 {
+		return &results.ServerDiff{NotMeasured: strings.Join(missing, "; ")}
+	}
+	d := &results.ServerDiff{}
+	for _, m := range []struct {
+		name, unit string
+		b, c       float64
+	}{
+		{"server p50", "ms", b.Latency.P50, c.Latency.P50},
+		{"server p99", "ms", b.Latency.P99, c.Latency.P99},
+		{"cpu per request", "ms", b.CPUPerRequestMs, c.CPUPerRequestMs},
+	} {
+		rel := 0.0
+		if m.b > 0 {
+			rel = m.c/m.b - 1
+		}
+		d.Metrics = append(d.Metrics, results.ServerMetricDiff{Name: m.name, Unit: m.unit, Baseline: m.b, Candidate: m.c, Rel: rel})
+	}
+	return d
 }
 
 // judge bootstraps the change of the median per-second p50 and p99 and

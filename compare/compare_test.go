@@ -31,6 +31,7 @@ type synthLoad struct {
 	results  bool
 	seed     uint64
 	errors   float64 // the fraction of requests that failed
+	server   *results.ServerView
 }
 
 func (s synthLoad) write(t *testing.T, dir string) {
@@ -74,6 +75,7 @@ func (s synthLoad) write(t *testing.T, dir string) {
 	}
 	sum.Requests = uint64(n * s.seconds)
 	sum.Errors.Total = uint64(s.errors * float64(sum.Requests))
+	sum.Server = s.server
 	data, err := json.Marshal(sum)
 	if err != nil {
 		t.Fatal(err)

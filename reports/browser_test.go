@@ -156,6 +156,45 @@ func TestReportInChromium(t *testing.T) {
 		p.elementScreenshot(t, "section.capacity", filepath.Join(shots, "report-capacity.png"))
 	})
 
+	t.Run("server view", func(t *testing.T) {
+		_, page := writeFixtureReport(t, "testdata/load-whoami-server", "testdata/capacity-whoami-server")
+		p := b.open(t, page)
+		p.expectClean(t)
+		p.expectCharts(t, 6) // the load run's four and the search's two
+		// The server chart: its four lines drawn, each across the rates.
+		if got := p.eval(t, `return [...document.querySelectorAll("#capacity-whoami-server path.line")].filter(e => e.getBBox().width > 100).length`); got != float64(4) {
+			t.Errorf("%v lines drawn across the server chart, want 4 (client and server p50 and p99)", got)
+		}
+		if got := p.eval(t, `return document.querySelectorAll("#load-whoami-server table.server-latency tbody tr").length`); got != float64(4) {
+			t.Errorf("%v rows in the client/server latency table, want 4", got)
+		}
+		if got := p.eval(t, `return document.querySelector("section.capacity .limit b").textContent`); !strings.HasPrefix(fmt.Sprint(got), "Closest to its limit at 35/s: outside-server") {
+			t.Errorf("the limit reads %q", got)
+		}
+		p.elementScreenshot(t, "#load-whoami-server", filepath.Join(shots, "report-server-view.png"))
+		p.elementScreenshot(t, "section.capacity", filepath.Join(shots, "report-capacity-server.png"))
+	})
+
+	t.Run("comparison with server figures", func(t *testing.T) {
+		c := readComparison(t)
+		last := len(c.Steps) - 1
+		c.Steps[last].Server = &results.ServerDiff{Metrics: []results.ServerMetricDiff{
+			{Name: "server p50", Unit: "ms", Baseline: 2.5, Candidate: 2.6, Rel: 0.04},
+			{Name: "server p99", Unit: "ms", Baseline: 9.1, Candidate: 12.4, Rel: 12.4/9.1 - 1},
+			{Name: "cpu per request", Unit: "ms", Baseline: 0.41, Candidate: 0.52, Rel: 0.52/0.41 - 1},
+		}}
+		paths, err := WriteComparison(t.TempDir(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := b.open(t, paths[0])
+		p.expectClean(t)
+		if got := p.eval(t, `return document.querySelectorAll("#server table.server-diff tbody tr").length`); got != float64(3) {
+			t.Errorf("%v rows of server figures, want 3", got)
+		}
+		p.elementScreenshot(t, "#server", filepath.Join(shots, "compare-server.png"))
+	})
+
 	t.Run("fuzz run", func(t *testing.T) {
 		_, page := writeFixtureReport(t, writeFuzzRun(t, results.FuzzStoppedDuration))
 		p := b.open(t, page)

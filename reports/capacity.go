@@ -24,11 +24,23 @@ type capacityView struct {
 	Chart        chartView
 	Steps        []capacityStepRow
 	Search       []kv
+	// HasServer: a step has the server's figures, drawn in ServerChart
+	// and beside the client's in the step table; ServerMissing says why
+	// none has, when they were asked for.
+	HasServer     bool
+	ServerChart   *chartView
+	ServerMissing string
+	Limit         *limitBlock
+	// ServerWarnings are the failed scrapes, each once.
+	ServerWarnings []string
 }
 
 type capacityStepRow struct {
 	N, Phase, Rate, Achieved, P50, P90, P99, Errors, Verdict, Dir string
 	Held                                                          bool
+	// ServerP50 and ServerP99 are from the server's histogram, CPU its
+	// CPU per request; "" without them.
+	ServerP50, ServerP99, CPU string
 }
 
 func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityView {
@@ -68,6 +80,9 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 		if st.Summary != nil {
 			row.P90 = fmtMS(runLatency(st).P90)
 		}
+		if sv := stepServer(st); measured(sv) {
+			row.ServerP50, row.ServerP99, row.CPU = fmtMS(sv.Latency.P50), fmtMS(sv.Latency.P99), trimFloat(sv.CPUPerRequestMs, 3)+" ms"
+		}
 		switch {
 		case st.Error != "":
 			row.Verdict = "not judged: " + redact.Clip(redact.Prose(st.Error), 300)
@@ -78,6 +93,18 @@ func newCapacityView(c *results.CapacityRun, anchors map[string]int) capacityVie
 		}
 		v.Steps = append(v.Steps, row)
 	}
+	var missing string
+	v.HasServer, missing = searchServer(&r)
+	if v.HasServer {
+		sc, legend := serverChart(anchor+"-server", r)
+		v.ServerChart = &chartView{ID: sc.ID, Title: "Client and server latency", SVG: sc.SVG(), Legend: legend,
+			Note: "The worst run at each rate, at the throughput it achieved. Solid: the client's latency, from each request's intended send time. " +
+				"Dashed: the server's own, from its latency histogram's buckets (as fine as they are). The gap between a pair is time outside the server: queueing, the network, the load generator."}
+	} else if missing != "" {
+		v.ServerMissing = "The server's view is missing: " + redact.Prose(missing) + "."
+	}
+	v.Limit = newLimitBlock(r.Limit)
+	v.ServerWarnings = searchWarnings(&r)
 	s := r.Settings
 	v.Search = []kv{
 		{"rates", fmt.Sprintf("from %s/s, doubling up to %s/s or halving down to %s/s", trimFloat(s.StartRate, 1), trimFloat(s.MaxRate, 1), trimFloat(s.MinRate, 1))},
@@ -162,23 +189,7 @@ func sloLatencies(slo []string) []sloLatency {
 func capacityChart(id string, r results.CapacityResult) (chart, []legendItem, string) {
 	c := chart{ID: id, Title: "Latency against achieved throughput", XLabel: "achieved throughput (" + capacityUnit(&r) + ")", YLabel: "latency (ms)",
 		YFormat: func(v float64) string { return trimFloat(v, 2) }}
-	// Every measured run is a dot; the lines go through one point per rate,
-	// the run that did worst there (which decides whether the rate held).
-	var runs, worst []results.CapacityStep
-	at := map[float64]int{}
-	for _, st := range r.Steps {
-		if st.Summary == nil || st.Summary.Requests == 0 {
-			continue
-		}
-		runs = append(runs, st)
-		if i, ok := at[st.Rate]; !ok {
-			at[st.Rate] = len(worst)
-			worst = append(worst, st)
-		} else if worse(st, worst[i]) {
-			worst[i] = st
-		}
-	}
-	sort.SliceStable(worst, func(i, j int) bool { return worst[i].Achieved < worst[j].Achieved })
+	runs, worst := worstRuns(r)
 	slo := sloLatencies(r.SLO)
 
 	// p50 and p99, and what else the SLO names; the verdict dots sit on the
@@ -282,6 +293,28 @@ func capacityChart(id string, r results.CapacityResult) (chart, []legendItem, st
 	return c, legend, note
 }
 
+// worstRuns returns the measured runs of a search, and the run that did
+// worst at each rate (which decides whether the rate held) by the
+// throughput it achieved: a chart draws every run as a dot and its lines
+// through the worst.
+func worstRuns(r results.CapacityResult) (runs, worst []results.CapacityStep) {
+	at := map[float64]int{}
+	for _, st := range r.Steps {
+		if st.Summary == nil || st.Summary.Requests == 0 {
+			continue
+		}
+		runs = append(runs, st)
+		if i, ok := at[st.Rate]; !ok {
+			at[st.Rate] = len(worst)
+			worst = append(worst, st)
+		} else if worse(st, worst[i]) {
+			worst[i] = st
+		}
+	}
+	sort.SliceStable(worst, func(i, j int) bool { return worst[i].Achieved < worst[j].Achieved })
+	return runs, worst
+}
+
 // latencyMetric is a latency of a run that the chart can draw.
 type latencyMetric struct {
 	name, color string
@@ -308,17 +341,38 @@ func worse(a, b results.CapacityStep) bool {
 
 func markdownCapacity(w io.Writer, v capacityView) {
 	markdownRunHead(w, v.Meta, v.Tiles)
+	if l := v.Limit; l != nil {
+		fmt.Fprintf(w, "\n**%s**", mdCell(l.Headline))
+		if l.Reason != "" {
+			fmt.Fprintf(w, ": %s", mdCell(l.Reason))
+		}
+		fmt.Fprintln(w, ".")
+	}
+	if v.ServerMissing != "" {
+		fmt.Fprintf(w, "\n%s\n", v.ServerMissing)
+	}
+	for _, x := range v.ServerWarnings {
+		fmt.Fprintf(w, "- server warning: %s\n", mdCell(x))
+	}
 	fmt.Fprintf(w, "\n### Steps\n\n")
-	mdTable(w, []string{"step", "phase", "requested (" + v.Unit + ")", "achieved", "p50", "p99", v.Errors, "result"},
-		[]bool{true, false, true, true, true, true, true, false}, func(row func(...string)) {
-			for _, s := range v.Steps {
-				res := "✅ " + s.Verdict
-				if !s.Held {
-					res = "❌ " + s.Verdict
-				}
-				row(s.N, s.Phase, s.Rate, s.Achieved, s.P50, s.P99, s.Errors, res)
+	head := []string{"step", "phase", "requested (" + v.Unit + ")", "achieved", "p50", "p99"}
+	right := []bool{true, false, true, true, true, true}
+	if v.HasServer {
+		head, right = append(head, "server p50", "server p99", "server CPU/request"), append(right, true, true, true)
+	}
+	mdTable(w, append(head, v.Errors, "result"), append(right, true, false), func(row func(...string)) {
+		for _, s := range v.Steps {
+			res := "✅ " + s.Verdict
+			if !s.Held {
+				res = "❌ " + s.Verdict
 			}
-		})
+			cells := []string{s.N, s.Phase, s.Rate, s.Achieved, s.P50, s.P99}
+			if v.HasServer {
+				cells = append(cells, s.ServerP50, s.ServerP99, s.CPU)
+			}
+			row(append(cells, s.Errors, res)...)
+		}
+	})
 }
 
 func capacitySuite(c *results.CapacityRun) junitSuite {

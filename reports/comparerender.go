@@ -101,7 +101,45 @@ type stepView struct {
 	Notes                                                  []string
 	Metrics                                                []metricRow
 	Chart                                                  *chartView
+	// Server compares the server's own figures; nil when neither side
+	// read them.
+	Server *serverDiffView
 }
+
+// serverDiffView is a pair of runs' server figures side by side.
+type serverDiffView struct {
+	NotMeasured string
+	Rows        []serverDiffRow
+}
+
+type serverDiffRow struct {
+	Name, Base, Cand, Change string
+}
+
+func newServerDiffView(d *results.ServerDiff) *serverDiffView {
+	if d == nil {
+		return nil
+	}
+	v := &serverDiffView{NotMeasured: d.NotMeasured}
+	for _, m := range d.Metrics {
+		b, c, ch := serverDiffText(m)
+		v.Rows = append(v.Rows, serverDiffRow{Name: m.Name, Base: b, Cand: c, Change: ch})
+	}
+	return v
+}
+
+// HasServer reports whether a step compares the server's figures.
+func (v compareView) HasServer() bool {
+	for _, s := range v.Steps {
+		if s.Server != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// NoInterval says why the server's figures have no interval.
+func (compareView) NoInterval() string { return noInterval }
 
 type metricRow struct {
 	Name, Base, Cand, Change, Interval, WholeRun string
@@ -218,7 +256,7 @@ func newStepView(s results.StepDiff, tolerance, level float64, anchors map[strin
 	anchors[anchor]++
 	sv := stepView{Anchor: anchor, Run: s.Run, Step: s.Step, Source: s.Source, NotJudged: s.NotJudged, Notes: s.Notes,
 		Requests: fmtCount(s.Requests[0]) + " → " + fmtCount(s.Requests[1]),
-		Errors:   fmtCount(s.Errors[0]) + " → " + fmtCount(s.Errors[1])}
+		Errors:   fmtCount(s.Errors[0]) + " → " + fmtCount(s.Errors[1]), Server: newServerDiffView(s.Server)}
 	whole := map[string][2]float64{
 		"p50": {s.WholeRun[0].P50, s.WholeRun[1].P50},
 		"p99": {s.WholeRun[0].P99, s.WholeRun[1].P99},
@@ -243,8 +281,12 @@ func newStepView(s results.StepDiff, tolerance, level float64, anchors map[strin
 }
 
 // fmtRel formats a relative change as a signed percentage: +20.1%, −3%.
-func fmtRel(v float64) string {
-	s := trimFloat(100*v, 1) + "%"
+func fmtRel(v float64) string { return signedPercent(v, 1) }
+
+// signedPercent formats a fraction as a signed percentage with at most
+// prec decimals: +20.1%, −3%, 0%.
+func signedPercent(v float64, prec int) string {
+	s := trimFloat(100*v, prec) + "%"
 	switch {
 	case strings.HasPrefix(s, "-"):
 		return "−" + s[1:]
@@ -369,6 +411,22 @@ func WriteComparisonMarkdown(w io.Writer, c *results.Comparison) error {
 			fmt.Fprintf(&b, "\n%s\n", strings.Join(notJudged, "\n"))
 		}
 		fmt.Fprintf(&b, "\n%s\n", v.Method)
+	}
+	if v.HasServer() {
+		fmt.Fprintf(&b, "\n## Server's view\n\nThe target's own metrics, %s: shown, not judged.\n\n", noInterval)
+		mdTable(&b, []string{"run", "step", "figure", "baseline", "candidate", "change"}, []bool{false, false, false, true, true, true}, func(row func(...string)) {
+			for _, s := range v.Steps {
+				switch {
+				case s.Server == nil:
+				case s.Server.NotMeasured != "":
+					row(s.Run, "`"+s.Step+"`", "server figures", "not measured", "not measured", s.Server.NotMeasured)
+				default:
+					for _, r := range s.Server.Rows {
+						row(s.Run, "`"+s.Step+"`", r.Name, r.Base, r.Cand, r.Change)
+					}
+				}
+			}
+		})
 	}
 	if notes := v.AllNotes(); len(notes) > 0 {
 		fmt.Fprintf(&b, "\n## Notes\n\n")

@@ -309,6 +309,9 @@ type loadView struct {
 	Charts     []chartView
 	Steps      []stepRow
 	Details    []kv
+	// Server is what the target's metrics said; nil when none were asked
+	// for.
+	Server *serverBlock
 }
 
 type tableView struct {
@@ -370,6 +373,10 @@ func newLoadView(l *results.LoadRun, anchors map[string]int) loadView {
 		v.Meta.Verdict = fmt.Sprintf("%d of %d thresholds breached", breached, len(s.Thresholds))
 	default:
 		v.Meta.Verdict = fmt.Sprintf("%d thresholds held", len(s.Thresholds))
+	}
+	v.Server = newServerBlock(s.Server, s.Latency)
+	if v.Server != nil {
+		v.Server.ID = anchor + "-server"
 	}
 	errFrac := 0.0
 	if s.Requests > 0 {

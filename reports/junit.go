@@ -227,6 +227,11 @@ func loadSuite(l *results.LoadRun) junitSuite {
 			{"latency_uncorrected_p99_ms", trimFloat(sum.LatencyUncorrected.P99, 3)},
 			{"errors", fmt.Sprint(sum.Errors.Total)},
 		}}
+	if v := sum.Server; measured(v) {
+		s.Properties = append(s.Properties,
+			junitProperty{"server_p99_ms", trimFloat(v.Latency.P99, 3)},
+			junitProperty{"server_cpu_per_request_ms", trimFloat(v.CPUPerRequestMs, 3)})
+	}
 	class := "load." + sum.Scenario
 	for _, t := range sum.Thresholds {
 		jc := junitCase{Name: "threshold " + t.Expr, Classname: class, Time: "0",

@@ -137,6 +137,7 @@ func markdownLoad(w io.Writer, l loadView) {
 	if l.Journey != nil {
 		markdownJourney(w, l.Journey)
 	}
+	markdownServer(w, l.Server)
 	if len(l.Thresholds) > 0 {
 		fmt.Fprintf(w, "\n### Thresholds\n\n")
 		mdTable(w, []string{"result", "threshold", "applies to", "actual"}, []bool{false, false, false, true}, func(row func(...string)) {

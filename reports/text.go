@@ -13,7 +13,8 @@ import (
 
 // WriteLoadText writes a load run's summary for a terminal, a fact a line
 // with its label aligned: the scenario, shard, rate, latency corrected and
-// uncorrected, a journey scenario's journeys, statuses, errors, each step,
+// uncorrected, the server's view of it when one was asked for, a journey
+// scenario's journeys, statuses, errors, each step,
 // each threshold's verdict, the directory of its files (dir) and the
 // result.
 func WriteLoadText(w io.Writer, s *results.LoadSummary, dir string) error {
@@ -38,6 +39,7 @@ func WriteLoadText(w io.Writer, s *results.LoadSummary, dir string) error {
 	}
 	fmt.Fprintf(tw, "latency\t%s (from intended send)\n", lat(s.Latency))
 	fmt.Fprintf(tw, "uncorrected\t%s (from actual send)\n", lat(s.LatencyUncorrected))
+	writeServerText(tw, s.Server)
 	if s.Journey != nil {
 		writeJourneyText(tw, s.Journey, lat)
 	}
@@ -72,8 +74,9 @@ func countsText(m map[string]uint64) string {
 
 // WriteCapacityStepText writes one step of a capacity search as a line, as
 // the search goes: its rate, what it achieved, its latency and errors (of
-// a journey scenario: its journeys' latency and the share stopped), and
-// whether it held the SLO.
+// a journey scenario: its journeys' latency and the share stopped),
+// whether it held the SLO, and the server's p50, p99 and CPU per request
+// when it read them.
 func WriteCapacityStepText(w io.Writer, st results.CapacityStep) error {
 	verdict := "held"
 	switch {
@@ -86,14 +89,16 @@ func WriteCapacityStepText(w io.Writer, st results.CapacityStep) error {
 	if st.Summary != nil && st.Summary.Journey != nil {
 		failed = "stopped"
 	}
-	_, err := fmt.Fprintf(w, "step %2d  %-7s %8s/s  achieved %8.1f/s  p50 %8.2fms  p99 %8.2fms  %s %6.2f%%  %s\n",
-		st.N, st.Phase, strconv.FormatFloat(st.Rate, 'f', -1, 64), st.Achieved, st.P50, st.P99, failed, 100*st.ErrorRate, verdict)
+	_, err := fmt.Fprintf(w, "step %2d  %-7s %8s/s  achieved %8.1f/s  p50 %8.2fms  p99 %8.2fms  %s %6.2f%%  %s%s\n",
+		st.N, st.Phase, strconv.FormatFloat(st.Rate, 'f', -1, 64), st.Achieved, st.P50, st.P99, failed, 100*st.ErrorRate, verdict, serverStepText(st))
 	return err
 }
 
 // WriteCapacityText writes a capacity search's outcome for a terminal: the
-// sustainable rate, the SLO, the confidence, the search and the directory
-// of its files (dir), and INCOMPLETE when it was interrupted.
+// sustainable rate, the SLO, the confidence, the search, what was closest
+// to its limit at the lowest failing rate (with the server's figures), the
+// warnings of the server's scrapes, the directory of its files (dir), and
+// INCOMPLETE when it was interrupted.
 func WriteCapacityText(w io.Writer, r *results.CapacityResult, dir string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if r.Found {
@@ -105,6 +110,7 @@ func WriteCapacityText(w io.Writer, r *results.CapacityResult, dir string) error
 	fmt.Fprintf(tw, "confidence\t%s: %s\n", r.Confidence.Level, r.Confidence.Reason)
 	fmt.Fprintf(tw, "search\t%s → %s, %d steps in %s, ended: %s\n", r.Scenario, r.Target, len(r.Steps),
 		time.Duration(r.DurationS*float64(time.Second)).Round(time.Second), r.Ended)
+	writeCapacityServerText(tw, r)
 	fmt.Fprintf(tw, "files\t%s\n", dir)
 	if r.Verdict() == results.VerdictIncomplete {
 		fmt.Fprintf(tw, "result\t%s\n", resultText(r.Verdict(), r.Incomplete()))

@@ -100,6 +100,9 @@ type StepDiff struct {
 	// NotJudged says why the step's latency was not judged.
 	NotJudged string   `json:"not_judged,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
+	// Server compares the server's own figures of the whole runs; set on
+	// a run's overall step when either side asked for them.
+	Server *ServerDiff `json:"server,omitempty"`
 
 	// Seconds are the seconds judged, the baseline's and the candidate's,
 	// for a chart. They are not written to compare.json: a comparison read
@@ -165,3 +168,26 @@ func (c *Comparison) Write(dir string) (string, error) {
 // ReadComparison reads a compare.json. Its error matches fs.ErrNotExist
 // when there is none, and ErrNewerFormat when a newer orybench wrote it.
 func ReadComparison(path string) (*Comparison, error) { return readAs[Comparison](path) }
+
+// ServerDiff compares what the target's own metrics said over a pair of
+// runs (LoadSummary.Server). Its figures come from histogram buckets and
+// counters, not per-request samples: they have no confidence interval and
+// no verdict, only their change.
+type ServerDiff struct {
+	// NotMeasured says which side has no server figures, and why; the
+	// metrics are then empty.
+	NotMeasured string             `json:"not_measured,omitempty"`
+	Metrics     []ServerMetricDiff `json:"metrics,omitempty"`
+}
+
+// ServerMetricDiff is one server figure on both sides: "server p50",
+// "server p99" (ms, from the duration histogram's buckets), "cpu per
+// request" (ms of CPU).
+type ServerMetricDiff struct {
+	Name      string  `json:"name"`
+	Unit      string  `json:"unit"`
+	Baseline  float64 `json:"baseline"`
+	Candidate float64 `json:"candidate"`
+	// Rel is Candidate/Baseline − 1; 0 when Baseline is 0.
+	Rel float64 `json:"rel"`
+}
