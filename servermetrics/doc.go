@@ -14,6 +14,20 @@
 // histogram, the CPU time and memory it used and, when the Source can read
 // the database, its transactions, blocks and connections.
 //
+// A load run uses it like this:
+//
+//	src := &servermetrics.Source{URL: adminURL + "/admin/metrics/prometheus"}
+//	if err := src.Probe(ctx); err != nil {
+//		summary.Server = servermetrics.Missing(src.URL, err.Error())
+//	} else {
+//		w := src.Watch(ctx, maxRunTime)
+//		// ... the run ...
+//		summary.Server = w.End(ctx, servermetrics.ClientCounts{Requests: answered, Paths: paths})
+//	}
+//
+// For a local postgres profile, Source.Database is target.Target's
+// DatabaseSample method and Source.PoolSize its DatabasePoolSize.
+//
 // Nothing here prints or logs: a scrape that fails during a run becomes a
 // warning line of the view, and a view the figures cannot be made for says
 // why in its Missing field.

@@ -80,6 +80,9 @@ func (s *Source) scrape(ctx context.Context) (*Snapshot, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	if s.URL == "" {
+		return nil, errors.New("no metrics URL given")
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL, nil)

@@ -118,6 +118,9 @@ func TestProbeSaysWhy(t *testing.T) {
 			}
 		})
 	}
+	if err := (&Source{}).Probe(context.Background()); err == nil || err.Error() != "metrics at : no metrics URL given" {
+		t.Errorf("without a URL: %v", err)
+	}
 	t.Run("API key", func(t *testing.T) {
 		srv := answer(401, text, page(1, 1, 1, 1), 0)
 		if err := (&Source{URL: srv.URL, APIKey: "s3cret-key"}).Probe(context.Background()); err != nil {
