@@ -68,6 +68,9 @@ func (s *Source) Probe(ctx context.Context) error {
 // text format, refused (401, 403), not served (404), another status, no
 // answer within the timeout, or the connection refused.
 func (s *Source) Scrape(ctx context.Context) (*Snapshot, error) {
+	if s.URL == "" {
+		return nil, errors.New("no metrics URL given")
+	}
 	snap, err := s.scrape(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("metrics at %s: %s", redact.URL(s.URL), err)
@@ -79,9 +82,6 @@ func (s *Source) scrape(ctx context.Context) (*Snapshot, error) {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
-	}
-	if s.URL == "" {
-		return nil, errors.New("no metrics URL given")
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -118,7 +118,7 @@ func TestProbeSaysWhy(t *testing.T) {
 			}
 		})
 	}
-	if err := (&Source{}).Probe(context.Background()); err == nil || err.Error() != "metrics at : no metrics URL given" {
+	if err := (&Source{}).Probe(context.Background()); err == nil || err.Error() != "no metrics URL given" {
 		t.Errorf("without a URL: %v", err)
 	}
 	t.Run("API key", func(t *testing.T) {
