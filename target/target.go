@@ -14,6 +14,7 @@ import (
 	"github.com/orybench/orybench/internal/mailbox"
 	"github.com/orybench/orybench/kratosclient"
 	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/servermetrics"
 	"github.com/orybench/orybench/target/identityschema"
 )
 
@@ -139,6 +140,27 @@ func (t *Target) LockDB(ctx context.Context) (unlock func() error, err error) {
 		return nil, unsupported("%s is not a local instance whose database orybench can lock", t.name)
 	}
 	return t.local.LockDB(ctx)
+}
+
+// DatabaseSample reads the statistics of the target's database, for
+// servermetrics.Source.Database: only a local postgres profile's database
+// can be read (localkratos.Instance.DatabaseSample); elsewhere the error
+// wraps ErrUnsupported and says "not a local PostgreSQL profile".
+func (t *Target) DatabaseSample(ctx context.Context) (servermetrics.DatabaseSample, error) {
+	if t.local == nil || !t.local.Profile.Postgres {
+		return servermetrics.DatabaseSample{}, unsupported("%s is not a local PostgreSQL profile", t.name)
+	}
+	return t.local.DatabaseSample(ctx)
+}
+
+// DatabasePoolSize is the most connections the target's Kratos keeps to
+// its database, where orybench set it (a local postgres profile:
+// localkratos.PostgresMaxConns); 0 elsewhere.
+func (t *Target) DatabasePoolSize() int {
+	if t.local == nil || !t.local.Profile.Postgres {
+		return 0
+	}
+	return localkratos.PostgresMaxConns
 }
 
 // Mail is what one mail of a recovery or verification flow carries: a

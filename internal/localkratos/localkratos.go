@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/internal/mailbox"
+	"github.com/orybench/orybench/servermetrics"
 )
 
 //go:embed config
@@ -269,6 +270,21 @@ func (i *Instance) Stop() error {
 
 // Exited is closed when the Kratos process has ended.
 func (i *Instance) Exited() <-chan struct{} { return i.proc.done }
+
+// ErrNotPostgres is returned by DatabaseSample for an instance whose
+// profile keeps its data in SQLite.
+var ErrNotPostgres = errors.New("not a local PostgreSQL profile")
+
+// DatabaseSample reads the statistics of a Postgres profile's database
+// (pg_stat_database, pg_stat_activity) with the psql of PostgresBinDir;
+// ErrNotPostgres for another profile. Kratos's pool to it holds at most
+// PostgresMaxConns connections.
+func (i *Instance) DatabaseSample(ctx context.Context) (servermetrics.DatabaseSample, error) {
+	if i.pg == nil {
+		return servermetrics.DatabaseSample{}, ErrNotPostgres
+	}
+	return i.pg.sample(ctx)
+}
 
 // Pid is the Kratos process id.
 func (i *Instance) Pid() int { return i.proc.cmd.Process.Pid }

@@ -1,6 +1,7 @@
 package localkratos
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/orybench/orybench/servermetrics"
 )
 
 // A Postgres profile keeps Kratos's data where production deployments keep
@@ -250,7 +253,12 @@ func (s *pgServer) command(name string, args ...string) *exec.Cmd {
 
 // run runs a short PostgreSQL program to completion.
 func (s *pgServer) run(ctx context.Context, name string, args ...string) error {
-	cmd := s.command(name, args...)
+	return s.runCommand(ctx, s.command(name, args...))
+}
+
+// runCommand runs a command of s.command to completion, as the server's
+// user, killed if ctx ends first.
+func (s *pgServer) runCommand(ctx context.Context, cmd *exec.Cmd) error {
 	cmd.SysProcAttr = childAttr(s.cred, false)
 	if err := cmd.Start(); err != nil {
 		return err
@@ -258,6 +266,45 @@ func (s *pgServer) run(ctx context.Context, name string, args ...string) error {
 	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
 	defer stop()
 	return cmd.Wait()
+}
+
+// statsQuery reads the counters of Kratos's database and its connections
+// other than the reading session's (which is to the postgres database
+// anyway, so that reading adds no transaction to Kratos's).
+const statsQuery = `SELECT d.xact_commit, d.xact_rollback, d.blks_read, d.blks_hit,
+  (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname AND a.pid <> pg_backend_pid()),
+  (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname AND a.pid <> pg_backend_pid() AND a.state = 'active')
+FROM pg_stat_database d WHERE d.datname = '` + pgDatabase + `'`
+
+// sample reads the statistics of Kratos's database with psql, over the
+// server's loopback port as orybench's role. PostgreSQL's cumulative
+// statistics reach pg_stat_database when a backend flushes them (at most
+// once a second while it is busy), so the counters may lag that much.
+func (s *pgServer) sample(ctx context.Context) (servermetrics.DatabaseSample, error) {
+	var d servermetrics.DatabaseSample
+	cmd := s.command("psql", "-X", "-A", "-t", "-F,", "-v", "ON_ERROR_STOP=1",
+		"-h", "127.0.0.1", "-p", strconv.Itoa(s.port), "-U", pgRole, "-d", "postgres", "-c", statsQuery)
+	cmd.Env = append(cmd.Env, "PGPASSWORD="+s.password, "PGCONNECT_TIMEOUT=5")
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := s.runCommand(ctx, cmd); err != nil {
+		return d, fmt.Errorf("psql: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	fields := strings.Split(strings.TrimSpace(out.String()), ",")
+	if len(fields) != 6 {
+		return d, fmt.Errorf("psql: no statistics of database %s in %q", pgDatabase, strings.TrimSpace(out.String()))
+	}
+	var n [6]uint64
+	for i, f := range fields {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return d, fmt.Errorf("psql: statistic %d of %q: %w", i+1, out.String(), err)
+		}
+		n[i] = v
+	}
+	d = servermetrics.DatabaseSample{Commits: n[0], Rollbacks: n[1], BlocksRead: n[2], BlocksHit: n[3],
+		Connections: int(n[4]), Active: int(n[5])}
+	return d, nil
 }
 
 // reachHint explains the usual cause of initdb failing as another user.
