@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/orybench/orybench/kratosclient"
+	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/servermetrics"
 	"github.com/orybench/orybench/target"
 )
 
@@ -38,6 +40,8 @@ type config struct {
 	shard       Shard
 	syncDir     string
 	syncTimeout time.Duration
+	server      *servermetrics.Source
+	noServer    *results.ServerView // says why there is no server view
 }
 
 func defaultConfig() config {
@@ -48,6 +52,19 @@ func defaultConfig() config {
 		stopGrace: time.Second,
 		downAfter: time.Second,
 	}
+}
+
+// WithServerMetrics reads the target's own metrics from src over the
+// measured run: at its start, once a second and at its end; summary.json's
+// server section holds what they say beside what the run measured.
+func WithServerMetrics(src *servermetrics.Source) Option {
+	return func(c *config) { c.server, c.noServer = src, nil }
+}
+
+// WithoutServerMetrics records, in summary.json's server section, why the
+// run has no server view (metrics not served, or not asked for).
+func WithoutServerMetrics(source, why string) Option {
+	return func(c *config) { c.server, c.noServer = nil, servermetrics.Missing(source, why) }
 }
 
 // WithTarget sets the base URL of the Kratos public API; it overrides the

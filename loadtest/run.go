@@ -342,13 +342,17 @@ func Run(ctx context.Context, sc *Scenario, opts ...Option) (*results.LoadSummar
 	if p.sc.Warmup > 0 && ctx.Err() == nil {
 		r.attack(ctx, false)
 	}
+	var watch *serverWatch
 	if ctx.Err() == nil {
+		watch = r.watchServer(ctx)
 		r.attack(ctx, true)
 	} else if r.stopped == "" {
 		r.stopped = results.StoppedInterrupted
 	}
+	server := r.serverView(ctx, watch)
 	removeErr := r.removeRegistered(ctx)
 	sum := r.summary()
+	sum.Server = server
 	p.describe(sum, r.began())
 	werr := r.writeFiles(sum)
 	if err := errors.Join(removeErr, cleanup()); err != nil {

@@ -78,14 +78,21 @@ func countDiffText(d float64) string { return signedPercent(d, 2) }
 // fmtBytes formats a size in MB (of 2^20 bytes).
 func fmtBytes(n uint64) string { return trimFloat(float64(n)/(1<<20), 1) + " MB" }
 
-// coresText is the cores the server kept busy: "0.08 of 2 cores (peak
-// 0.12)".
+// coresText is the cores the server kept busy, and orybench beside it:
+// "0.08 of 2 cores (peak 0.12, orybench 0.05, the whole machine 0.2)".
 func coresText(v *results.ServerView) string {
 	of := ""
 	if v.Cores > 0 {
 		of = fmt.Sprintf(" of %d", v.Cores)
 	}
-	return fmt.Sprintf("%s%s cores (peak %s)", trimFloat(v.CPUCores, 2), of, trimFloat(v.CPUCoresPeak, 2))
+	gen := ""
+	if v.GeneratorCores > 0 {
+		gen = fmt.Sprintf(", orybench %s", trimFloat(v.GeneratorCores, 2))
+	}
+	if v.MachineCores > 0 {
+		gen += fmt.Sprintf(", the whole machine %s", trimFloat(v.MachineCores, 2))
+	}
+	return fmt.Sprintf("%s%s cores (peak %s%s)", trimFloat(v.CPUCores, 2), of, trimFloat(v.CPUCoresPeak, 2), gen)
 }
 
 // databaseText is a database's figures in a line.
@@ -94,8 +101,8 @@ func databaseText(d *results.DatabaseView, windowS float64) string {
 	if windowS > 0 {
 		commits = trimFloat(float64(d.Commits)/windowS, 1) + " commits/s (" + fmtCount(d.Commits) + ")"
 	}
-	return fmt.Sprintf("%s, %s rollbacks; pool %d of %d in use at most (open %d); cache hit %s%%",
-		commits, fmtCount(d.Rollbacks), d.ActiveMax, d.PoolSize, d.ConnectionsMax, trimFloat(100*d.HitRatio, 2))
+	return fmt.Sprintf("%s, %s rollbacks; pool %s of %d busy on average (open %d); cache hit %s%%",
+		commits, fmtCount(d.Rollbacks), trimFloat(d.BusyConnections, 2), d.PoolSize, d.ConnectionsMax, trimFloat(100*d.HitRatio, 2))
 }
 
 // writeServerText writes a load run's server view for a terminal, on
@@ -262,7 +269,8 @@ func newServerBlock(v *results.ServerView, client results.Latency) *serverBlock 
 		b.Database = []kv{
 			{"transactions", fmt.Sprintf("%s commits, %s rollbacks", fmtCount(d.Commits), fmtCount(d.Rollbacks))},
 			{"blocks", fmt.Sprintf("%s hit in the buffer cache, %s read (hit ratio %s%%)", fmtCount(d.BlocksHit), fmtCount(d.BlocksRead), trimFloat(100*d.HitRatio, 2))},
-			{"connections", fmt.Sprintf("%d running a statement at most, %d open at most, of a pool of %d", d.ActiveMax, d.ConnectionsMax, d.PoolSize)},
+			{"connections", fmt.Sprintf("%s busy on average (running a statement or holding a transaction open), %d seen running a statement at once (read once a second), %d open at most, of a pool of %d",
+				trimFloat(d.BusyConnections, 2), d.ActiveMax, d.ConnectionsMax, d.PoolSize)},
 		}
 	}
 	for _, w := range v.Warnings {

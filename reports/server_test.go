@@ -42,7 +42,7 @@ func TestServerText(t *testing.T) {
 	wantAll(t, "load text", out,
 		"server          p50 2.71  p90 23.1  p99 96.4 ms (from buckets: p99 in the 50–100 ms bucket), 2001 requests counted (client 2000, +0.05%)\n",
 		"server cpu      0.41 ms/request, 0.08 of 2 cores (peak 0.12); rss 48 MB\n",
-		"database        200.3 commits/s (2,003), 0 rollbacks; pool 3 of 16 in use at most (open 5); cache hit 99.93%\n",
+		"database        200.3 commits/s (2,003), 0 rollbacks; pool 0.42 of 16 busy on average (open 5); cache hit 99.93%\n",
 		"server warning  scrape 7 of 11: ",
 	)
 	if i, j := strings.Index(out, "uncorrected "), strings.Index(out, "server "); i < 0 || j < i {
@@ -145,7 +145,7 @@ func TestServerRendered(t *testing.T) {
 		"(upper bounds 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms): p50 in the 0–5 ms bucket, p99 in the 50–100 ms bucket",
 		"<dt>CPU per request</dt><dd>0.41 ms", "<dt>cores busy</dt><dd>0.08 of 2 cores (peak 0.12)</dd>", "48 MB resident at most",
 		`<td class="mono">/sessions/whoami</td><td class="mono">GET</td><td class="num">2,001</td><td>200: 2,001</td><td class="num">2.71 ms</td><td class="num">96.4 ms</td>`,
-		"<dt>connections</dt><dd>3 running a statement at most, 5 open at most, of a pool of 16</dd>",
+		"<dt>connections</dt><dd>0.42 busy on average (running a statement or holding a transaction open), 3 seen running a statement at once (read once a second), 5 open at most, of a pool of 16</dd>",
 		"warning: scrape 7 of 11",
 		// The capacity search: the chart, the limit, the step table.
 		`<svg class="chart" id="capacity-whoami-server"`, "Client and server latency",

@@ -57,6 +57,10 @@ type ServerView struct {
 	// generator, kept busy over the same window: on one machine with the
 	// target, both draw on Cores.
 	GeneratorCores float64 `json:"generator_cores,omitempty"`
+	// MachineCores is the mean number of cores busy on the whole machine
+	// over the window, every process counted (the server, its database,
+	// orybench, anything else): for a target orybench started, on Linux.
+	MachineCores float64 `json:"machine_cores,omitempty"`
 	// RSSBytesMax is the most resident memory seen
 	// (process_resident_memory_bytes); GoroutinesMax the most goroutines
 	// (go_goroutines); OpenFDsMax the most open file descriptors of
@@ -108,6 +112,12 @@ type DatabaseView struct {
 	ConnectionsMax int `json:"connections_max"`
 	ActiveMax      int `json:"active_max"`
 	PoolSize       int `json:"pool_size"`
+	// BusyConnections is how many connections were in use on average over
+	// the window: running a statement or holding a transaction open
+	// (PostgreSQL's active_time and idle_in_transaction_time). ActiveMax,
+	// read once a second, misses most statements of a millisecond; this
+	// misses none.
+	BusyConnections float64 `json:"busy_connections"`
 }
 
 // CapacityLimit names what was closest to its limit at the lowest rate a

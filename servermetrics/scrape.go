@@ -31,8 +31,15 @@ type DatabaseSample struct {
 	Commits, Rollbacks    uint64
 	BlocksRead, BlocksHit uint64
 	// Connections are the database's connections open, Active those of
-	// them running a statement (state 'active').
+	// them running a statement (state 'active') at the moment of the read.
 	Connections, Active int
+	// BusyMs is the time, in milliseconds, the database's connections
+	// have spent running statements or holding a transaction open
+	// (active_time plus idle_in_transaction_time): its growth over a
+	// window is how many connections were in use on average.
+	BusyMs float64
+	// At is when the sample was read.
+	At time.Time
 }
 
 // Source is where a server's metrics are read, and how.

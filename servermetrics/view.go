@@ -140,6 +140,9 @@ func (a *aggregate) database(poolSize int) *results.DatabaseView {
 		ActiveMax:      a.activeMax,
 		PoolSize:       poolSize,
 	}
+	if span := l.At.Sub(f.At); span > 0 && l.BusyMs >= f.BusyMs {
+		d.BusyConnections = math.Round((l.BusyMs-f.BusyMs)/float64(span.Milliseconds())*1000) / 1000
+	}
 	if touched := d.BlocksRead + d.BlocksHit; touched > 0 {
 		d.HitRatio = float64(d.BlocksHit) / float64(touched)
 	}

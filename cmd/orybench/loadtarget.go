@@ -27,6 +27,7 @@ type loadTarget struct {
 	scenario, rawURL, method string
 	t                        targetFlags
 	kratosBin, profile       string
+	metricsURL               string
 	hasher                   hasherFlag
 	yes                      bool
 	maxWorkers               uint64
@@ -50,6 +51,7 @@ func (l *loadTarget) register(f *pflag.FlagSet) {
 	l.hasher.register(f, target.KratosDefaultHasher(), "as production hashes: registration and login figures from a cheaper hash are fiction")
 	f.BoolVar(&l.yes, "yes", false, "allow load above "+fmt.Sprint(loadtest.RemoteRateCap)+"/s on hosts that are not loopback")
 	f.Uint64Var(&l.maxWorkers, "max-workers", 0, "cap on vegeta workers (default: the scenario's)")
+	f.StringVar(&l.metricsURL, "metrics-url", "", "the target's Prometheus metrics, read at the start and end of each measured run and once a second between (default: the admin API's "+metricsPath+"; --metrics-url= turns them off)")
 }
 
 // resolve reads the scenario, checks the target flags and the scenario's
@@ -165,7 +167,8 @@ func (l *loadTarget) send(cmd *cobra.Command, sc *loadtest.Scenario, shard loadt
 	ctx, setup := cmd.Context(), cmp.Or(l.timeout, setupTimeout)
 	var (
 		opts   []loadtest.Option
-		kratos string // the version of the Kratos orybench started
+		kratos string         // the version of the Kratos orybench started
+		tgt    *target.Target // the target opened, nil for --url
 	)
 	// Where the run goes, said once the target answered (or before a
 	// local one starts): a target refused is one line, the error's.
@@ -210,6 +213,10 @@ func (l *loadTarget) send(cmd *cobra.Command, sc *loadtest.Scenario, shard loadt
 		}()
 		fmt.Fprint(cmd.ErrOrStderr(), set.Targets()[0].Describe())
 		opts = append(opts, loadtest.WithKratos(set.Targets()[0]))
+		tgt = set.Targets()[0]
+	}
+	if o := l.serverMetrics(ctx, cmd.ErrOrStderr(), tgt); o != nil {
+		opts = append(opts, o)
 	}
 	if l.contract != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "contract: %s\n", l.contract)

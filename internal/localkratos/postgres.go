@@ -273,7 +273,8 @@ func (s *pgServer) runCommand(ctx context.Context, cmd *exec.Cmd) error {
 // anyway, so that reading adds no transaction to Kratos's).
 const statsQuery = `SELECT d.xact_commit, d.xact_rollback, d.blks_read, d.blks_hit,
   (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname AND a.pid <> pg_backend_pid()),
-  (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname AND a.pid <> pg_backend_pid() AND a.state = 'active')
+  (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname AND a.pid <> pg_backend_pid() AND a.state = 'active'),
+  d.active_time + d.idle_in_transaction_time
 FROM pg_stat_database d WHERE d.datname = '` + pgDatabase + `'`
 
 // sample reads the statistics of Kratos's database with psql, over the
@@ -291,11 +292,15 @@ func (s *pgServer) sample(ctx context.Context) (servermetrics.DatabaseSample, er
 		return d, fmt.Errorf("psql: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	fields := strings.Split(strings.TrimSpace(out.String()), ",")
-	if len(fields) != 6 {
+	if len(fields) != 7 {
 		return d, fmt.Errorf("psql: no statistics of database %s in %q", pgDatabase, strings.TrimSpace(out.String()))
 	}
+	busy, err := strconv.ParseFloat(fields[6], 64)
+	if err != nil {
+		return d, fmt.Errorf("psql: busy time of %q: %w", out.String(), err)
+	}
 	var n [6]uint64
-	for i, f := range fields {
+	for i, f := range fields[:6] {
 		v, err := strconv.ParseUint(f, 10, 64)
 		if err != nil {
 			return d, fmt.Errorf("psql: statistic %d of %q: %w", i+1, out.String(), err)
@@ -303,7 +308,7 @@ func (s *pgServer) sample(ctx context.Context) (servermetrics.DatabaseSample, er
 		n[i] = v
 	}
 	d = servermetrics.DatabaseSample{Commits: n[0], Rollbacks: n[1], BlocksRead: n[2], BlocksHit: n[3],
-		Connections: int(n[4]), Active: int(n[5])}
+		Connections: int(n[4]), Active: int(n[5]), BusyMs: busy, At: time.Now()}
 	return d, nil
 }
 

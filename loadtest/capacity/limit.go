@@ -56,12 +56,12 @@ func closestLimit(steps []results.CapacityStep) *results.CapacityLimit {
 	}
 	if sv.Cores > 0 {
 		use(ResourceCPU, sv.CPUCores, float64(sv.Cores), "cores")
-		if sv.GeneratorCores > 0 {
-			use(ResourceMachineCPU, sv.CPUCores+sv.GeneratorCores, float64(sv.Cores), "cores")
+		if m := machineCores(sv); m > 0 {
+			use(ResourceMachineCPU, m, float64(sv.Cores), "cores")
 		}
 	}
 	if db := sv.Database; db != nil {
-		use(ResourceDBPool, float64(db.ActiveMax), float64(db.PoolSize), "connections")
+		use(ResourceDBPool, db.BusyConnections, float64(db.PoolSize), "connections busy on average")
 	}
 	client, server := failed.P99, sv.Latency.P99
 	if failed.Summary.Journey == nil { // a journey's p99 is of journeys, the server's of requests
@@ -83,7 +83,26 @@ func closestLimit(steps []results.CapacityStep) *results.CapacityLimit {
 	}
 	l.Closest = closest.Resource
 	l.Reason = limitReason(closest, failed, held)
+	if closest.Fraction < cpuBusy && closest.Resource != ResourceOutsideServer {
+		l.Reason += "; but nothing was near its limit: " + stallReason(failed, held)
+	}
 	return l
+}
+
+// stallReason says where the time went at a failing run whose resources
+// were none of them near their limits.
+func stallReason(failed, held *results.CapacityStep) string {
+	sv := failed.Summary.Server
+	if held == nil {
+		return fmt.Sprintf("the server's own p99 was %.3g ms, the client's %.3g ms", sv.Latency.P99, failed.P99)
+	}
+	hv := held.Summary.Server
+	if sv.Latency.P99 >= 2*hv.Latency.P99 {
+		return fmt.Sprintf("the server's own p99 grew from %.3g ms (at %g/s) to %.3g ms, so the time went inside the server "+
+			"(a stall: its database, a lock, garbage collection) rather than to a lack of CPU or connections", hv.Latency.P99, held.Rate, sv.Latency.P99)
+	}
+	return fmt.Sprintf("the server's own p99 went from %.3g ms (at %g/s) to %.3g ms and the client's from %.3g to %.3g ms",
+		hv.Latency.P99, held.Rate, sv.Latency.P99, held.P99, failed.P99)
 }
 
 // limitReason says in a sentence why r is the resource nearest its limit
@@ -101,16 +120,20 @@ func limitReason(r results.ResourceUse, failed, held *results.CapacityStep) stri
 		return fmt.Sprintf("at %g/s the server kept %.2f of its %d cores busy (%.0f%%)%s", failed.Rate, sv.CPUCores, sv.Cores, 100*r.Fraction,
 			before(func(h *results.ServerView) string { return fmt.Sprintf("%.2f", h.CPUCores) }))
 	case ResourceMachineCPU:
-		return fmt.Sprintf("at %g/s the server (%.2f cores) and orybench (%.2f) together kept %.0f%% of the machine's %d cores busy%s",
-			failed.Rate, sv.CPUCores, sv.GeneratorCores, 100*r.Fraction, sv.Cores,
-			before(func(h *results.ServerView) string { return fmt.Sprintf("%.2f and %.2f", h.CPUCores, h.GeneratorCores) }))
+		rest := ""
+		if other := sv.MachineCores - sv.CPUCores - sv.GeneratorCores; sv.MachineCores > 0 && other > 0.005 {
+			rest = fmt.Sprintf(", everything else (its database, other processes) %.2f", other)
+		}
+		return fmt.Sprintf("at %g/s the machine's %d cores were %.0f%% busy: the server %.2f cores, orybench %.2f%s%s",
+			failed.Rate, sv.Cores, 100*r.Fraction, sv.CPUCores, sv.GeneratorCores, rest,
+			before(func(h *results.ServerView) string { return fmt.Sprintf("%.2f cores busy in all", machineCores(h)) }))
 	case ResourceDBPool:
-		return fmt.Sprintf("at %g/s up to %d of the %d pooled database connections were busy at once%s", failed.Rate,
-			sv.Database.ActiveMax, sv.Database.PoolSize, before(func(h *results.ServerView) string {
+		return fmt.Sprintf("at %g/s %.2f of the %d pooled database connections were busy on average (%.0f%%)%s", failed.Rate,
+			sv.Database.BusyConnections, sv.Database.PoolSize, 100*r.Fraction, before(func(h *results.ServerView) string {
 				if h.Database == nil {
 					return "not measured"
 				}
-				return fmt.Sprintf("%d", h.Database.ActiveMax)
+				return fmt.Sprintf("%.2f", h.Database.BusyConnections)
 			}))
 	}
 	return fmt.Sprintf("at %g/s the server's p99 was %.3g ms but the client's %.3g ms: %.0f%% of it was spent outside the server's handlers "+
@@ -121,3 +144,15 @@ func limitReason(r results.ResourceUse, failed, held *results.CapacityStep) stri
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// machineCores is how many of the machine's cores were busy: as read from
+// the machine, else the server's and orybench's together (0: not known).
+func machineCores(sv *results.ServerView) float64 {
+	if sv.MachineCores > 0 {
+		return sv.MachineCores
+	}
+	if sv.GeneratorCores > 0 {
+		return sv.CPUCores + sv.GeneratorCores
+	}
+	return 0
+}

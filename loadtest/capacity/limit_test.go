@@ -17,6 +17,11 @@ func view(cores, generator float64, serverP99 float64, db *results.DatabaseView)
 		Latency: results.ServerLatency{P99: serverP99}, Database: db}
 }
 
+func machine(v *results.ServerView, cores float64) *results.ServerView {
+	v.MachineCores = cores
+	return v
+}
+
 func TestClosestLimit(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -29,6 +34,10 @@ func TestClosestLimit(t *testing.T) {
 			step(200, false, 300, view(1.9, 0, 60, nil)),
 			step(400, false, 900, view(2.0, 0, 90, nil)), // not the lowest failing rate
 		}, ResourceCPU, []string{"at 200/s the server kept 1.90 of its 2 cores busy (95%)", "(at 100/s, which held: 1.00)"}},
+		{"a stall inside the server", []results.CapacityStep{
+			step(100, true, 12, view(0.4, 0.2, 9.5, nil)),
+			step(200, false, 200, view(0.6, 0.2, 217, nil)),
+		}, ResourceMachineCPU, []string{"but nothing was near its limit: the server's own p99 grew from 9.5 ms (at 100/s) to 217 ms, so the time went inside the server"}},
 		{"a busy CPU before latency outside the handlers", []results.CapacityStep{
 			step(100, true, 20, view(1.0, 0, 4, nil)),
 			step(200, false, 300, view(1.7, 0, 5, nil)),
@@ -36,11 +45,15 @@ func TestClosestLimit(t *testing.T) {
 		{"the server and orybench on one machine", []results.CapacityStep{
 			step(100, true, 20, view(0.6, 0.5, 4, nil)),
 			step(200, false, 300, view(1.1, 0.8, 5, nil)),
-		}, ResourceMachineCPU, []string{"the server (1.10 cores) and orybench (0.80) together kept 95% of the machine's 2 cores busy", "0.60 and 0.50"}},
+		}, ResourceMachineCPU, []string{"at 200/s the machine's 2 cores were 95% busy: the server 1.10 cores, orybench 0.80 (at 100/s, which held: 1.10 cores busy in all)"}},
+		{"the machine, its database included", []results.CapacityStep{
+			step(100, true, 20, machine(view(0.6, 0.5, 4, nil), 1.3)),
+			step(200, false, 300, machine(view(0.9, 0.3, 5, nil), 1.96)),
+		}, ResourceMachineCPU, []string{"the machine's 2 cores were 98% busy: the server 0.90 cores, orybench 0.30, everything else (its database, other processes) 0.76 (at 100/s, which held: 1.30 cores busy in all)"}},
 		{"the database pool", []results.CapacityStep{
-			step(50, true, 20, view(0.4, 0, 10, &results.DatabaseView{ActiveMax: 6, PoolSize: 16})),
-			step(100, false, 40, view(0.7, 0, 38, &results.DatabaseView{ActiveMax: 16, PoolSize: 16})),
-		}, ResourceDBPool, []string{"up to 16 of the 16 pooled database connections", "(at 50/s, which held: 6)"}},
+			step(50, true, 20, view(0.4, 0, 10, &results.DatabaseView{BusyConnections: 6, PoolSize: 16})),
+			step(100, false, 40, view(0.7, 0, 38, &results.DatabaseView{BusyConnections: 15.2, PoolSize: 16})),
+		}, ResourceDBPool, []string{"15.20 of the 16 pooled database connections were busy on average (95%)", "(at 50/s, which held: 6.00)"}},
 		{"outside the server", []results.CapacityStep{
 			step(100, true, 6, view(0.3, 0.2, 4.1, nil)),
 			step(200, false, 230, view(0.5, 0.3, 4.8, nil)),

@@ -1,0 +1,96 @@
+package loadtest
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/orybench/orybench/results"
+	"github.com/orybench/orybench/servermetrics"
+)
+
+// serverWatch watches the target's own metrics over a measured run, and
+// the CPU time orybench itself spends in the same window.
+type serverWatch struct {
+	watch   *servermetrics.Watch
+	cpu     time.Duration // orybench's CPU time when the watch began
+	machine machineCPU    // the machine's, for a target on it
+}
+
+// watchServer begins watching the target's metrics for the measured run,
+// or returns nil when the run has none to read.
+func (r *runner) watchServer(ctx context.Context) *serverWatch {
+	if r.cfg.server == nil {
+		return nil
+	}
+	// Bounded: the run's duration, the grace for answers in flight, and a
+	// margin; End stops it sooner.
+	limit := r.plan.sc.Duration + lateSendGrace + r.cfg.stopGrace + time.Minute
+	w := &serverWatch{cpu: processCPU()}
+	if r.cfg.server.Cores > 0 { // a target on this machine
+		w.machine = readMachineCPU()
+	}
+	w.watch = r.cfg.server.Watch(ctx, limit)
+	return w
+}
+
+// serverView ends the watch w (nil: none was made) and returns the run's
+// server view: what the target's metrics said, beside the requests the
+// run counted, or why there is none.
+func (r *runner) serverView(ctx context.Context, w *serverWatch) *results.ServerView {
+	if w == nil {
+		return r.cfg.noServer
+	}
+	// After Ctrl-C the last scrape gets a moment of its own, not the
+	// run's cancelled context.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), servermetrics.DefaultTimeout)
+	defer cancel()
+	cpu, machine := processCPU()-w.cpu, readMachineCPU()
+	v := w.watch.End(ctx, servermetrics.ClientCounts{Requests: answered(r.overall.statusCodes()), Paths: r.plan.paths()})
+	if v.Missing == "" && v.WindowS > 0 && cpu > 0 {
+		v.GeneratorCores = float64(int64(cpu.Seconds()/v.WindowS*1000+0.5)) / 1000
+	}
+	if v.Missing == "" && w.machine.total > 0 && machine.total > w.machine.total {
+		busy := float64(machine.busy-w.machine.busy) / float64(machine.total-w.machine.total)
+		v.MachineCores = float64(int64(busy*float64(v.Cores)*1000+0.5)) / 1000
+	}
+	return v
+}
+
+// answered counts the requests of statuses (by status code, "0" for no
+// answer) that got an HTTP answer.
+func answered(statuses map[string]uint64) uint64 {
+	var n uint64
+	for code, c := range statuses {
+		if code != "0" {
+			n += c
+		}
+	}
+	return n
+}
+
+// paths are where a request scenario's hits go, for the server view to
+// count those endpoints only; none for a journey, whose every request in
+// the measured window is the run's (the view then counts every endpoint
+// outside /admin/ and /health/).
+func (p *plan) paths() []string {
+	if p.sc.Journey != nil {
+		return nil
+	}
+	var out []string
+	for _, st := range p.sc.Steps {
+		path := operations[st.Operation].path
+		if st.Operation == "" {
+			path = st.URL
+			if i := strings.Index(path, "://"); i >= 0 {
+				path = path[i+3:]
+				path = path[strings.IndexByte(path+"/", '/'):]
+			}
+		}
+		if path != "" && !slices.Contains(out, path) {
+			out = append(out, path)
+		}
+	}
+	return out
+}
