@@ -83,7 +83,7 @@ func closestLimit(steps []results.CapacityStep) *results.CapacityLimit {
 	}
 	l.Closest = closest.Resource
 	l.Reason = limitReason(closest, failed, held)
-	if closest.Fraction < cpuBusy && closest.Resource != ResourceOutsideServer {
+	if closest.Fraction < cpuBusy {
 		l.Reason += "; but nothing was near its limit: " + stallReason(failed, held)
 	}
 	return l
