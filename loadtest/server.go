@@ -2,6 +2,8 @@ package loadtest
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -43,13 +45,22 @@ func (r *runner) serverView(ctx context.Context, w *serverWatch) *results.Server
 		return r.cfg.noServer
 	}
 	// After Ctrl-C the last scrape gets a moment of its own, not the
-	// run's cancelled context.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), servermetrics.DefaultTimeout)
+	// run's cancelled context: short, for what was measured to be written
+	// at once.
+	timeout := servermetrics.DefaultTimeout
+	if ctx.Err() != nil {
+		timeout = interruptGrace
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	cpu, machine := processCPU()-w.cpu, readMachineCPU()
 	v := w.watch.End(ctx, servermetrics.ClientCounts{Requests: answered(r.overall.statusCodes()), Paths: r.plan.paths()})
 	if v.Missing == "" && v.WindowS > 0 && cpu > 0 {
 		v.GeneratorCores = float64(int64(cpu.Seconds()/v.WindowS*1000+0.5)) / 1000
+	}
+	if v.Missing == "" && v.ClientRequests > 0 && math.Abs(v.CountDiff) > countTolerance {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("the server counted %d requests, orybench %d (%+.1f%%): another client loaded the target, "+
+			"or requests were lost between them", v.Requests, v.ClientRequests, 100*v.CountDiff))
 	}
 	if v.Missing == "" && w.machine.total > 0 && machine.total > w.machine.total {
 		busy := float64(machine.busy-w.machine.busy) / float64(machine.total-w.machine.total)
@@ -57,6 +68,11 @@ func (r *runner) serverView(ctx context.Context, w *serverWatch) *results.Server
 	}
 	return v
 }
+
+// countTolerance is how far the server's count of a run's requests may
+// stray from orybench's before the view warns: requests in flight at the
+// window's edges.
+const countTolerance = 0.01
 
 // answered counts the requests of statuses (by status code, "0" for no
 // answer) that got an HTTP answer.

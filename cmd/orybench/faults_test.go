@@ -29,7 +29,7 @@ import (
 func TestConformTargetDies(t *testing.T) {
 	inst := startKratos(t)
 	dir := t.TempDir()
-	p := startOrybench(t, procOpts{}, "conform", "--target", inst.PublicURL, "--admin-url", inst.AdminURL,
+	p := startOrybench(t, procOpts{}, "conform", "-v", "--target", inst.PublicURL, "--admin-url", inst.AdminURL,
 		"--max-rps", "0", "--out", dir)
 	waitSpecs(t, p, 30)
 	killed := time.Now()
@@ -172,7 +172,7 @@ func TestSIGINT(t *testing.T) {
 		retryTimed(t, func(t *testing.T, timed func(took, limit time.Duration, what string)) {
 			baseline := identityIDs(t, admin)
 			dir := t.TempDir()
-			p := startOrybench(t, procOpts{}, "conform", "--target", inst.PublicURL, "--admin-url", inst.AdminURL,
+			p := startOrybench(t, procOpts{}, "conform", "-v", "--target", inst.PublicURL, "--admin-url", inst.AdminURL,
 				"--max-rps", "0", "--out", dir)
 			waitSpecs(t, p, 30)
 			took, code := p.signal(t, os.Interrupt)

@@ -239,8 +239,9 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	}
 }
 
-// waitSpecs waits until a conformance run has finished n specs (Ginkgo
-// prints a dot for each).
+// waitSpecs waits until a conformance run with -v has finished n specs
+// (Ginkgo prints a dot for each; the quiet console's progress line comes
+// every 10 s in a log, too seldom to catch a run in its middle).
 func waitSpecs(t *testing.T, p *proc, n int) {
 	t.Helper()
 	waitFor(t, 2*time.Minute, "specs run", func() bool {

@@ -39,7 +39,7 @@ func TestCleanupAfterCrash(t *testing.T) {
 	leftByLoad, _ := diffIDs(baseline, afterLoad)
 
 	// A conformance run, killed in the middle of its specs.
-	p = startOrybench(t, procOpts{}, append([]string{"conform", "--max-rps", "0", "--out", work + "/conformance"}, target...)...)
+	p = startOrybench(t, procOpts{}, append([]string{"conform", "-v", "--max-rps", "0", "--out", work + "/conformance"}, target...)...)
 	waitSpecs(t, p, 40)
 	crash(p)
 	left, _ := diffIDs(baseline, identityIDs(t, admin))
