@@ -114,7 +114,7 @@ vet:
 ## unit: package tests; the report's browser test runs on its own, so that
 ## Chromium does not starve the load runner's timing tests.
 unit: kratos browser postgres
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /suites$$ -e /reports$$)
+	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v -e /suites$$ -e /reports$$)
 	ORYBENCH_SCREENSHOT_DIR=$(OUT)/screenshots $(GO) test -race -count=1 ./reports/
 
 ## browser: headless Chromium and chromedriver (Debian) for the report's
