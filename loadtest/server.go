@@ -58,7 +58,9 @@ func (r *runner) serverView(ctx context.Context, w *serverWatch) *results.Server
 	if v.Missing == "" && v.WindowS > 0 && cpu > 0 {
 		v.GeneratorCores = float64(int64(cpu.Seconds()/v.WindowS*1000+0.5)) / 1000
 	}
-	if v.Missing == "" && v.ClientRequests > 0 && math.Abs(v.CountDiff) > countTolerance {
+	if v.Missing == "" && r.plan.shard.Count > 1 {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("shard %s: the server counts every shard's requests, this shard sent its share of them", r.plan.shard))
+	} else if v.Missing == "" && v.ClientRequests > 0 && math.Abs(v.CountDiff) > countTolerance {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("the server counted %d requests, orybench %d (%+.1f%%): another client loaded the target, "+
 			"or requests were lost between them", v.Requests, v.ClientRequests, 100*v.CountDiff))
 	}

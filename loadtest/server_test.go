@@ -66,9 +66,21 @@ func TestRunServerView(t *testing.T) {
 			}
 		})
 	}
+	// A shard's server counts every shard's requests: said, not warned.
+	shard := metricsServer(1)
+	defer shard.Close()
+	sum, err := Run(context.Background(), RawScenario("GET", shard.URL+"/hit", 40, time.Second),
+		WithShard(Shard{Index: 1, Count: 2}), WithServerMetrics(&servermetrics.Source{URL: shard.URL + "/metrics"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sum.Server; v == nil || len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], "shard 1/2: the server counts every shard's requests") {
+		t.Errorf("a shard's server view %+v, want the one note on shards", v)
+	}
+
 	srv := metricsServer(0)
 	defer srv.Close()
-	sum, err := Run(context.Background(), RawScenario("GET", srv.URL+"/hit", 20, time.Second),
+	sum, err = Run(context.Background(), RawScenario("GET", srv.URL+"/hit", 20, time.Second),
 		WithoutServerMetrics(srv.URL+"/nope", "no metrics here: 404"))
 	if err != nil {
 		t.Fatal(err)
