@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/orybench/orybench/results"
@@ -56,7 +55,7 @@ func (r *runner) serverView(ctx context.Context, w *serverWatch) *results.Server
 	cpu, machine := processCPU()-w.cpu, readMachineCPU()
 	v := w.watch.End(ctx, servermetrics.ClientCounts{Requests: answered(r.overall.statusCodes()), Paths: r.plan.paths()})
 	if v.Missing == "" && v.WindowS > 0 && cpu > 0 {
-		v.GeneratorCores = float64(int64(cpu.Seconds()/v.WindowS*1000+0.5)) / 1000
+		v.GeneratorCores = round3(cpu.Seconds() / v.WindowS)
 	}
 	if v.Missing == "" && r.plan.shard.Count > 1 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("shard %s: the server counts every shard's requests, this shard sent its share of them", r.plan.shard))
@@ -66,7 +65,7 @@ func (r *runner) serverView(ctx context.Context, w *serverWatch) *results.Server
 	}
 	if v.Missing == "" && w.machine.total > 0 && machine.total > w.machine.total {
 		busy := float64(machine.busy-w.machine.busy) / float64(machine.total-w.machine.total)
-		v.MachineCores = float64(int64(busy*float64(v.Cores)*1000+0.5)) / 1000
+		v.MachineCores = round3(busy * float64(v.Cores))
 	}
 	return v
 }
@@ -88,10 +87,11 @@ func answered(statuses map[string]uint64) uint64 {
 	return n
 }
 
-// paths are where a request scenario's hits go, for the server view to
-// count those endpoints only; none for a journey, whose every request in
-// the measured window is the run's (the view then counts every endpoint
-// outside /admin/ and /health/).
+// paths are where a request scenario's hits go (an operation's path, or a
+// raw step's URL, which the server view reads the path of), for the view
+// to count those endpoints only; none for a journey, whose every request
+// in the measured window is the run's (the view then counts every
+// endpoint outside /admin/ and /health/).
 func (p *plan) paths() []string {
 	if p.sc.Journey != nil {
 		return nil
@@ -101,10 +101,6 @@ func (p *plan) paths() []string {
 		path := operations[st.Operation].path
 		if st.Operation == "" {
 			path = st.URL
-			if i := strings.Index(path, "://"); i >= 0 {
-				path = path[i+3:]
-				path = path[strings.IndexByte(path+"/", '/'):]
-			}
 		}
 		if path != "" && !slices.Contains(out, path) {
 			out = append(out, path)

@@ -221,7 +221,7 @@ func newContractView(d *results.ContractDiff, regressions int) *contractView {
 			To: outcomeLabel(ch.To), ToClass: outcomeClassOf(ch.To), ToMark: outcomeMark(ch.To)})
 	}
 	for _, p := range d.LostPairs {
-		cv.LostPairs = append(cv.LostPairs, lostPairRow{Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: p.Reason,
+		cv.LostPairs = append(cv.LostPairs, lostPairRow{Pair: pairName(p.Operation, p.Status), Reason: p.Reason,
 			From: outcomeLabel(p.From), FromClass: outcomeClassOf(p.From), To: outcomeLabel(p.To), ToClass: outcomeClassOf(p.To)})
 	}
 	return cv

@@ -144,6 +144,9 @@ func clientLabel(c string) string {
 // wrote them, joined with "; ".
 var deviationRef = regexp.MustCompile(`([a-z0-9][a-z0-9-]*): (.+?) \((https?://[^)\s]+)\)(?:; |$)`)
 
+// pairName names a documented (operation, status) pair: "toSession 401".
+func pairName(operation string, status int) string { return fmt.Sprintf("%s %d", operation, status) }
+
 // deviationUse is a known deviation and the pairs it showed in.
 type deviationUse struct {
 	results.Deviation
@@ -161,7 +164,7 @@ func deviationsOf(c *results.Conformance) []deviationUse {
 			u = &deviationUse{Deviation: d}
 			byID[d.ID] = u
 		}
-		pair := fmt.Sprintf("%s %d", k.Operation, k.Status)
+		pair := pairName(k.Operation, k.Status)
 		if !seen[d.ID+" "+pair] {
 			seen[d.ID+" "+pair] = true
 			u.Pairs = append(u.Pairs, pair)

@@ -259,7 +259,7 @@ func newConfView(c *results.Conformance) confView {
 			filtered++ // one note for them all, below
 		case p.Outcome == results.Skipped || p.Outcome == results.Untriggerable:
 			v.Notes = append(v.Notes, note{Mark: matrixMark[p.Outcome], Class: outcomeClass[p.Outcome],
-				Pair: fmt.Sprintf("%s %d", p.Operation, p.Status), Reason: redact.Prose(p.Reason)})
+				Pair: pairName(p.Operation, p.Status), Reason: redact.Prose(p.Reason)})
 		}
 	}
 	if line := filteredLine(c, filtered); line != "" {

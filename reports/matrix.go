@@ -101,7 +101,7 @@ func WriteMatrix(w io.Writer, c *results.Conformance) error {
 		switch {
 		case p.Outcome == results.Skipped && p.Reason == results.FilteredOut:
 			filtered++
-		case p.Outcome == results.Deviating && grouped[fmt.Sprintf("%s %d", p.Operation, p.Status)]:
+		case p.Outcome == results.Deviating && grouped[pairName(p.Operation, p.Status)]:
 			// printed with its deviation below
 		case p.Outcome != results.Passed:
 			notes = append(notes, fmt.Sprintf("  %-4s %s %d: %s", matrixMark[p.Outcome], p.Operation, p.Status, p.Reason))
@@ -143,7 +143,7 @@ func deviatingPairsOf(c *results.Conformance) []deviationUse {
 	deviating := map[string]bool{}
 	for _, p := range c.Pairs {
 		if p.Outcome == results.Deviating {
-			deviating[fmt.Sprintf("%s %d", p.Operation, p.Status)] = true
+			deviating[pairName(p.Operation, p.Status)] = true
 		}
 	}
 	var out []deviationUse

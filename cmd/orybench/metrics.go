@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"runtime"
 	"strings"
 
@@ -26,8 +25,7 @@ const metricsPath = "/admin/metrics/prometheus"
 // the runs record why their server view is missing. --metrics-url= turns
 // the server view off: no option.
 func (l *loadTarget) serverMetrics(ctx context.Context, w io.Writer, tgt *target.Target) loadtest.Option {
-	src := &servermetrics.Source{URL: l.metricsURL, APIKey: l.t.apiKey,
-		Client: &http.Client{Transport: &http.Transport{TLSClientConfig: l.t.tlsConfig()}}}
+	src := &servermetrics.Source{URL: l.metricsURL, APIKey: l.t.apiKey, Client: l.t.httpClient(servermetrics.DefaultTimeout)}
 	switch {
 	case l.flags.Changed("metrics-url") && l.metricsURL == "":
 		return nil
